@@ -1,0 +1,119 @@
+#include "core/decision.h"
+
+#include <array>
+#include <cstddef>
+#include <limits>
+#include <string>
+#include <string_view>
+
+namespace stub {
+namespace {
+
+constexpr std::array<std::string_view, 10> kDenyReasonNames = {
+    "budget_exceeded",  "per_spend_limit", "window_limit", "vendor_blocked",   "vendor_not_allowed",
+    "category_blocked", "agent_frozen",    "kill_switch",  "velocity_tripped", "contention",
+};
+
+// Budget arithmetic is done in 128 bits: limit − (spent + held) − amount of
+// any int64 inputs is exact, so an overflow can neither wrap nor hide an
+// exceeded limit.
+using Wide = __int128;
+
+Micros Saturate(Wide v) {
+  if (v > std::numeric_limits<Micros>::max()) return std::numeric_limits<Micros>::max();
+  if (v < std::numeric_limits<Micros>::min()) return std::numeric_limits<Micros>::min();
+  return static_cast<Micros>(v);
+}
+
+std::string Describe(const Node& node) {
+  std::string out(NodeKindName(node.kind));
+  out += ' ';
+  out += node.id;
+  return out;
+}
+
+}  // namespace
+
+std::string_view DenyReasonName(DenyReason r) {
+  const auto index = static_cast<std::size_t>(r);
+  return index < kDenyReasonNames.size() ? kDenyReasonNames[index] : "unknown";
+}
+
+std::optional<DenyReason> ParseDenyReason(std::string_view name) {
+  for (std::size_t i = 0; i < kDenyReasonNames.size(); ++i) {
+    if (kDenyReasonNames[i] == name) return static_cast<DenyReason>(i);
+  }
+  return std::nullopt;
+}
+
+Decision Decide(const DecisionInput& in) {
+  Decision decision;
+
+  if (in.kill_switch) {
+    Denial d;
+    d.reason = DenyReason::kKillSwitch;
+    if (!in.chain.empty()) d.node = in.chain.back().node->id;
+    d.message = "the kill switch of org " + d.node + " is engaged";
+    decision.denial = std::move(d);
+    return decision;
+  }
+
+  for (const ChainLink& link : in.chain) {
+    if (!link.node->frozen) continue;
+    Denial d;
+    d.reason = DenyReason::kAgentFrozen;
+    d.node = link.node->id;
+    d.message = Describe(*link.node) + " is frozen";
+    if (!link.node->frozen_reason.empty()) d.message += ": " + link.node->frozen_reason;
+    decision.denial = std::move(d);
+    return decision;
+  }
+
+  // The binding limit: least remaining after the amount; ties to the node
+  // nearest the agent (lower index), then to the shorter period.
+  struct Candidate {
+    Wide remaining;
+    std::size_t index;
+    Period period;
+    Micros limit;
+    Wide used;
+  };
+  std::optional<Candidate> best;
+  for (std::size_t i = 0; i < in.chain.size(); ++i) {
+    const ChainLink& link = in.chain[i];
+    for (const Limit& limit : link.node->limits) {
+      const BucketBalance bal = CurrentBalance(*link.balances, limit.period, in.now);
+      const Wide used = Wide{bal.spent} + Wide{bal.held};
+      const Wide remaining = Wide{limit.amount} - used - Wide{in.amount};
+      const bool better = !best || remaining < best->remaining ||
+                          (remaining == best->remaining &&
+                           (i < best->index || (i == best->index && limit.period < best->period)));
+      if (better) best = Candidate{remaining, i, limit.period, limit.amount, used};
+    }
+  }
+
+  if (best && best->remaining < 0) {
+    const Node& node = *in.chain[best->index].node;
+    Denial d;
+    d.reason = DenyReason::kBudgetExceeded;
+    d.node = node.id;
+    d.period = best->period;
+    d.limit = best->limit;
+    d.used = Saturate(best->used);
+    d.message = Describe(node) + "'s " + std::string(PeriodName(best->period)) + " limit of " +
+                FormatAmount(best->limit) + " is exhausted: " + FormatAmount(d.used) + " used, " +
+                FormatAmount(in.amount) + " requested";
+    decision.denial = std::move(d);
+    return decision;
+  }
+
+  Approval approval;
+  if (best) {
+    approval.effective_remaining = Saturate(best->remaining);
+    approval.binding = Binding{in.chain[best->index].node->id, best->period};
+  }
+  decision.approval = std::move(approval);
+  return decision;
+}
+
+}  // namespace stub

@@ -1,0 +1,35 @@
+#include "core/idempotency.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace stub {
+
+Status ValidateIdempotencyKey(std::string_view key) {
+  if (key.empty() || key.size() > kMaxIdempotencyKeyBytes) {
+    return InvalidArgument(
+        "idempotency key must be 1-" + std::to_string(kMaxIdempotencyKeyBytes) + " characters",
+        "invalid_request");
+  }
+  for (char c : key) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x21 || u > 0x7e) {
+      return InvalidArgument("idempotency key must be printable ASCII without spaces (0x21-0x7e)",
+                             "invalid_request");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<Outcome>> CheckReplay(const IdempotencyRecord* existing,
+                                           std::string_view fingerprint) {
+  if (existing == nullptr) return std::optional<Outcome>();
+  if (existing->fingerprint != fingerprint) {
+    return FailedPrecondition("idempotency key was already used for a different request",
+                              "idempotency_key_reused");
+  }
+  return std::optional<Outcome>(existing->outcome);
+}
+
+}  // namespace stub
