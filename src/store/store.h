@@ -1,0 +1,119 @@
+// The Store: durable (or in-memory) state of every org, reached only through
+// transactions with optimistic-concurrency semantics.
+//
+// A Transaction reads one consistent snapshot (snapshot isolation: it sees the
+// state as of Begin, plus its own writes). Writes are buffered and become
+// visible to others only at Commit, all at once. Commit may fail with
+// StatusCode::kConflict when another transaction committed a write to a row
+// this one wrote (first committer wins), or — in a store's serializable mode —
+// changed a row this one read. A conflicted transaction leaves nothing behind;
+// the caller retries the whole transaction on fresh state.
+//
+// Any call may also return kConflict (e.g. a store that detects conflicts
+// early) or kUnavailable (transient failure); after any error the caller must
+// abandon the transaction (Rollback or destroy it).
+//
+// Write calls take their row by value: callers move rows in, the store keeps
+// them without copying.
+//
+// Thread-safety: a Store is thread-safe. A Transaction is used by one thread
+// at a time and must not outlive its Store.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/budget.h"
+#include "core/denial_record.h"
+#include "core/hold.h"
+#include "core/idempotency.h"
+#include "core/journal.h"
+#include "core/org.h"
+#include "core/status.h"
+
+namespace stub {
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // --- orgs ---
+  virtual Result<std::optional<OrgRow>> GetOrg(std::string_view org) = 0;
+  // Inserts or replaces the org row.
+  virtual Status PutOrg(OrgRow row) = 0;
+  virtual Result<std::vector<std::string>> ListOrgs() = 0;
+
+  // --- budget nodes (org root, teams, agents) ---
+  virtual Result<std::optional<NodeRow>> GetNode(std::string_view org, std::string_view node) = 0;
+  // Inserts or replaces the node row keyed (org, row.node.id).
+  virtual Status PutNode(std::string_view org, NodeRow row) = 0;
+  // Every node of the org, ordered by id.
+  virtual Result<std::vector<NodeRow>> ListNodes(std::string_view org) = 0;
+
+  // --- journal (append-only) ---
+  // Appends an entry keyed (entry.org, entry.seq). An existing key is a
+  // conflict (kConflict): entries are never replaced.
+  virtual Status AppendEntry(Entry entry) = 0;
+  // Entries with seq > after_seq in seq order, at most `limit`.
+  virtual Result<std::vector<Entry>> ListEntries(std::string_view org, std::uint64_t after_seq,
+                                                 std::size_t limit) = 0;
+
+  // --- idempotency ---
+  virtual Result<std::optional<IdempotencyRecord>> GetIdempotency(std::string_view org,
+                                                                  std::string_view key) = 0;
+  // Inserts a record keyed (org, key). Two transactions inserting the same key
+  // conflict; an existing committed key is a conflict too.
+  virtual Status PutIdempotency(IdempotencyRecord record) = 0;
+
+  // --- holds ---
+  virtual Result<std::optional<Hold>> GetHold(std::string_view org, std::string_view id) = 0;
+  // Inserts or replaces the hold keyed (org, id).
+  virtual Status PutHold(Hold hold) = 0;
+  // Holds with status kHeld and expires_at <= `by`, ordered by (expires_at,
+  // id), at most `limit`.
+  virtual Result<std::vector<Hold>> ListDueHolds(std::string_view org, Timestamp by,
+                                                 std::size_t limit) = 0;
+  // The least expires_at of the org's holds with status kHeld, if any.
+  virtual Result<std::optional<Timestamp>> NextHoldExpiry(std::string_view org) = 0;
+
+  // --- denials (insert-only, never contended) ---
+  // Inserts a denial keyed (org, created_at, id). An existing key is
+  // kAlreadyExists (ids are random: a duplicate is a caller bug, not a race).
+  virtual Status InsertDenial(DenialRecord record) = 0;
+  // Denials of the org ordered by (created_at, id), oldest first, at most
+  // `limit`.
+  virtual Result<std::vector<DenialRecord>> ListDenials(std::string_view org,
+                                                        std::size_t limit) = 0;
+
+  // Makes every write visible atomically. kConflict: nothing was applied.
+  // After Commit (any result) the transaction is finished.
+  virtual Status Commit() = 0;
+  // Discards every write. Idempotent; also done by the destructor.
+  virtual void Rollback() = 0;
+};
+
+// Per-transaction knobs. Stores ignore what they do not support.
+struct TxnOptions {
+  // Injected latency before each read or write call and before commit, to
+  // simulate a remote database (memory store; used by `stub race`).
+  std::chrono::microseconds op_latency{0};
+  std::chrono::microseconds commit_latency{0};
+  // A read-only transaction; Commit is a no-op that cannot conflict.
+  bool read_only = false;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Starts a transaction on a fresh snapshot.
+  virtual Result<std::unique_ptr<Transaction>> Begin(const TxnOptions& options = {}) = 0;
+  // "memory", "sqlite", "postgres", …
+  virtual std::string_view Kind() const = 0;
+};
+
+}  // namespace stub
