@@ -1,0 +1,291 @@
+#include "engine/engine.h"
+
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+#include "engine/ledger_ops.h"
+#include "engine/ledger_txn.h"
+
+namespace stub {
+namespace {
+
+constexpr std::size_t kVerifyPage = 1000;
+
+// Errors a ledger operation raises before writing anything of its own: in a
+// batch they answer that request alone (see ledger_ops.h).
+bool IsRequestError(StatusCode code) {
+  return code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound ||
+         code == StatusCode::kFailedPrecondition || code == StatusCode::kAlreadyExists;
+}
+
+bool IsValidCurrency(std::string_view c) {
+  if (c.size() != 3) return false;
+  for (char ch : c) {
+    if (ch < 'A' || ch > 'Z') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Engine::Engine(Store& store, const Clock& clock, EngineOptions options)
+    : store_(store), clock_(clock), options_(std::move(options)) {
+  if (options_.max_attempts < 1) options_.max_attempts = 1;
+}
+
+// Runs `body(lt, now)` in a transaction and commits it (flushing the row
+// cache first), retrying the whole body on kConflict (from any call or from
+// Commit) and on kUnavailable, with backoff, up to max_attempts. Returns the
+// body's result once committed, the body's first non-retryable error, or the
+// last retryable error.
+template <typename Body>
+auto Engine::Run(Body&& body) {
+  using R = std::invoke_result_t<Body&, LedgerTxn&, Timestamp>;
+  Status last;
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
+    if (attempt > 0) {
+      retries_.fetch_add(1, std::memory_order_relaxed);
+      std::this_thread::sleep_for(BackoffDelay(options_.backoff, attempt - 1));
+    }
+    auto txn = store_.Begin(options_.txn);
+    if (!txn.ok()) {
+      last = txn.status();
+      if (last.retryable()) continue;
+      return R(std::move(last));
+    }
+    LedgerTxn lt(**txn);
+    R result = body(lt, clock_.Now());
+    Status status = result.status();
+    if (status.ok()) status = lt.Flush();
+    if (status.ok()) status = (*txn)->Commit();
+    if (status.ok()) return result;
+    (*txn)->Rollback();
+    if (status.code() == StatusCode::kConflict) conflicts_.fetch_add(1, std::memory_order_relaxed);
+    if (!status.retryable()) return R(std::move(status));
+    last = std::move(status);
+  }
+  return R(std::move(last));
+}
+
+Result<OrgRow> Engine::CreateOrg(std::string_view id, std::string_view name,
+                                 std::string_view currency) {
+  if (!IsValidId(id)) {
+    return InvalidArgument("org id must match [a-z0-9][a-z0-9_.-]{0,63}", "invalid_request");
+  }
+  if (!IsValidCurrency(currency)) {
+    return InvalidArgument("currency must be a three-letter ISO 4217 code", "invalid_request");
+  }
+  return Run([&](LedgerTxn& lt, Timestamp now) -> Result<OrgRow> {
+    Transaction& txn = lt.txn();
+    STUB_ASSIGN_OR_RETURN(auto existing, txn.GetOrg(id));
+    if (existing) return AlreadyExists("org '" + std::string(id) + "' exists", "already_exists");
+    OrgRow org;
+    org.id = std::string(id);
+    org.name = std::string(name);
+    org.currency = std::string(currency);
+    org.created_at = now;
+    STUB_RETURN_IF_ERROR(txn.PutOrg(org));
+    NodeRow root;
+    root.node.id = org.id;
+    root.node.kind = NodeKind::kOrg;
+    root.node.name = org.name;
+    STUB_RETURN_IF_ERROR(txn.PutNode(org.id, std::move(root)));
+    return org;
+  });
+}
+
+Result<NodeRow> Engine::PutNode(std::string_view org, const Node& node) {
+  STUB_RETURN_IF_ERROR(ValidateNode(node));
+  if (node.kind == NodeKind::kOrg && node.id != org) {
+    return InvalidArgument("the org root node's id is the org's id", "invalid_request");
+  }
+  return Run([&](LedgerTxn& lt, Timestamp) -> Result<NodeRow> {
+    Transaction& txn = lt.txn();
+    STUB_ASSIGN_OR_RETURN(auto org_row, txn.GetOrg(org));
+    if (!org_row) return NotFound("unknown org '" + std::string(org) + "'", "not_found");
+    STUB_ASSIGN_OR_RETURN(auto existing, txn.GetNode(org, node.id));
+    if (existing && existing->node.kind != node.kind) {
+      return InvalidArgument(
+          "'" + node.id + "' is already a " + std::string(NodeKindName(existing->node.kind)),
+          "invalid_request");
+    }
+    if (node.kind != NodeKind::kOrg) {
+      // Walk up from the new parent: it must exist, be the org or a team, and
+      // the walk must not meet this node (no cycles).
+      std::string cursor = node.parent;
+      for (std::size_t depth = 1;; ++depth) {
+        if (cursor == node.id) {
+          return InvalidArgument("a team cannot move under its own subtree", "invalid_request");
+        }
+        if (depth >= kMaxTreeDepth) {
+          return InvalidArgument("the budget tree would be deeper than allowed", "invalid_request");
+        }
+        STUB_ASSIGN_OR_RETURN(auto up, txn.GetNode(org, cursor));
+        if (!up) return NotFound("unknown team '" + cursor + "'", "not_found");
+        if (up->node.kind == NodeKind::kAgent) {
+          return InvalidArgument("'" + cursor + "' is an agent, not a team", "invalid_request");
+        }
+        if (up->node.kind == NodeKind::kOrg) break;
+        cursor = up->node.parent;
+      }
+    }
+    NodeRow row = existing ? std::move(*existing) : NodeRow{};
+    row.node = node;
+    ++row.version;
+    STUB_RETURN_IF_ERROR(txn.PutNode(org, row));
+    return row;
+  });
+}
+
+Result<std::optional<NodeRow>> Engine::GetNode(std::string_view org, std::string_view node) {
+  TxnOptions read = options_.txn;
+  read.read_only = true;
+  STUB_ASSIGN_OR_RETURN(auto txn, store_.Begin(read));
+  return txn->GetNode(org, node);
+}
+
+Result<std::optional<OrgRow>> Engine::GetOrg(std::string_view org) {
+  TxnOptions read = options_.txn;
+  read.read_only = true;
+  STUB_ASSIGN_OR_RETURN(auto txn, store_.Begin(read));
+  return txn->GetOrg(org);
+}
+
+Result<SpendResult> Engine::SpendOrHold(const SpendRequest& original,
+                                        const HoldRequest* original_hold) {
+  // Digest the receipt once, before the transaction, not on every attempt.
+  std::optional<HoldRequest> prepared;
+  if (!original.receipt.empty() && original.receipt_hash.empty()) {
+    prepared.emplace(HoldRequest{original, original_hold ? original_hold->ttl : 0});
+    prepared->spend.receipt_hash = ReceiptHash(original.receipt);
+  }
+  const SpendRequest& request = prepared ? prepared->spend : original;
+  const HoldRequest* hold = original_hold == nullptr ? nullptr
+                            : prepared               ? &*prepared
+                                                     : original_hold;
+  auto result = Run([&](LedgerTxn& lt, Timestamp now) {
+    return hold ? ApplyHold(lt, *hold, now) : ApplySpend(lt, request, now);
+  });
+  if (!result.ok() && result.status().code() == StatusCode::kConflict) {
+    contention_.fetch_add(1, std::memory_order_relaxed);
+    // A denial touches no hot row, so recording it cannot starve.
+    result = Run([&](LedgerTxn& lt, Timestamp now) {
+      return RecordContentionDenial(lt, request, hold ? "hold" : "spend", now);
+    });
+  }
+  if (result.ok() && !result->replayed) {
+    auto& counter = result->outcome.status == OutcomeStatus::kDenied ? denied_ : approved_;
+    counter.fetch_add(1, std::memory_order_relaxed);
+  }
+  return result;
+}
+
+Result<SpendResult> Engine::Spend(const SpendRequest& request) {
+  return SpendOrHold(request, nullptr);
+}
+
+std::vector<Result<SpendResult>> Engine::SpendBatch(std::span<const SpendRequest> original) {
+  // Digest receipts once, before the transaction.
+  std::vector<SpendRequest> prepared;
+  std::span<const SpendRequest> requests = original;
+  for (std::size_t i = 0; i < original.size(); ++i) {
+    if (original[i].receipt.empty() || !original[i].receipt_hash.empty()) continue;
+    if (prepared.empty()) prepared.assign(original.begin(), original.end());
+    prepared[i].receipt_hash = ReceiptHash(prepared[i].receipt);
+    requests = prepared;
+  }
+  std::vector<Result<SpendResult>> results;
+  results.reserve(requests.size());
+  auto batch = Run([&](LedgerTxn& lt, Timestamp now) -> Result<bool> {
+    results.clear();
+    for (const SpendRequest& request : requests) {
+      auto one = ApplySpend(lt, request, now);
+      if (!one.ok() && !IsRequestError(one.status().code())) return one.status();
+      results.push_back(std::move(one));
+    }
+    return true;
+  });
+  if (!batch.ok()) {
+    // Retries exhausted, or an error that may have left partial writes: give
+    // every request its own transaction (and its own contention handling).
+    results.clear();
+    for (const SpendRequest& request : requests) results.push_back(Spend(request));
+    return results;
+  }
+  for (const auto& r : results) {
+    if (!r.ok() || r->replayed) continue;
+    auto& counter = r->outcome.status == OutcomeStatus::kDenied ? denied_ : approved_;
+    counter.fetch_add(1, std::memory_order_relaxed);
+  }
+  return results;
+}
+
+Result<SpendResult> Engine::Hold(const HoldRequest& request) {
+  return SpendOrHold(request.spend, &request);
+}
+
+Result<SpendResult> Engine::Capture(const CaptureRequest& original) {
+  CaptureRequest request = original;
+  if (!request.receipt.empty() && request.receipt_hash.empty()) {
+    request.receipt_hash = ReceiptHash(request.receipt);
+  }
+  auto result = Run([&](LedgerTxn& lt, Timestamp now) { return ApplyCapture(lt, request, now); });
+  if (result.ok()) approved_.fetch_add(1, std::memory_order_relaxed);
+  return result;
+}
+
+Result<stub::Hold> Engine::Void(std::string_view org, std::string_view hold_id) {
+  return Run([&](LedgerTxn& lt, Timestamp now) { return ApplyVoid(lt, org, hold_id, now); });
+}
+
+Result<std::optional<stub::Hold>> Engine::GetHold(std::string_view org, std::string_view hold_id) {
+  TxnOptions read = options_.txn;
+  read.read_only = true;
+  STUB_ASSIGN_OR_RETURN(auto txn, store_.Begin(read));
+  return txn->GetHold(org, hold_id);
+}
+
+Result<std::size_t> Engine::ExpireDueHolds(std::string_view org) {
+  std::size_t total = 0;
+  for (;;) {
+    auto swept = Run([&](LedgerTxn& lt, Timestamp now) -> Result<std::size_t> {
+      STUB_ASSIGN_OR_RETURN(OrgRow * row, lt.Org(org));
+      if (row == nullptr) return NotFound("unknown org '" + std::string(org) + "'", "not_found");
+      return SweepDueHolds(lt, *row, now);
+    });
+    if (!swept.ok()) return swept;
+    total += *swept;
+    if (*swept < kMaxExpiriesPerTxn) return total;
+  }
+}
+
+Result<VerifyReport> Engine::Verify(std::string_view org) {
+  TxnOptions read = options_.txn;
+  read.read_only = true;
+  STUB_ASSIGN_OR_RETURN(auto txn, store_.Begin(read));
+  STUB_ASSIGN_OR_RETURN(auto org_row, txn->GetOrg(org));
+  if (!org_row) return NotFound("unknown org '" + std::string(org) + "'", "not_found");
+  STUB_ASSIGN_OR_RETURN(auto nodes, txn->ListNodes(org));
+  Verifier verifier(org_row->id, std::move(nodes), org_row->head_seq, org_row->head_hash);
+  std::uint64_t after = 0;
+  for (;;) {
+    STUB_ASSIGN_OR_RETURN(auto page, txn->ListEntries(org, after, kVerifyPage));
+    for (const Entry& e : page) verifier.Add(e);
+    if (page.size() < kVerifyPage) break;
+    after = page.back().seq;
+  }
+  return verifier.Finish();
+}
+
+EngineStats Engine::Stats() const {
+  EngineStats s;
+  s.conflicts = conflicts_.load(std::memory_order_relaxed);
+  s.retries = retries_.load(std::memory_order_relaxed);
+  s.approved = approved_.load(std::memory_order_relaxed);
+  s.denied = denied_.load(std::memory_order_relaxed);
+  s.contention = contention_.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace stub

@@ -1,0 +1,104 @@
+// The spend service. Each operation is one store transaction that reads every
+// ancestor's row, decides with the pure core, and writes entry, lines, node
+// rows, chain head and idempotency record together. When the store reports a
+// conflict (another transaction won a race on a row this one wrote), the whole
+// operation is retried on fresh state after a jittered exponential backoff, up
+// to EngineOptions::max_attempts; a spend or hold whose attempts are exhausted
+// is recorded as a `contention` denial (its idempotency key stays unbound, so
+// the client may retry with it).
+//
+// Thread-safety: an Engine is thread-safe; any number of threads may call it.
+// Several engines (e.g. one per simulated region) may share one Store.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/budget.h"
+#include "core/org.h"
+#include "core/verify.h"
+#include "engine/backoff.h"
+#include "engine/clock.h"
+#include "engine/requests.h"
+#include "store/store.h"
+
+namespace stub {
+
+struct EngineOptions {
+  int max_attempts = 12;  // ≥ 1; attempts per operation, the first included
+  BackoffPolicy backoff;
+  TxnOptions txn;  // passed to every Store::Begin (e.g. injected latency)
+};
+
+struct EngineStats {
+  std::uint64_t conflicts = 0;   // serialization failures seen (any attempt)
+  std::uint64_t retries = 0;     // attempts beyond the first
+  std::uint64_t approved = 0;    // spends, holds and captures committed
+  std::uint64_t denied = 0;      // denials returned (replays excluded)
+  std::uint64_t contention = 0;  // of which: retries exhausted
+};
+
+class Engine {
+ public:
+  // `store` and `clock` must outlive the engine.
+  Engine(Store& store, const Clock& clock, EngineOptions options = {});
+
+  // --- administration ---
+  // Creates an org and its root node. Errors: kInvalidArgument (bad id,
+  // currency), kAlreadyExists.
+  Result<OrgRow> CreateOrg(std::string_view id, std::string_view name,
+                           std::string_view currency = "USD");
+  // Creates or updates a node (team, agent, or the org root's limits), keeping
+  // its balances. The parent must exist and be the org or a team; a node
+  // never changes kind; a team cannot move under its own subtree.
+  // Errors: kInvalidArgument, kNotFound (org or parent).
+  Result<NodeRow> PutNode(std::string_view org, const Node& node);
+  Result<std::optional<NodeRow>> GetNode(std::string_view org, std::string_view node);
+  Result<std::optional<OrgRow>> GetOrg(std::string_view org);
+
+  // --- money ---
+  // See ledger_ops.h for the semantics and errors of each.
+  Result<SpendResult> Spend(const SpendRequest& request);
+  // Applies the requests in order inside one transaction (group commit), each
+  // against the running balances, so each gets its own exact decision; a
+  // denial or a request error answers that request alone. If the batch cannot
+  // commit (conflict retries exhausted, or a failure that may have left
+  // partial writes), every request is retried on its own as by Spend.
+  // Returns one result per request, in order.
+  std::vector<Result<SpendResult>> SpendBatch(std::span<const SpendRequest> requests);
+  Result<SpendResult> Hold(const HoldRequest& request);
+  Result<SpendResult> Capture(const CaptureRequest& request);
+  Result<stub::Hold> Void(std::string_view org, std::string_view hold_id);
+  Result<std::optional<stub::Hold>> GetHold(std::string_view org, std::string_view hold_id);
+  // Expires every hold of `org` due now (what the server's sweeper calls).
+  // Returns how many were expired.
+  Result<std::size_t> ExpireDueHolds(std::string_view org);
+
+  // --- audit ---
+  // Recomputes the org's chain, entry balance and node balances from its
+  // journal, in one consistent snapshot. Errors: kNotFound.
+  Result<VerifyReport> Verify(std::string_view org);
+
+  EngineStats Stats() const;
+
+ private:
+  template <typename Body>
+  auto Run(Body&& body);
+  Result<SpendResult> SpendOrHold(const SpendRequest& request, const HoldRequest* hold);
+
+  Store& store_;
+  const Clock& clock_;
+  EngineOptions options_;
+  std::atomic<std::uint64_t> conflicts_{0};
+  std::atomic<std::uint64_t> retries_{0};
+  std::atomic<std::uint64_t> approved_{0};
+  std::atomic<std::uint64_t> denied_{0};
+  std::atomic<std::uint64_t> contention_{0};
+};
+
+}  // namespace stub

@@ -1,0 +1,379 @@
+#include "engine/ledger_ops.h"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "core/canonical_json.h"
+#include "core/idempotency.h"
+#include "core/journal.h"
+#include "core/sha256.h"
+#include "engine/ids.h"
+
+namespace stub {
+namespace {
+
+constexpr std::string_view kUncategorized = "uncategorized";
+
+std::string_view CategoryOf(const SpendRequest& r) {
+  return r.category.empty() ? kUncategorized : std::string_view(r.category);
+}
+
+Status ValidateSpendRequest(const SpendRequest& r) {
+  if (r.org.empty()) return InvalidArgument("org is required", "invalid_request");
+  if (r.agent.empty()) return InvalidArgument("agent is required", "invalid_request");
+  if (r.amount <= 0) return InvalidArgument("amount must be positive", "invalid_amount");
+  if (r.vendor.empty()) return InvalidArgument("vendor is required", "invalid_request");
+  if (r.receipt.size() > kMaxReceiptBytes) {
+    return InvalidArgument("receipt is larger than 64 KiB", "invalid_request");
+  }
+  return ValidateIdempotencyKey(r.idempotency_key);
+}
+
+// The request's receipt digest: precomputed by the engine, or computed now.
+template <typename Request>
+std::string ReceiptHashOf(const Request& r) {
+  return r.receipt_hash.empty() ? ReceiptHash(r.receipt) : r.receipt_hash;
+}
+
+// Appends a length-prefixed field, so no two distinct requests share bytes.
+void AppendField(std::string& out, std::string_view value) {
+  out += std::to_string(value.size());
+  out += ':';
+  out += value;
+}
+
+// The request's identity for idempotency: every field that decides the
+// outcome (never the key), length-prefixed, compared byte for byte. Holding
+// the bytes rather than a digest costs a little storage and saves a SHA-256
+// on the spend path; a receipt is represented by its hash.
+std::string Fingerprint(std::string_view kind, const SpendRequest& r, Timestamp ttl) {
+  std::string bytes;
+  bytes.reserve(160 + r.agent.size() + r.vendor.size() + r.intent.size());
+  AppendField(bytes, kind);
+  AppendField(bytes, r.agent);
+  AppendField(bytes, std::to_string(r.amount));
+  AppendField(bytes, r.vendor);
+  AppendField(bytes, CategoryOf(r));
+  AppendField(bytes, r.session);
+  AppendField(bytes, r.user);
+  AppendField(bytes, r.intent);
+  AppendField(bytes, ReceiptHashOf(r));
+  AppendField(bytes, std::to_string(ttl));
+  return bytes;
+}
+
+Result<OrgRow*> LoadOrg(LedgerTxn& lt, std::string_view org) {
+  STUB_ASSIGN_OR_RETURN(OrgRow * row, lt.Org(org));
+  if (row == nullptr) return NotFound("unknown org '" + std::string(org) + "'", "not_found");
+  return row;
+}
+
+// Seals `entry` onto the org's chain (seq, prev_hash, hash), appends it, and
+// advances the head on `org` (a row cached in `lt`). Returns seq and hash.
+Result<std::pair<std::uint64_t, std::string>> AppendToChain(LedgerTxn& lt, OrgRow& org,
+                                                            Entry entry) {
+  entry.org = org.id;
+  entry.seq = org.head_seq + 1;
+  STUB_RETURN_IF_ERROR(BuildLines(entry));
+  SealEntry(entry, org.head_hash);
+  org.head_seq = entry.seq;
+  org.head_hash = entry.hash;
+  lt.MarkOrgDirty(org.id);
+  STUB_RETURN_IF_ERROR(lt.txn().AppendEntry(std::move(entry)));
+  return std::pair(org.head_seq, org.head_hash);
+}
+
+// Moves a pending hold to `status` (captured, voided or expired): releases its
+// reservation on every node of its path (and books `captured` as spent there),
+// in the periods the hold reserved; journals it; stores the hold. Returns the
+// updated chain rows (agent first).
+Result<std::vector<NodeRow*>> ResolveHold(LedgerTxn& lt, OrgRow& org, Hold& hold, HoldStatus status,
+                                          Micros captured, std::string spend_id,
+                                          std::string receipt, std::string receipt_hash,
+                                          Timestamp now) {
+  std::vector<NodeRow*> rows;
+  rows.reserve(hold.path.size());
+  const BucketStarts reserved = AllBucketStarts(hold.created_at);
+  for (const std::string& id : hold.path) {
+    STUB_ASSIGN_OR_RETURN(NodeRow * row, lt.Node(org.id, id));
+    if (row == nullptr) return Internal("hold " + hold.id + " names missing node '" + id + "'");
+    STUB_RETURN_IF_ERROR(ApplyDelta(row->balances, reserved, captured, -hold.amount));
+    lt.MarkNodeDirty(org.id, id);
+    rows.push_back(row);
+  }
+
+  Entry entry;
+  entry.kind = status == HoldStatus::kCaptured ? EntryKind::kCapture
+               : status == HoldStatus::kVoided ? EntryKind::kVoid
+                                               : EntryKind::kExpire;
+  entry.created_at = now;
+  entry.budget_at = hold.created_at;
+  entry.ref = status == HoldStatus::kCaptured ? spend_id : hold.id;
+  if (status == HoldStatus::kCaptured) entry.hold = hold.id;
+  entry.agent = hold.agent;
+  entry.path = hold.path;
+  entry.vendor = hold.vendor;
+  entry.category = hold.category;
+  entry.session = hold.session;
+  entry.user = hold.user;
+  entry.intent = hold.intent;
+  entry.amount = captured;
+  entry.released = hold.amount;
+  entry.receipt = std::move(receipt);
+  entry.receipt_hash = std::move(receipt_hash);
+  STUB_RETURN_IF_ERROR(AppendToChain(lt, org, std::move(entry)).status());
+
+  hold.status = status;
+  hold.captured = captured;
+  hold.resolved_at = now;
+  hold.spend_id = std::move(spend_id);
+  STUB_RETURN_IF_ERROR(lt.txn().PutHold(hold));
+  return rows;
+}
+
+Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
+                                     const HoldRequest* hold_request, Timestamp now) {
+  const bool is_hold = hold_request != nullptr;
+  STUB_RETURN_IF_ERROR(ValidateSpendRequest(request));
+  if (is_hold && hold_request->ttl <= 0) {
+    return InvalidArgument("expires_in must be positive", "invalid_request");
+  }
+  const std::string fingerprint =
+      Fingerprint(is_hold ? "hold" : "spend", request, is_hold ? hold_request->ttl : 0);
+
+  Transaction& txn = lt.txn();
+  STUB_ASSIGN_OR_RETURN(auto existing, txn.GetIdempotency(request.org, request.idempotency_key));
+  STUB_ASSIGN_OR_RETURN(auto replay, CheckReplay(existing ? &*existing : nullptr, fingerprint));
+  if (replay) return SpendResult{std::move(*replay), true};
+
+  STUB_ASSIGN_OR_RETURN(OrgRow * org_row, LoadOrg(lt, request.org));
+  OrgRow& org = *org_row;
+  STUB_RETURN_IF_ERROR(SweepDueHolds(lt, org, now).status());
+  STUB_ASSIGN_OR_RETURN(std::vector<NodeRow*> chain, LoadChain(lt, org.id, request.agent));
+
+  DecisionInput input;
+  input.chain.reserve(chain.size());
+  for (const NodeRow* row : chain) input.chain.push_back({&row->node, &row->balances});
+  input.kill_switch = org.kill_switch;
+  input.amount = request.amount;
+  input.now = now;
+  Decision decision = Decide(input);
+
+  Outcome outcome;
+  outcome.amount = request.amount;
+  if (!decision.approved()) {
+    DenialRecord record;
+    record.org = org.id;
+    record.id = NewId("dn");
+    record.request_kind = is_hold ? "hold" : "spend";
+    record.agent = request.agent;
+    record.amount = request.amount;
+    record.vendor = request.vendor;
+    record.category = std::string(CategoryOf(request));
+    record.session = request.session;
+    record.user = request.user;
+    record.intent = request.intent;
+    record.idempotency_key = request.idempotency_key;
+    record.denial = *decision.denial;
+    record.created_at = now;
+    outcome.status = OutcomeStatus::kDenied;
+    outcome.id = record.id;
+    outcome.denial = record.denial;
+    STUB_RETURN_IF_ERROR(txn.InsertDenial(std::move(record)));
+  } else {
+    const Micros spent = is_hold ? 0 : request.amount;
+    const Micros held = is_hold ? request.amount : 0;
+    Entry entry;
+    entry.path.reserve(chain.size());
+    const BucketStarts buckets = AllBucketStarts(now);
+    for (NodeRow* row : chain) {
+      STUB_RETURN_IF_ERROR(ApplyDelta(row->balances, buckets, spent, held));
+      lt.MarkNodeDirty(org.id, row->node.id);
+      entry.path.push_back(row->node.id);
+    }
+    const std::string id = NewId(is_hold ? "hd" : "sp");
+    entry.kind = is_hold ? EntryKind::kHold : EntryKind::kSpend;
+    entry.created_at = now;
+    entry.budget_at = now;
+    entry.ref = id;
+    entry.agent = request.agent;
+    entry.vendor = request.vendor;
+    entry.category = std::string(CategoryOf(request));
+    entry.session = request.session;
+    entry.user = request.user;
+    entry.intent = request.intent;
+    entry.amount = request.amount;
+    entry.receipt = request.receipt;
+    entry.receipt_hash = ReceiptHashOf(request);
+    if (is_hold) {
+      Hold hold;
+      hold.org = org.id;
+      hold.id = id;
+      hold.agent = request.agent;
+      hold.path = entry.path;
+      hold.vendor = request.vendor;
+      hold.category = entry.category;
+      hold.session = request.session;
+      hold.user = request.user;
+      hold.intent = request.intent;
+      hold.amount = request.amount;
+      hold.created_at = now;
+      hold.expires_at = now > std::numeric_limits<Timestamp>::max() - hold_request->ttl
+                            ? std::numeric_limits<Timestamp>::max()
+                            : now + hold_request->ttl;
+      org.next_hold_expiry = std::min(org.next_hold_expiry, hold.expires_at);
+      outcome.expires_at = hold.expires_at;
+      STUB_RETURN_IF_ERROR(txn.PutHold(std::move(hold)));
+    }
+    STUB_ASSIGN_OR_RETURN(auto link, AppendToChain(lt, org, std::move(entry)));
+
+    outcome.status = is_hold ? OutcomeStatus::kHeld : OutcomeStatus::kApproved;
+    outcome.id = id;
+    outcome.entry_seq = link.first;
+    outcome.entry_hash = std::move(link.second);
+    outcome.effective_remaining = decision.approval->effective_remaining;
+    outcome.binding = decision.approval->binding;
+  }
+
+  IdempotencyRecord record;
+  record.org = org.id;
+  record.key = request.idempotency_key;
+  record.fingerprint = fingerprint;
+  record.outcome = outcome;
+  record.created_at = now;
+  STUB_RETURN_IF_ERROR(txn.PutIdempotency(std::move(record)));
+  return SpendResult{std::move(outcome), false};
+}
+
+}  // namespace
+
+Result<std::vector<NodeRow*>> LoadChain(LedgerTxn& lt, std::string_view org,
+                                        std::string_view agent) {
+  std::vector<NodeRow*> chain;
+  chain.reserve(4);
+  STUB_ASSIGN_OR_RETURN(NodeRow * first, lt.Node(org, agent));
+  if (first == nullptr || first->node.kind != NodeKind::kAgent) {
+    return NotFound("unknown agent '" + std::string(agent) + "'", "not_found");
+  }
+  chain.push_back(first);
+  while (chain.back()->node.kind != NodeKind::kOrg) {
+    if (chain.size() >= kMaxTreeDepth) {
+      return Internal("budget tree of org '" + std::string(org) + "' is deeper than allowed");
+    }
+    STUB_ASSIGN_OR_RETURN(NodeRow * row, lt.Node(org, chain.back()->node.parent));
+    if (row == nullptr) return Internal("node '" + chain.back()->node.id + "' has no parent");
+    chain.push_back(row);
+  }
+  return chain;
+}
+
+Result<std::size_t> SweepDueHolds(LedgerTxn& lt, OrgRow& org, Timestamp now) {
+  if (now < org.next_hold_expiry) return std::size_t{0};
+  STUB_ASSIGN_OR_RETURN(auto due, lt.txn().ListDueHolds(org.id, now, kMaxExpiriesPerTxn));
+  for (Hold& hold : due) {
+    STUB_RETURN_IF_ERROR(
+        ResolveHold(lt, org, hold, HoldStatus::kExpired, 0, {}, {}, {}, now).status());
+  }
+  STUB_ASSIGN_OR_RETURN(auto next, lt.txn().NextHoldExpiry(org.id));
+  org.next_hold_expiry = next ? *next : std::numeric_limits<Timestamp>::max();
+  lt.MarkOrgDirty(org.id);
+  return due.size();
+}
+
+Result<SpendResult> ApplySpend(LedgerTxn& lt, const SpendRequest& request, Timestamp now) {
+  return ApplySpendOrHold(lt, request, nullptr, now);
+}
+
+Result<SpendResult> ApplyHold(LedgerTxn& lt, const HoldRequest& request, Timestamp now) {
+  return ApplySpendOrHold(lt, request.spend, &request, now);
+}
+
+Result<SpendResult> ApplyCapture(LedgerTxn& lt, const CaptureRequest& request, Timestamp now) {
+  if (request.receipt.size() > kMaxReceiptBytes) {
+    return InvalidArgument("receipt is larger than 64 KiB", "invalid_request");
+  }
+  STUB_ASSIGN_OR_RETURN(OrgRow * org_row, LoadOrg(lt, request.org));
+  OrgRow& org = *org_row;
+  STUB_ASSIGN_OR_RETURN(auto hold, lt.txn().GetHold(org.id, request.hold_id));
+  if (!hold) return NotFound("unknown hold '" + request.hold_id + "'", "not_found");
+  STUB_RETURN_IF_ERROR(CheckCapture(*hold, request.amount, now));
+
+  std::string spend_id = NewId("sp");
+  STUB_ASSIGN_OR_RETURN(std::vector<NodeRow*> rows,
+                        ResolveHold(lt, org, *hold, HoldStatus::kCaptured, request.amount, spend_id,
+                                    request.receipt, ReceiptHashOf(request), now));
+
+  const Approval remaining = RemainingOf(rows, now);
+  Outcome outcome;
+  outcome.status = OutcomeStatus::kApproved;
+  outcome.id = std::move(spend_id);
+  outcome.amount = request.amount;
+  outcome.entry_seq = org.head_seq;
+  outcome.entry_hash = org.head_hash;
+  outcome.effective_remaining = remaining.effective_remaining;
+  outcome.binding = remaining.binding;
+  return SpendResult{std::move(outcome), false};
+}
+
+Result<Hold> ApplyVoid(LedgerTxn& lt, std::string_view org_id, std::string_view hold_id,
+                       Timestamp now) {
+  STUB_ASSIGN_OR_RETURN(OrgRow * org, LoadOrg(lt, org_id));
+  STUB_ASSIGN_OR_RETURN(auto hold, lt.txn().GetHold(org->id, hold_id));
+  if (!hold) return NotFound("unknown hold '" + std::string(hold_id) + "'", "not_found");
+  STUB_RETURN_IF_ERROR(CheckVoid(*hold, now));
+  STUB_RETURN_IF_ERROR(
+      ResolveHold(lt, *org, *hold, HoldStatus::kVoided, 0, {}, {}, {}, now).status());
+  return std::move(*hold);
+}
+
+Result<SpendResult> RecordContentionDenial(LedgerTxn& lt, const SpendRequest& request,
+                                           std::string_view request_kind, Timestamp now) {
+  DenialRecord record;
+  record.org = request.org;
+  record.id = NewId("dn");
+  record.request_kind = std::string(request_kind);
+  record.agent = request.agent;
+  record.amount = request.amount;
+  record.vendor = request.vendor;
+  record.category = std::string(CategoryOf(request));
+  record.session = request.session;
+  record.user = request.user;
+  record.intent = request.intent;
+  record.idempotency_key = request.idempotency_key;
+  record.denial.reason = DenyReason::kContention;
+  record.denial.message =
+      "too many concurrent conflicting requests; retry with the same idempotency key";
+  record.created_at = now;
+  Outcome outcome;
+  outcome.status = OutcomeStatus::kDenied;
+  outcome.id = record.id;
+  outcome.amount = request.amount;
+  outcome.denial = record.denial;
+  STUB_RETURN_IF_ERROR(lt.txn().InsertDenial(std::move(record)));
+  return SpendResult{std::move(outcome), false};
+}
+
+Approval RemainingOf(const std::vector<NodeRow*>& chain, Timestamp now) {
+  Approval result;
+  for (const NodeRow* row : chain) {
+    for (const Limit& limit : row->node.limits) {
+      const BucketBalance b = CurrentBalance(row->balances, limit.period, now);
+      // Saturating: a figure beyond int64 is "no room" (negative) here.
+      Micros used = 0;
+      Micros remaining = 0;
+      if (__builtin_add_overflow(b.spent, b.held, &used) ||
+          __builtin_sub_overflow(limit.amount, used, &remaining)) {
+        remaining = std::numeric_limits<Micros>::min();
+      }
+      if (!result.effective_remaining || remaining < *result.effective_remaining) {
+        result.effective_remaining = remaining;
+        result.binding = Binding{row->node.id, limit.period};
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace stub

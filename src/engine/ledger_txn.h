@@ -1,0 +1,69 @@
+// LedgerTxn: a transaction plus a write-back cache of the rows every ledger
+// operation reads and rewrites — the org row and the budget nodes. A batch of
+// operations applied through one LedgerTxn reads each hot row from the store
+// once, updates it in place as often as it likes, and writes it back once
+// (Flush) before commit, so a batch of N spends costs the store a handful of
+// row writes, not 4·N.
+//
+// Everything else (journal, holds, idempotency, denials) passes straight
+// through to the transaction, which already reads its own writes.
+//
+// Not thread-safe; lives inside one transaction attempt.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "core/budget.h"
+#include "core/org.h"
+#include "store/store.h"
+
+namespace stub {
+
+class LedgerTxn {
+ public:
+  explicit LedgerTxn(Transaction& txn) : txn_(txn) {}
+
+  Transaction& txn() { return txn_; }
+
+  // The org row as of this transaction (cached). nullptr if it does not exist.
+  // The pointer stays valid for the LedgerTxn's life; changes through it must
+  // be announced with MarkOrgDirty.
+  Result<OrgRow*> Org(std::string_view org);
+  void MarkOrgDirty(std::string_view org);
+
+  // A node row as of this transaction (cached); nullptr if it does not exist.
+  // Same rules as Org, with MarkNodeDirty.
+  Result<NodeRow*> Node(std::string_view org, std::string_view node);
+  void MarkNodeDirty(std::string_view org, std::string_view node);
+
+  // Moves every dirty cached row into the transaction. Call once, last,
+  // before Commit: the cache is spent afterwards.
+  Status Flush();
+
+ private:
+  template <typename Row>
+  struct Cached {
+    bool exists = false;
+    bool dirty = false;
+    Row row;
+  };
+  using NodeKey = std::pair<std::string, std::string>;
+  // Compares NodeKeys with (org, node) view pairs, so lookups allocate nothing.
+  struct NodeKeyLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return std::pair<std::string_view, std::string_view>(a.first, a.second) <
+             std::pair<std::string_view, std::string_view>(b.first, b.second);
+    }
+  };
+  using NodeView = std::pair<std::string_view, std::string_view>;
+
+  Transaction& txn_;
+  std::map<std::string, Cached<OrgRow>, std::less<>> orgs_;
+  std::map<NodeKey, Cached<NodeRow>, NodeKeyLess> nodes_;
+};
+
+}  // namespace stub

@@ -1,0 +1,50 @@
+// What callers ask the engine to do, and what it answers.
+#pragma once
+
+#include <string>
+
+#include "core/hold.h"
+#include "core/money.h"
+#include "core/outcome.h"
+#include "core/time_util.h"
+
+namespace stub {
+
+// A spend, or (with RequestKind::kHold) a hold: the same fields decide both.
+struct SpendRequest {
+  std::string org;
+  std::string agent;
+  Micros amount = 0;     // > 0
+  std::string vendor;    // normalised host or payee id, non-empty
+  std::string category;  // empty → "uncategorized"
+  std::string session;
+  std::string user;
+  std::string intent;
+  std::string idempotency_key;  // 1–255 printable ASCII bytes
+  std::string receipt;          // canonical JSON object text (CanonicalizeReceipt), or empty
+  // Empty, or ReceiptHash(receipt) (a caller that already has the digest
+  // may pass it). The engine fills it before the transaction when empty, so
+  // the digest is never computed on the serialized path.
+  std::string receipt_hash;
+};
+
+struct HoldRequest {
+  SpendRequest spend;               // amount = the most it may cost
+  Timestamp ttl = kDefaultHoldTtl;  // > 0: expires_at = created_at + ttl
+};
+
+struct CaptureRequest {
+  std::string org;
+  std::string hold_id;
+  Micros amount = 0;         // > 0, ≤ the held amount
+  std::string receipt;       // canonical JSON object text, or empty
+  std::string receipt_hash;  // as in SpendRequest
+};
+
+// The engine's answer to a spend, hold or capture.
+struct SpendResult {
+  Outcome outcome;
+  bool replayed = false;  // an idempotent replay of an earlier request
+};
+
+}  // namespace stub

@@ -1,0 +1,53 @@
+// Shared setup for engine tests: an org with a small budget tree on a store,
+// a manual clock, and request builders.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/money.h"
+#include "engine/engine.h"
+#include "store/memory/memory_store.h"
+
+namespace stub::testing {
+
+inline Micros Amt(const char* text) {
+  auto m = ParseAmount(text);
+  EXPECT_TRUE(m.ok()) << text;
+  return m.ok() ? *m : 0;
+}
+
+inline SpendRequest MakeSpend(std::string agent, const char* amount, std::string key,
+                              std::string org = "acme") {
+  SpendRequest r;
+  r.org = std::move(org);
+  r.agent = std::move(agent);
+  r.amount = Amt(amount);
+  r.vendor = "api.dataco.com";
+  r.category = "data";
+  r.idempotency_key = std::move(key);
+  return r;
+}
+
+// Creates org "acme" → team "marketing" → agents; limits as given.
+inline void MakeTree(Engine& engine, std::vector<Limit> org_limits, std::vector<Limit> team_limits,
+                     std::vector<Limit> agent_limits,
+                     const std::vector<std::string>& agents = {"mkt-1"}) {
+  ASSERT_TRUE(engine.CreateOrg("acme", "Acme").ok());
+  Node root{.id = "acme", .kind = NodeKind::kOrg, .name = "Acme"};
+  root.limits = std::move(org_limits);
+  ASSERT_TRUE(engine.PutNode("acme", root).ok());
+  Node team{.id = "marketing", .kind = NodeKind::kTeam, .parent = "acme", .name = "Marketing"};
+  team.limits = std::move(team_limits);
+  ASSERT_TRUE(engine.PutNode("acme", team).ok());
+  for (const std::string& id : agents) {
+    Node agent{.id = id, .kind = NodeKind::kAgent, .parent = "marketing"};
+    agent.limits = agent_limits;
+    ASSERT_TRUE(engine.PutNode("acme", agent).ok());
+  }
+}
+
+}  // namespace stub::testing
