@@ -1,0 +1,24 @@
+// The one place that maps outcomes to process exit codes. Documented in
+// `stub --help` and the README:
+//   0  success
+//   1  the command ran and found a problem (a broken invariant, failed verify)
+//   2  usage error (bad flags or arguments)
+//   3  not found / refused input (a Status of the request's own making)
+//   4  transient failure (retry may succeed: conflict, unavailable)
+//   5  internal error
+#pragma once
+
+#include "core/status.h"
+
+namespace stub {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitProblem = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitRefused = 3;
+inline constexpr int kExitTransient = 4;
+inline constexpr int kExitInternal = 5;
+
+int ExitCodeFor(const Status& status);
+
+}  // namespace stub

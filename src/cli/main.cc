@@ -1,0 +1,86 @@
+// The `stub` command line. Exceptions stop here; outcomes map to exit codes
+// in exactly one place (cli/exit_codes.h).
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "cli/exit_codes.h"
+#include "cli/race_command.h"
+#include "core/money.h"
+
+namespace {
+
+constexpr const char* kExitCodesHelp =
+    "Exit codes: 0 success; 1 the command found a problem (overspend, failed verify); "
+    "2 usage error; 3 refused input or not found; 4 transient failure, retry; 5 internal error.";
+
+// Parses a decimal amount flag; throws CLI::ValidationError (→ exit 2).
+stub::Micros AmountFlag(const std::string& name, const std::string& text, bool positive) {
+  auto parsed = positive ? stub::ParsePositiveAmount(text) : stub::ParseAmount(text);
+  if (!parsed.ok()) {
+    throw CLI::ValidationError(name, "'" + text + "' is not an amount (e.g. 0.25)");
+  }
+  return *parsed;
+}
+
+int RunRaceCommand(const stub::RaceConfig& base, const std::string& budget,
+                   const std::string& amount, bool json) {
+  stub::RaceConfig config = base;
+  config.budget = AmountFlag("--budget", budget, /*positive=*/false);
+  config.amount = AmountFlag("--amount", amount, /*positive=*/true);
+  auto report = stub::RunRace(config);
+  if (!report.ok()) {
+    std::cerr << "stub race: " << report.status().message() << "\n";
+    return stub::ExitCodeFor(report.status());
+  }
+  std::cout << (json ? stub::RaceReportJson(*report) + "\n" : stub::RaceReportText(*report));
+  return report->Holds() ? stub::kExitOk : stub::kExitProblem;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Stub: a budget-enforcing, double-entry spend ledger for AI agents"};
+  app.footer(kExitCodesHelp);
+  app.require_subcommand(1);
+
+  stub::RaceConfig race;
+  std::string race_budget = "1.00";
+  std::string race_amount = "0.15";
+  bool race_json = false;
+  CLI::App* race_cmd = app.add_subcommand(
+      "race",
+      "N agents in R simulated regions race one near-empty budget; shows that nothing is "
+      "overspent and the books verify");
+  race_cmd->add_option("--regions", race.regions, "simulated regions (one engine each)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  race_cmd->add_option("--agents", race.agents, "concurrent agents (one thread each)")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  race_cmd->add_option("--budget", race_budget, "the org's total budget")->capture_default_str();
+  race_cmd->add_option("--amount", race_amount, "the amount of every spend")->capture_default_str();
+  race_cmd->add_option("--attempts", race.attempts, "spends each agent attempts")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  race_cmd
+      ->add_option("--latency-us", race.latency_us,
+                   "injected store latency per call for region 1 (region r: r times it)")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  race_cmd->add_flag("--json", race_json, "print exactly one JSON object");
+  race_cmd->footer(kExitCodesHelp);
+
+  try {
+    app.parse(argc, argv);
+    if (race_cmd->parsed()) return RunRaceCommand(race, race_budget, race_amount, race_json);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? stub::kExitOk : stub::kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "stub: internal error: " << e.what() << "\n";
+    return stub::kExitInternal;
+  }
+  return stub::kExitUsage;
+}

@@ -1,0 +1,105 @@
+// `stub race` as a user runs it: the real binary, a child process, its output.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/money.h"
+
+namespace stub {
+namespace {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+};
+
+RunResult RunStub(const std::string& args) {
+  RunResult run;
+  const std::string cmd = std::string(STUB_BINARY) + " " + args + " 2>/dev/null";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+Micros Amount(const nlohmann::json& j, const char* field) {
+  EXPECT_TRUE(j.contains(field) && j[field].is_string()) << field;
+  auto m = ParseAmount(j.value(field, std::string("x")));
+  EXPECT_TRUE(m.ok()) << field << "=" << j.value(field, std::string());
+  return m.ok() ? *m : -1;
+}
+
+TEST(RaceCommandTest, DefaultsHoldTheGuaranteeAndPrintOneJsonObject) {
+  const RunResult run = RunStub("race --json");
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  // Exactly one JSON object, one line.
+  ASSERT_FALSE(run.out.empty());
+  EXPECT_EQ(run.out.find('\n'), run.out.size() - 1);
+  const auto j = nlohmann::json::parse(run.out);
+  ASSERT_TRUE(j.is_object());
+  for (const char* field :
+       {"store", "regions", "agents", "budget", "amount", "attempts", "approved", "denied",
+        "approved_total", "remaining", "serialization_failures", "retries", "max_overspend",
+        "entries_balanced", "chain_ok", "balances_match"}) {
+    EXPECT_TRUE(j.contains(field)) << field;
+  }
+  EXPECT_EQ(j["store"], "memory");
+  EXPECT_EQ(j["regions"], 2);
+  EXPECT_EQ(j["agents"], 6);
+  EXPECT_EQ(j["attempts"], 30);
+  const Micros budget = Amount(j, "budget");
+  const Micros amount = Amount(j, "amount");
+  const Micros approved_total = Amount(j, "approved_total");
+  EXPECT_EQ(budget, 1'000'000);
+  EXPECT_EQ(amount, 150'000);
+  EXPECT_LE(approved_total, budget);
+  EXPECT_LT(budget - approved_total, amount);  // exactly what fits was approved
+  EXPECT_EQ(Amount(j, "remaining"), budget - approved_total);
+  EXPECT_EQ(j["approved"].get<int>() * amount, approved_total);
+  EXPECT_EQ(j["approved"].get<int>() + j["denied"].get<int>(), 30);
+  EXPECT_GT(j["serialization_failures"].get<int>(), 0);
+  EXPECT_EQ(j["max_overspend"], "0");
+  EXPECT_EQ(j["chain_ok"], true);
+  EXPECT_EQ(j["entries_balanced"], true);
+  EXPECT_EQ(j["balances_match"], true);
+}
+
+TEST(RaceCommandTest, ManyAgentsManyRegions) {
+  const RunResult run = RunStub(
+      "race --json --regions 4 --agents 16 --budget 2.5 --amount 0.1 "
+      "--attempts 4 --latency-us 50");
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const auto j = nlohmann::json::parse(run.out);
+  EXPECT_EQ(Amount(j, "approved_total"), 2'500'000);  // 25 × 0.1 fit exactly
+  EXPECT_EQ(j["approved"], 25);
+  EXPECT_EQ(j["denied"], 64 - 25);
+  EXPECT_EQ(j["max_overspend"], "0");
+}
+
+TEST(RaceCommandTest, ReadableReportByDefault) {
+  const RunResult run = RunStub("race");
+  ASSERT_EQ(run.exit_code, 0);
+  EXPECT_NE(run.out.find("6 agents in 2 regions"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("max overspend     0"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("The guarantee held"), std::string::npos) << run.out;
+}
+
+TEST(RaceCommandTest, BadFlagsAreUsageErrors) {
+  EXPECT_EQ(RunStub("race --agents 0").exit_code, 2);
+  EXPECT_EQ(RunStub("race --amount 1e3").exit_code, 2);
+  EXPECT_EQ(RunStub("race --amount -1").exit_code, 2);
+  EXPECT_EQ(RunStub("race --budget 1.0000001").exit_code, 2);
+  EXPECT_EQ(RunStub("race --no-such-flag").exit_code, 2);
+  EXPECT_EQ(RunStub("").exit_code, 2);
+  EXPECT_EQ(RunStub("race --help").exit_code, 0);
+}
+
+}  // namespace
+}  // namespace stub
