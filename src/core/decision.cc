@@ -25,6 +25,34 @@ Micros Saturate(Wide v) {
   return static_cast<Micros>(v);
 }
 
+// The limit that leaves the least room after `amount`: ties go to the node
+// nearest the agent (lower index), then to the shorter period.
+struct BindingLimit {
+  Wide remaining;
+  std::size_t index;
+  Period period;
+  Micros limit;
+  Wide used;
+};
+
+std::optional<BindingLimit> FindBinding(const std::vector<ChainLink>& chain, Micros amount,
+                                        Timestamp now) {
+  std::optional<BindingLimit> best;
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    const ChainLink& link = chain[i];
+    for (const Limit& limit : link.node->limits) {
+      const BucketBalance bal = CurrentBalance(*link.balances, limit.period, now);
+      const Wide used = Wide{bal.spent} + Wide{bal.held};
+      const Wide remaining = Wide{limit.amount} - used - Wide{amount};
+      const bool better = !best || remaining < best->remaining ||
+                          (remaining == best->remaining &&
+                           (i < best->index || (i == best->index && limit.period < best->period)));
+      if (better) best = BindingLimit{remaining, i, limit.period, limit.amount, used};
+    }
+  }
+  return best;
+}
+
 std::string Describe(const Node& node) {
   std::string out(NodeKindName(node.kind));
   out += ' ';
@@ -44,6 +72,15 @@ std::optional<DenyReason> ParseDenyReason(std::string_view name) {
     if (kDenyReasonNames[i] == name) return static_cast<DenyReason>(i);
   }
   return std::nullopt;
+}
+
+Approval Remaining(const std::vector<ChainLink>& chain, Timestamp now) {
+  Approval approval;
+  if (const auto best = FindBinding(chain, 0, now)) {
+    approval.effective_remaining = Saturate(best->remaining);
+    approval.binding = Binding{chain[best->index].node->id, best->period};
+  }
+  return approval;
 }
 
 Decision Decide(const DecisionInput& in) {
@@ -69,29 +106,7 @@ Decision Decide(const DecisionInput& in) {
     return decision;
   }
 
-  // The binding limit: least remaining after the amount; ties to the node
-  // nearest the agent (lower index), then to the shorter period.
-  struct Candidate {
-    Wide remaining;
-    std::size_t index;
-    Period period;
-    Micros limit;
-    Wide used;
-  };
-  std::optional<Candidate> best;
-  for (std::size_t i = 0; i < in.chain.size(); ++i) {
-    const ChainLink& link = in.chain[i];
-    for (const Limit& limit : link.node->limits) {
-      const BucketBalance bal = CurrentBalance(*link.balances, limit.period, in.now);
-      const Wide used = Wide{bal.spent} + Wide{bal.held};
-      const Wide remaining = Wide{limit.amount} - used - Wide{in.amount};
-      const bool better = !best || remaining < best->remaining ||
-                          (remaining == best->remaining &&
-                           (i < best->index || (i == best->index && limit.period < best->period)));
-      if (better) best = Candidate{remaining, i, limit.period, limit.amount, used};
-    }
-  }
-
+  const std::optional<BindingLimit> best = FindBinding(in.chain, in.amount, in.now);
   if (best && best->remaining < 0) {
     const Node& node = *in.chain[best->index].node;
     Denial d;

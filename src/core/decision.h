@@ -86,4 +86,10 @@ struct DecisionInput {
 // Pure; thread-safe.
 Decision Decide(const DecisionInput& in);
 
+// What is left on the chain at `now` with nothing more requested: the least
+// remaining over every limit and the limit that sets it, as an approval
+// reports them (nullopt when no node has a limit; negative if a limit is
+// already exceeded). Pure; thread-safe.
+Approval Remaining(const std::vector<ChainLink>& chain, Timestamp now);
+
 }  // namespace stub

@@ -8,7 +8,6 @@
 #include "core/canonical_json.h"
 #include "core/idempotency.h"
 #include "core/journal.h"
-#include "core/sha256.h"
 #include "engine/ids.h"
 
 namespace stub {
@@ -305,7 +304,10 @@ Result<SpendResult> ApplyCapture(LedgerTxn& lt, const CaptureRequest& request, T
                         ResolveHold(lt, org, *hold, HoldStatus::kCaptured, request.amount, spend_id,
                                     request.receipt, ReceiptHashOf(request), now));
 
-  const Approval remaining = RemainingOf(rows, now);
+  std::vector<ChainLink> links;
+  links.reserve(rows.size());
+  for (const NodeRow* row : rows) links.push_back({&row->node, &row->balances});
+  const Approval remaining = Remaining(links, now);
   Outcome outcome;
   outcome.status = OutcomeStatus::kApproved;
   outcome.id = std::move(spend_id);
@@ -353,27 +355,6 @@ Result<SpendResult> RecordContentionDenial(LedgerTxn& lt, const SpendRequest& re
   outcome.denial = record.denial;
   STUB_RETURN_IF_ERROR(lt.txn().InsertDenial(std::move(record)));
   return SpendResult{std::move(outcome), false};
-}
-
-Approval RemainingOf(const std::vector<NodeRow*>& chain, Timestamp now) {
-  Approval result;
-  for (const NodeRow* row : chain) {
-    for (const Limit& limit : row->node.limits) {
-      const BucketBalance b = CurrentBalance(row->balances, limit.period, now);
-      // Saturating: a figure beyond int64 is "no room" (negative) here.
-      Micros used = 0;
-      Micros remaining = 0;
-      if (__builtin_add_overflow(b.spent, b.held, &used) ||
-          __builtin_sub_overflow(limit.amount, used, &remaining)) {
-        remaining = std::numeric_limits<Micros>::min();
-      }
-      if (!result.effective_remaining || remaining < *result.effective_remaining) {
-        result.effective_remaining = remaining;
-        result.binding = Binding{row->node.id, limit.period};
-      }
-    }
-  }
-  return result;
 }
 
 }  // namespace stub

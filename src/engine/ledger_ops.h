@@ -67,8 +67,4 @@ Result<Hold> ApplyVoid(LedgerTxn& lt, std::string_view org, std::string_view hol
 Result<SpendResult> RecordContentionDenial(LedgerTxn& lt, const SpendRequest& request,
                                            std::string_view request_kind, Timestamp now);
 
-// Least remaining over every limit of the chain at `now` (nullopt: no
-// limits), and the limit that sets it.
-Approval RemainingOf(const std::vector<NodeRow*>& chain, Timestamp now);
-
 }  // namespace stub

@@ -271,3 +271,34 @@ TEST_F(DecideTest, EffectiveRemainingIsTheMinimumOverThePath) {
 
 }  // namespace
 }  // namespace stub
+
+namespace stub {
+namespace {
+
+class RemainingTest : public DecideTest {};
+
+TEST_F(RemainingTest, ReportsTheLeastRoomAndItsLimitWithNothingRequested) {
+  std::vector<ChainLink> chain = {{&agent_, &agent_bal_}, {&team_, &team_bal_}, {&org_, &org_bal_}};
+  EXPECT_FALSE(Remaining(chain, now_).effective_remaining.has_value());  // no limits: unlimited
+
+  team_.limits = {{10 * kUnit, Period::kDay}};
+  org_.limits = {{100 * kUnit, Period::kMonth}};
+  Use(team_bal_, Period::kDay, 7 * kUnit, 1 * kUnit, now_);
+  Approval a = Remaining(chain, now_);
+  ASSERT_TRUE(a.effective_remaining.has_value());
+  EXPECT_EQ(*a.effective_remaining, 2 * kUnit);
+  ASSERT_TRUE(a.binding.has_value());
+  EXPECT_EQ(a.binding->node, "marketing");
+  EXPECT_EQ(a.binding->period, Period::kDay);
+
+  // Tomorrow the day bucket is fresh: the team has its whole 10 again.
+  a = Remaining(chain, now_ + 86'400 * kMicrosPerSecond);
+  EXPECT_EQ(*a.effective_remaining, 10 * kUnit);
+
+  // An exceeded limit (e.g. lowered below what was used) shows as negative.
+  team_.limits = {{5 * kUnit, Period::kDay}};
+  EXPECT_EQ(*Remaining(chain, now_).effective_remaining, -3 * kUnit);
+}
+
+}  // namespace
+}  // namespace stub
