@@ -1,8 +1,9 @@
 // Idempotency: a request retried with the same key has exactly one effect and
 // gets the same answer; the same key with a different request is refused.
 //
-// A request is identified by its fingerprint: SHA-256 over a canonical
-// encoding of every field that affects its outcome (never the key itself).
+// A request is identified by its fingerprint: a canonical, unambiguous
+// encoding of every field that affects its outcome (never the key itself),
+// compared byte for byte. Large fields (a receipt) enter it as their digest.
 #pragma once
 
 #include <string>
@@ -19,7 +20,7 @@ inline constexpr std::size_t kMaxIdempotencyKeyBytes = 255;
 struct IdempotencyRecord {
   std::string org;
   std::string key;
-  std::string fingerprint;  // hex SHA-256
+  std::string fingerprint;  // canonical request bytes (see the engine)
   Outcome outcome;
   Timestamp created_at = 0;
   bool operator==(const IdempotencyRecord&) const = default;
