@@ -196,7 +196,13 @@ class MvccTable {
   const ChainT* Find(const K& key) const {
     auto p = parts_.find(OrgOf(key));
     if (p == parts_.end()) return nullptr;
-    auto it = p->second.find(RestView(key));
+    const auto rest = RestView(key);
+    if constexpr (kOrdered) {
+      // Journal-like tables grow at the end: a key past the last is absent,
+      // found without walking the tree.
+      if (p->second.empty() || KeyLess()(std::prev(p->second.end())->first, rest)) return nullptr;
+    }
+    auto it = p->second.find(rest);
     return it == p->second.end() ? nullptr : &it->second;
   }
   template <typename K>
@@ -270,8 +276,14 @@ class MvccTable {
   ChainT& InsertFrom(Key& key) {
     auto p = parts_.find(OrgOf(key));
     if (p == parts_.end()) p = parts_.try_emplace(std::get<0>(key)).first;
-    auto [it, inserted] = p->second.try_emplace(
-        std::apply([](auto&, auto&... r) { return Rest(std::move(r)...); }, key));
+    Rest rest = std::apply([](auto&, auto&... r) { return Rest(std::move(r)...); }, key);
+    if constexpr (kOrdered) {
+      // Appends (the journal) go at the end: hint there, no tree walk.
+      if (p->second.empty() || KeyLess()(std::prev(p->second.end())->first, rest)) {
+        return p->second.try_emplace(p->second.end(), std::move(rest))->second;
+      }
+    }
+    auto [it, inserted] = p->second.try_emplace(std::move(rest));
     assert(inserted);
     return it->second;
   }
