@@ -15,7 +15,9 @@
 // reported by any call of the losing transaction up to and including Commit
 // (PostgreSQL reports a write-write conflict at the UPDATE, the memory store at
 // Commit), and no case makes one thread wait for a row lock held by a
-// transaction it has not finished itself.
+// transaction it has not finished itself. A single-writer store (SQLite)
+// says so with StoreFactory::concurrent_writers = false; the cases that
+// overlap write transactions then run them serially.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -57,6 +59,12 @@ namespace stub::store_testing {
 struct StoreFactory {
   std::string name;  // the instantiation's name: letters, digits, '_'
   std::function<std::unique_ptr<Store>()> make;
+  // False for a store with one writer (SQLite): a write Begin waits until the
+  // current write transaction finishes, so one thread must never hold two
+  // write transactions at once, and two writes never race. Cases that overlap
+  // two write transactions run them one after the other there and assert the
+  // serial outcome instead.
+  bool concurrent_writers = true;
 };
 
 inline std::string StoreFactoryName(const ::testing::TestParamInfo<StoreFactory>& info) {
@@ -162,6 +170,9 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
   }
 
   Store& store() { return *store_; }
+
+  // See StoreFactory::concurrent_writers.
+  bool concurrent_writers() const { return GetParam().concurrent_writers; }
 
   // Runs `body` in a new transaction and commits it; the first error wins.
   Status Apply(const std::function<Status(Transaction&)>& body) {

@@ -3,7 +3,10 @@
 #include "store_contract.h"
 
 #include <atomic>
+#include <functional>
 #include <latch>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -113,7 +116,9 @@ TEST_P(StoreContractTest, SnapshotIsolation) {
     return t.PutNode("acme", a1);
   }));
 
-  STUB_ASSERT_OK_AND_ASSIGN(auto t1, store().Begin());
+  // T1 only reads; on a single-writer store it must not hold the writer
+  // while T2 writes, so it reads in a read-only transaction there.
+  STUB_ASSERT_OK_AND_ASSIGN(auto t1, store().Begin({.read_only = !concurrent_writers()}));
   STUB_ASSERT_OK_AND_ASSIGN(auto before, t1->GetNode("acme", "a"));
   EXPECT_EQ(before, a1);
 
@@ -173,6 +178,9 @@ TEST_P(StoreContractTest, SnapshotIsolation) {
 // T1 and T2 both read a row; T1 writes it and commits; T2 writes several
 // tables and then the same row: T2 must fail with kConflict (at that write or
 // at Commit) and leave nothing behind in any table.
+//
+// Single-writer stores: T2 begins only after T1 committed, so it reads T1's
+// row (no lost update) and its writes, made on top of it, all commit.
 TEST_P(StoreContractTest, FirstCommitterWinsOnTheSameRow) {
   enum class Contended { kOrg, kNode, kHold };
   for (Contended which : {Contended::kOrg, Contended::kNode, Contended::kHold}) {
@@ -187,10 +195,14 @@ TEST_P(StoreContractTest, FirstCommitterWinsOnTheSameRow) {
     }));
 
     STUB_ASSERT_OK_AND_ASSIGN(auto t1, store().Begin());
-    STUB_ASSERT_OK_AND_ASSIGN(auto t2, store().Begin());
+    std::unique_ptr<Transaction> t2;
+    std::optional<OrgRow> o2;
+    if (concurrent_writers()) {
+      STUB_ASSERT_OK_AND_ASSIGN(t2, store().Begin());
+      STUB_ASSERT_OK_AND_ASSIGN(o2, t2->GetOrg(org));
+    }
     STUB_ASSERT_OK_AND_ASSIGN(auto o1, t1->GetOrg(org));
-    STUB_ASSERT_OK_AND_ASSIGN(auto o2, t2->GetOrg(org));
-    ASSERT_TRUE(o1.has_value() && o2.has_value());
+    ASSERT_TRUE(o1.has_value());
 
     OrgRow winner_org = *o1;
     winner_org.head_seq = 1;
@@ -210,7 +222,24 @@ TEST_P(StoreContractTest, FirstCommitterWinsOnTheSameRow) {
         break;
     }
     STUB_ASSERT_OK(t1->Commit());
+    if (!concurrent_writers()) {
+      STUB_ASSERT_OK_AND_ASSIGN(t2, store().Begin());
+      STUB_ASSERT_OK_AND_ASSIGN(o2, t2->GetOrg(org));
+      STUB_ASSERT_OK_AND_ASSIGN(auto seen_node, t2->GetNode(org, "agent-a"));
+      STUB_ASSERT_OK_AND_ASSIGN(auto seen_hold, t2->GetHold(org, "hold-1"));
+      EXPECT_EQ(o2, which == Contended::kOrg ? winner_org : MakeOrg(org));
+      EXPECT_EQ(seen_node, which == Contended::kNode ? winner_node : agent);
+      EXPECT_EQ(seen_hold, which == Contended::kHold ? winner_hold : hold);
+    }
+    ASSERT_TRUE(o2.has_value());
 
+    OrgRow loser_org = *o2;
+    loser_org.head_seq = 1;
+    loser_org.name = "loser";
+    NodeRow loser_node = agent;
+    loser_node.version = 99;
+    Hold loser_hold = hold;
+    loser_hold.status = HoldStatus::kCaptured;
     Status loser = [&]() -> Status {
       NodeRow new_node = MakeNode("agent-new");
       STUB_RETURN_IF_ERROR(t2->PutNode(org, new_node));
@@ -218,13 +247,6 @@ TEST_P(StoreContractTest, FirstCommitterWinsOnTheSameRow) {
       STUB_RETURN_IF_ERROR(t2->PutIdempotency(MakeIdempotency(org, "key-2")));
       STUB_RETURN_IF_ERROR(t2->PutHold(MakeHold(org, "hold-2", kT0 + 10)));
       STUB_RETURN_IF_ERROR(t2->InsertDenial(MakeDenial(org, "den-2", kT0)));
-      OrgRow loser_org = *o2;
-      loser_org.head_seq = 1;
-      loser_org.name = "loser";
-      NodeRow loser_node = agent;
-      loser_node.version = 99;
-      Hold loser_hold = hold;
-      loser_hold.status = HoldStatus::kCaptured;
       switch (which) {
         case Contended::kOrg:
           STUB_RETURN_IF_ERROR(t2->PutOrg(loser_org));
@@ -238,6 +260,27 @@ TEST_P(StoreContractTest, FirstCommitterWinsOnTheSameRow) {
       }
       return t2->Commit();
     }();
+    if (!concurrent_writers()) {
+      // The serial outcome: both committed, T2 on top of T1.
+      STUB_EXPECT_OK(loser);
+      Read([&](Transaction& r) {
+        STUB_ASSERT_OK_AND_ASSIGN(auto o, r.GetOrg(org));
+        EXPECT_EQ(o, which == Contended::kOrg ? loser_org : MakeOrg(org));
+        STUB_ASSERT_OK_AND_ASSIGN(auto nodes, r.ListNodes(org));
+        EXPECT_EQ(NodeIds(nodes), (std::vector<std::string>{"agent-a", "agent-new"}));
+        STUB_ASSERT_OK_AND_ASSIGN(auto a, r.GetNode(org, "agent-a"));
+        EXPECT_EQ(a, which == Contended::kNode ? loser_node : agent);
+        STUB_ASSERT_OK_AND_ASSIGN(auto h1, r.GetHold(org, "hold-1"));
+        EXPECT_EQ(h1, which == Contended::kHold ? loser_hold : hold);
+        STUB_ASSERT_OK_AND_ASSIGN(auto entries, r.ListEntries(org, 0, 10));
+        EXPECT_EQ(Seqs(entries), std::vector<std::uint64_t>{1});
+        STUB_ASSERT_OK_AND_ASSIGN(auto idem, r.GetIdempotency(org, "key-2"));
+        EXPECT_TRUE(idem.has_value());
+        STUB_ASSERT_OK_AND_ASSIGN(auto denials, r.ListDenials(org, 10));
+        EXPECT_EQ(DenialIds(denials), std::vector<std::string>{"den-2"});
+      });
+      continue;
+    }
     EXPECT_EQ(loser.code(), StatusCode::kConflict) << loser.ToString();
     t2->Rollback();
 
@@ -266,15 +309,25 @@ TEST_P(StoreContractTest, FirstCommitterWinsOnTheSameRow) {
 TEST_P(StoreContractTest, ConcurrentInsertOfTheSameIdempotencyKeyConflicts) {
   STUB_ASSERT_OK(Apply([&](Transaction& t) { return t.PutOrg(MakeOrg("acme")); }));
   STUB_ASSERT_OK_AND_ASSIGN(auto t1, store().Begin());
-  STUB_ASSERT_OK_AND_ASSIGN(auto t2, store().Begin());
+  std::unique_ptr<Transaction> t2;
+  if (concurrent_writers()) {
+    STUB_ASSERT_OK_AND_ASSIGN(t2, store().Begin());
+    STUB_ASSERT_OK_AND_ASSIGN(auto seen2, t2->GetIdempotency("acme", "k"));
+    EXPECT_FALSE(seen2.has_value());
+  }
   STUB_ASSERT_OK_AND_ASSIGN(auto seen1, t1->GetIdempotency("acme", "k"));
-  STUB_ASSERT_OK_AND_ASSIGN(auto seen2, t2->GetIdempotency("acme", "k"));
   EXPECT_FALSE(seen1.has_value());
-  EXPECT_FALSE(seen2.has_value());
 
   const IdempotencyRecord first = MakeIdempotency("acme", "k", "fp-first");
   STUB_ASSERT_OK(t1->PutIdempotency(first));
   STUB_ASSERT_OK(t1->Commit());
+  if (!concurrent_writers()) {
+    // Serial: T2 begins after T1 and sees its key; inserting it still
+    // conflicts.
+    STUB_ASSERT_OK_AND_ASSIGN(t2, store().Begin());
+    STUB_ASSERT_OK_AND_ASSIGN(auto seen2, t2->GetIdempotency("acme", "k"));
+    EXPECT_EQ(seen2, first);
+  }
 
   Status second = [&]() -> Status {
     STUB_RETURN_IF_ERROR(t2->PutIdempotency(MakeIdempotency("acme", "k", "fp-second")));
@@ -321,12 +374,20 @@ TEST_P(StoreContractTest, AppendEntryOnAnExistingSeqConflicts) {
 
 TEST_P(StoreContractTest, ConcurrentAppendOfTheSameSeqConflicts) {
   STUB_ASSERT_OK_AND_ASSIGN(auto t1, store().Begin());
-  STUB_ASSERT_OK_AND_ASSIGN(auto t2, store().Begin());
+  std::unique_ptr<Transaction> t2;
+  if (concurrent_writers()) {
+    STUB_ASSERT_OK_AND_ASSIGN(t2, store().Begin());
+    STUB_ASSERT_OK_AND_ASSIGN(auto l2, t2->ListEntries("acme", 0, 10));
+    EXPECT_TRUE(l2.empty());
+  }
   STUB_ASSERT_OK_AND_ASSIGN(auto l1, t1->ListEntries("acme", 0, 10));
-  STUB_ASSERT_OK_AND_ASSIGN(auto l2, t2->ListEntries("acme", 0, 10));
-  EXPECT_TRUE(l1.empty() && l2.empty());
+  EXPECT_TRUE(l1.empty());
   STUB_ASSERT_OK(t1->AppendEntry(MakeEntry("acme", 1, 100)));
   STUB_ASSERT_OK(t1->Commit());
+  if (!concurrent_writers()) {
+    // Serial: T2 begins after T1; appending the same seq still conflicts.
+    STUB_ASSERT_OK_AND_ASSIGN(t2, store().Begin());
+  }
   Status second = [&]() -> Status {
     STUB_RETURN_IF_ERROR(t2->AppendEntry(MakeEntry("acme", 1, 200)));
     return t2->Commit();
@@ -560,20 +621,41 @@ TEST_P(StoreContractTest, DueHoldsFollowStatusChangesAndTheSnapshot) {
 
 TEST_P(StoreContractTest, DenialsDoNotConflict) {
   STUB_ASSERT_OK(Apply([&](Transaction& t) { return t.PutOrg(MakeOrg("acme")); }));
-  STUB_ASSERT_OK_AND_ASSIGN(auto t1, store().Begin());
-  STUB_ASSERT_OK_AND_ASSIGN(auto t2, store().Begin());
-  STUB_ASSERT_OK_AND_ASSIGN(auto spend, store().Begin());
-  // A spend updates the hot org row meanwhile.
-  STUB_ASSERT_OK_AND_ASSIGN(auto org, spend->GetOrg("acme"));
-  ASSERT_TRUE(org.has_value());
-  org->head_seq = 1;
-  STUB_ASSERT_OK(spend->PutOrg(*org));
-  STUB_ASSERT_OK(t1->InsertDenial(MakeDenial("acme", "d-b", kT0 + 5)));
-  STUB_ASSERT_OK(t2->InsertDenial(MakeDenial("acme", "d-a", kT0 + 5)));
-  STUB_ASSERT_OK(t2->InsertDenial(MakeDenial("acme", "d-c", kT0 + 1)));
-  STUB_ASSERT_OK(spend->Commit());
-  STUB_EXPECT_OK(t1->Commit());
-  STUB_EXPECT_OK(t2->Commit());
+  auto spend_body = [](Transaction& spend) {
+    // A spend updates the hot org row meanwhile.
+    STUB_ASSERT_OK_AND_ASSIGN(auto org, spend.GetOrg("acme"));
+    ASSERT_TRUE(org.has_value());
+    org->head_seq = 1;
+    STUB_ASSERT_OK(spend.PutOrg(*org));
+  };
+  auto t1_body = [](Transaction& t1) {
+    STUB_ASSERT_OK(t1.InsertDenial(MakeDenial("acme", "d-b", kT0 + 5)));
+  };
+  auto t2_body = [](Transaction& t2) {
+    STUB_ASSERT_OK(t2.InsertDenial(MakeDenial("acme", "d-a", kT0 + 5)));
+    STUB_ASSERT_OK(t2.InsertDenial(MakeDenial("acme", "d-c", kT0 + 1)));
+  };
+  if (concurrent_writers()) {
+    STUB_ASSERT_OK_AND_ASSIGN(auto t1, store().Begin());
+    STUB_ASSERT_OK_AND_ASSIGN(auto t2, store().Begin());
+    STUB_ASSERT_OK_AND_ASSIGN(auto spend, store().Begin());
+    spend_body(*spend);
+    t1_body(*t1);
+    t2_body(*t2);
+    STUB_ASSERT_OK(spend->Commit());
+    STUB_EXPECT_OK(t1->Commit());
+    STUB_EXPECT_OK(t2->Commit());
+  } else {
+    // Serial: the same writes, one transaction after the other.
+    for (const auto& body :
+         {std::function<void(Transaction&)>(spend_body), std::function<void(Transaction&)>(t1_body),
+          std::function<void(Transaction&)>(t2_body)}) {
+      STUB_ASSERT_OK_AND_ASSIGN(auto t, store().Begin());
+      body(*t);
+      STUB_EXPECT_OK(t->Commit());
+    }
+  }
+  if (HasFatalFailure()) return;
   STUB_EXPECT_OK(
       Apply([&](Transaction& t) { return t.InsertDenial(MakeDenial("acme2", "d-z", kT0)); }));
   Read([&](Transaction& r) {
@@ -594,32 +676,49 @@ TEST_P(StoreContractTest, DisjointRowsDoNotConflict) {
     STUB_RETURN_IF_ERROR(t.PutNode("acme", MakeNode("a")));
     return t.PutNode("acme", MakeNode("b"));
   }));
-  STUB_ASSERT_OK_AND_ASSIGN(auto t1, store().Begin());
-  STUB_ASSERT_OK_AND_ASSIGN(auto t2, store().Begin());
   // T1: node a, org acme, key k1, hold h1, entry acme/1.
-  STUB_ASSERT_OK_AND_ASSIGN(auto a, t1->GetNode("acme", "a"));
-  STUB_ASSERT_OK_AND_ASSIGN(auto acme, t1->GetOrg("acme"));
-  ASSERT_TRUE(a.has_value() && acme.has_value());
-  a->version = 1;
-  acme->head_seq = 1;
-  STUB_ASSERT_OK(t1->PutNode("acme", *a));
-  STUB_ASSERT_OK(t1->PutOrg(*acme));
-  STUB_ASSERT_OK(t1->PutIdempotency(MakeIdempotency("acme", "k1")));
-  STUB_ASSERT_OK(t1->PutHold(MakeHold("acme", "h1", kT0 + 5)));
-  STUB_ASSERT_OK(t1->AppendEntry(MakeEntry("acme", 1)));
+  auto t1_body = [](Transaction& t1) {
+    STUB_ASSERT_OK_AND_ASSIGN(auto a, t1.GetNode("acme", "a"));
+    STUB_ASSERT_OK_AND_ASSIGN(auto acme, t1.GetOrg("acme"));
+    ASSERT_TRUE(a.has_value() && acme.has_value());
+    a->version = 1;
+    acme->head_seq = 1;
+    STUB_ASSERT_OK(t1.PutNode("acme", *a));
+    STUB_ASSERT_OK(t1.PutOrg(*acme));
+    STUB_ASSERT_OK(t1.PutIdempotency(MakeIdempotency("acme", "k1")));
+    STUB_ASSERT_OK(t1.PutHold(MakeHold("acme", "h1", kT0 + 5)));
+    STUB_ASSERT_OK(t1.AppendEntry(MakeEntry("acme", 1)));
+  };
   // T2: node b, org beta, key k2, hold h2, entry beta/1.
-  STUB_ASSERT_OK_AND_ASSIGN(auto b, t2->GetNode("acme", "b"));
-  STUB_ASSERT_OK_AND_ASSIGN(auto beta, t2->GetOrg("beta"));
-  ASSERT_TRUE(b.has_value() && beta.has_value());
-  b->version = 1;
-  beta->head_seq = 1;
-  STUB_ASSERT_OK(t2->PutNode("acme", *b));
-  STUB_ASSERT_OK(t2->PutOrg(*beta));
-  STUB_ASSERT_OK(t2->PutIdempotency(MakeIdempotency("acme", "k2")));
-  STUB_ASSERT_OK(t2->PutHold(MakeHold("acme", "h2", kT0 + 6)));
-  STUB_ASSERT_OK(t2->AppendEntry(MakeEntry("beta", 1)));
-  STUB_EXPECT_OK(t1->Commit());
-  STUB_EXPECT_OK(t2->Commit());
+  auto t2_body = [](Transaction& t2) {
+    STUB_ASSERT_OK_AND_ASSIGN(auto b, t2.GetNode("acme", "b"));
+    STUB_ASSERT_OK_AND_ASSIGN(auto beta, t2.GetOrg("beta"));
+    ASSERT_TRUE(b.has_value() && beta.has_value());
+    b->version = 1;
+    beta->head_seq = 1;
+    STUB_ASSERT_OK(t2.PutNode("acme", *b));
+    STUB_ASSERT_OK(t2.PutOrg(*beta));
+    STUB_ASSERT_OK(t2.PutIdempotency(MakeIdempotency("acme", "k2")));
+    STUB_ASSERT_OK(t2.PutHold(MakeHold("acme", "h2", kT0 + 6)));
+    STUB_ASSERT_OK(t2.AppendEntry(MakeEntry("beta", 1)));
+  };
+  if (concurrent_writers()) {
+    STUB_ASSERT_OK_AND_ASSIGN(auto t1, store().Begin());
+    STUB_ASSERT_OK_AND_ASSIGN(auto t2, store().Begin());
+    t1_body(*t1);
+    t2_body(*t2);
+    STUB_EXPECT_OK(t1->Commit());
+    STUB_EXPECT_OK(t2->Commit());
+  } else {
+    // Serial: T1, then T2.
+    STUB_ASSERT_OK_AND_ASSIGN(auto t1, store().Begin());
+    t1_body(*t1);
+    STUB_EXPECT_OK(t1->Commit());
+    STUB_ASSERT_OK_AND_ASSIGN(auto t2, store().Begin());
+    t2_body(*t2);
+    STUB_EXPECT_OK(t2->Commit());
+  }
+  if (HasFatalFailure()) return;
   Read([&](Transaction& r) {
     STUB_ASSERT_OK_AND_ASSIGN(auto nodes, r.ListNodes("acme"));
     ASSERT_EQ(nodes.size(), 2u);

@@ -1,0 +1,1372 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <climits>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace stub {
+namespace {
+
+using Json = nlohmann::json;
+
+// --- schema -----------------------------------------------------------------
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+// Ordered, append-only: a released step is never edited; changes are new
+// steps. Each step runs inside the one migration transaction of Open.
+constexpr Migration kMigrations[] = {
+    {1, "initial schema", R"sql(
+CREATE TABLE schema_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE orgs (
+  id TEXT NOT NULL PRIMARY KEY,
+  name TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  head_seq INTEGER NOT NULL,
+  head_hash TEXT NOT NULL,
+  kill_switch INTEGER NOT NULL,
+  next_hold_expiry INTEGER NOT NULL
+) WITHOUT ROWID, STRICT;
+CREATE TABLE nodes (
+  org TEXT NOT NULL,
+  id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  parent TEXT NOT NULL,
+  name TEXT NOT NULL,
+  limits TEXT NOT NULL,
+  frozen INTEGER NOT NULL,
+  frozen_reason TEXT NOT NULL,
+  balances BLOB NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (org, id)
+) WITHOUT ROWID, STRICT;
+CREATE TABLE entries (
+  org TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  budget_at INTEGER NOT NULL,
+  ref TEXT NOT NULL,
+  hold_id TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  path TEXT NOT NULL,
+  vendor TEXT NOT NULL,
+  category TEXT NOT NULL,
+  session TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  intent TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  released INTEGER NOT NULL,
+  receipt TEXT NOT NULL,
+  receipt_hash TEXT NOT NULL,
+  lines TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (org, seq)
+) STRICT;
+CREATE TABLE idempotency (
+  org TEXT NOT NULL,
+  idem_key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (org, idem_key)
+) WITHOUT ROWID, STRICT;
+CREATE TABLE holds (
+  org TEXT NOT NULL,
+  id TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  path TEXT NOT NULL,
+  vendor TEXT NOT NULL,
+  category TEXT NOT NULL,
+  session TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  intent TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  captured INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  resolved_at INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  spend_id TEXT NOT NULL,
+  PRIMARY KEY (org, id)
+) WITHOUT ROWID, STRICT;
+CREATE INDEX holds_pending ON holds (org, expires_at, id) WHERE status = 'held';
+CREATE TABLE denials (
+  org TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  request_kind TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  vendor TEXT NOT NULL,
+  category TEXT NOT NULL,
+  session TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  intent TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  node TEXT NOT NULL,
+  period TEXT,
+  limit_amount INTEGER NOT NULL,
+  used INTEGER NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY (org, created_at, id)
+) WITHOUT ROWID, STRICT;
+)sql"},
+};
+
+constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
+
+// --- statements -------------------------------------------------------------
+
+enum StmtId : std::size_t {
+  kBegin = 0,
+  kBeginImmediate,
+  kCommit,
+  kRollback,
+  kTakeSnapshot,
+  kGetOrg,
+  kPutOrg,
+  kListOrgs,
+  kGetNode,
+  kPutNode,
+  kListNodes,
+  kAppendEntry,
+  kListEntries,
+  kGetIdempotency,
+  kPutIdempotency,
+  kGetHold,
+  kPutHold,
+  kListDueHolds,
+  kNextHoldExpiry,
+  kInsertDenial,
+  kListDenials,
+  kStmtCount,
+};
+
+#define STUB_NODE_COLS "id, kind, parent, name, limits, frozen, frozen_reason, balances, version"
+#define STUB_ENTRY_COLS                                                                  \
+  "org, seq, kind, created_at, budget_at, ref, hold_id, agent, path, vendor, category, " \
+  "session, user_id, intent, amount, released, receipt, receipt_hash, lines, prev_hash, hash"
+#define STUB_HOLD_COLS                                                                   \
+  "org, id, agent, path, vendor, category, session, user_id, intent, amount, captured, " \
+  "created_at, expires_at, resolved_at, status, spend_id"
+#define STUB_DENIAL_COLS                                                                   \
+  "org, created_at, id, request_kind, agent, amount, vendor, category, session, user_id, " \
+  "intent, idempotency_key, reason, node, period, limit_amount, used, message"
+
+constexpr std::array<const char*, kStmtCount> kSql = {
+    "BEGIN",
+    "BEGIN IMMEDIATE",
+    "COMMIT",
+    "ROLLBACK",
+    "SELECT version FROM schema_migrations LIMIT 1",
+    "SELECT name, currency, created_at, head_seq, head_hash, kill_switch, next_hold_expiry "
+    "FROM orgs WHERE id = ?1",
+    "INSERT OR REPLACE INTO orgs (id, name, currency, created_at, head_seq, head_hash, "
+    "kill_switch, next_hold_expiry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    "SELECT id FROM orgs ORDER BY id",
+    "SELECT " STUB_NODE_COLS " FROM nodes WHERE org = ?1 AND id = ?2",
+    "INSERT OR REPLACE INTO nodes (org, " STUB_NODE_COLS
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    "SELECT " STUB_NODE_COLS " FROM nodes WHERE org = ?1 ORDER BY id",
+    "INSERT INTO entries (" STUB_ENTRY_COLS
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+    "?19, ?20, ?21)",
+    "SELECT " STUB_ENTRY_COLS " FROM entries WHERE org = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    "SELECT fingerprint, outcome, created_at FROM idempotency WHERE org = ?1 AND idem_key = ?2",
+    "INSERT INTO idempotency (org, idem_key, fingerprint, outcome, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)",
+    "SELECT " STUB_HOLD_COLS " FROM holds WHERE org = ?1 AND id = ?2",
+    "INSERT OR REPLACE INTO holds (" STUB_HOLD_COLS
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    "SELECT " STUB_HOLD_COLS
+    " FROM holds WHERE org = ?1 AND status = 'held' AND expires_at <= ?2 "
+    "ORDER BY expires_at, id LIMIT ?3",
+    "SELECT expires_at FROM holds WHERE org = ?1 AND status = 'held' "
+    "ORDER BY expires_at, id LIMIT 1",
+    "INSERT INTO denials (" STUB_DENIAL_COLS
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    "SELECT " STUB_DENIAL_COLS " FROM denials WHERE org = ?1 ORDER BY created_at, id LIMIT ?2",
+};
+
+#undef STUB_NODE_COLS
+#undef STUB_ENTRY_COLS
+#undef STUB_HOLD_COLS
+#undef STUB_DENIAL_COLS
+
+// --- errors -----------------------------------------------------------------
+
+bool IsBusy(int rc) {
+  const int primary = rc & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
+bool IsConstraint(int rc) { return (rc & 0xff) == SQLITE_CONSTRAINT; }
+
+Status SqliteError(sqlite3* db, int rc, std::string_view what) {
+  std::string message = "sqlite store: " + std::string(what) + ": " + sqlite3_errstr(rc);
+  if (db != nullptr && sqlite3_errcode(db) == rc) {
+    message += " (";
+    message += sqlite3_errmsg(db);
+    message += ")";
+  }
+  if (IsBusy(rc)) return Unavailable(std::move(message));
+  return Internal(std::move(message));
+}
+
+Status Corrupt(std::string_view what, const char* detail) {
+  return Internal("sqlite store: a stored " + std::string(what) + " does not decode: " + detail);
+}
+
+// --- connections ------------------------------------------------------------
+
+// One SQLite connection and its cached statements. Used by one thread at a
+// time (the store hands it to one transaction at a time).
+class Connection {
+ public:
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    for (sqlite3_stmt* s : stmts_) sqlite3_finalize(s);
+    sqlite3_close_v2(db_);
+  }
+
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path,
+                                                  const SqliteStoreOptions& options, bool reader) {
+    auto c = std::make_unique<Connection>();
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(path.c_str(), &c->db_, flags, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(c->db_, rc, "open " + path);
+    sqlite3_extended_result_codes(c->db_, 1);
+    const auto timeout = options.busy_timeout.count();
+    sqlite3_busy_timeout(c->db_, timeout > INT_MAX ? INT_MAX : static_cast<int>(timeout));
+    if (reader) {
+      STUB_RETURN_IF_ERROR(c->Exec("PRAGMA query_only = 1"));
+    } else {
+      // Persistent in the file; needs no transaction open.
+      STUB_RETURN_IF_ERROR(c->ExpectText("PRAGMA journal_mode = WAL", "wal"));
+      STUB_RETURN_IF_ERROR(c->Exec("PRAGMA synchronous = FULL"));
+    }
+    return c;
+  }
+
+  sqlite3* db() const { return db_; }
+
+  Status Exec(const char* sql) {
+    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(db_, rc, sql);
+    return Status::Ok();
+  }
+
+  // Runs a one-row statement and checks its text result (case-insensitive).
+  Status ExpectText(const char* sql, std::string_view want) {
+    sqlite3_stmt* s = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql, -1, &s, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(db_, rc, sql);
+    rc = sqlite3_step(s);
+    std::string got;
+    if (rc == SQLITE_ROW) {
+      const auto* text = sqlite3_column_text(s, 0);
+      if (text != nullptr) got = reinterpret_cast<const char*>(text);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW) return SqliteError(db_, rc, sql);
+    for (auto& ch : got) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+    if (got != want) {
+      return Internal("sqlite store: " + std::string(sql) + " returned '" + got + "', want '" +
+                      std::string(want) + "'");
+    }
+    return Status::Ok();
+  }
+
+  Result<std::int64_t> QueryInt(const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql, -1, &s, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(db_, rc, sql);
+    rc = sqlite3_step(s);
+    const std::int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW) return SqliteError(db_, rc, sql);
+    return v;
+  }
+
+  // The cached statement `id`, prepared on first use.
+  Result<sqlite3_stmt*> Prepare(StmtId id) {
+    sqlite3_stmt*& s = stmts_[id];
+    if (s == nullptr) {
+      const int rc = sqlite3_prepare_v3(db_, kSql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+      if (rc != SQLITE_OK) {
+        s = nullptr;
+        return SqliteError(db_, rc, kSql[id]);
+      }
+    }
+    return s;
+  }
+
+  // Runs a cached statement that returns no rows (BEGIN, COMMIT, …).
+  Status Run(StmtId id) {
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, Prepare(id));
+    int rc = sqlite3_step(s);
+    while (rc == SQLITE_ROW) rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return SqliteError(db_, rc, kSql[id]);
+    return Status::Ok();
+  }
+
+  bool InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::array<sqlite3_stmt*, kStmtCount> stmts_{};
+};
+
+// One use of a cached statement: binds parameters in order, steps, reads
+// columns; resets the statement and clears its bindings when destroyed.
+// Text and blobs are bound without copying: they must outlive the steps.
+class Query {
+ public:
+  Query(Connection& conn, sqlite3_stmt* stmt) : conn_(conn), s_(stmt) {}
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+  ~Query() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+
+  Query& Text(std::string_view v) {
+    if (v.size() > static_cast<std::size_t>(INT_MAX)) return Fail(SQLITE_TOOBIG);
+    // A null pointer would bind SQL NULL: an empty view binds "".
+    return Check(sqlite3_bind_text(s_, ++index_, v.data() != nullptr ? v.data() : "",
+                                   static_cast<int>(v.size()), SQLITE_STATIC));
+  }
+  Query& Blob(std::string_view v) {
+    if (v.size() > static_cast<std::size_t>(INT_MAX)) return Fail(SQLITE_TOOBIG);
+    return Check(sqlite3_bind_blob(s_, ++index_, v.data() != nullptr ? v.data() : "",
+                                   static_cast<int>(v.size()), SQLITE_STATIC));
+  }
+  Query& Int(std::int64_t v) { return Check(sqlite3_bind_int64(s_, ++index_, v)); }
+  Query& Null() { return Check(sqlite3_bind_null(s_, ++index_)); }
+
+  // SQLITE_ROW, SQLITE_DONE, or an error code (a binding error included).
+  int Step() { return bind_rc_ != SQLITE_OK ? bind_rc_ : sqlite3_step(s_); }
+
+  Status Error(int rc, std::string_view what) const { return SqliteError(conn_.db(), rc, what); }
+
+  std::int64_t ColInt(int col) const { return sqlite3_column_int64(s_, col); }
+  bool ColIsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  std::string ColText(int col) const {
+    const auto* p = sqlite3_column_text(s_, col);
+    const int n = sqlite3_column_bytes(s_, col);
+    if (p == nullptr || n <= 0) return std::string();
+    return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+  }
+  std::string ColBlob(int col) const {
+    const void* p = sqlite3_column_blob(s_, col);
+    const int n = sqlite3_column_bytes(s_, col);
+    if (p == nullptr || n <= 0) return std::string();
+    return std::string(static_cast<const char*>(p), static_cast<std::size_t>(n));
+  }
+
+ private:
+  Query& Check(int rc) {
+    if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+    return *this;
+  }
+  Query& Fail(int rc) {
+    ++index_;
+    return Check(rc);
+  }
+
+  Connection& conn_;
+  sqlite3_stmt* s_;
+  int index_ = 0;
+  int bind_rc_ = SQLITE_OK;
+};
+
+// --- encoding ---------------------------------------------------------------
+
+// Thrown by decoders (inside this file only) for a value that does not parse.
+struct DecodeError : std::exception {
+  explicit DecodeError(const char* w) : what_(w) {}
+  const char* what() const noexcept override { return what_; }
+  const char* what_;
+};
+
+std::int64_t ToI64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+std::uint64_t ToU64(std::int64_t v) { return static_cast<std::uint64_t>(v); }
+
+std::int64_t JsonI64(const Json& j) {
+  if (!j.is_number_integer()) throw DecodeError("expected an integer");
+  return j.get<std::int64_t>();
+}
+
+std::string JsonStr(const Json& j) {
+  if (!j.is_string()) throw DecodeError("expected a string");
+  return j.get<std::string>();
+}
+
+// Writes compact JSON straight into a string: the write path of every spend
+// encodes lines, path and outcome, and building nlohmann values (a std::map
+// per object) costs more than the rest of the encoding. Integers are written
+// exactly; a string that is not valid UTF-8 throws DecodeError instead of
+// being altered. The output is read back with nlohmann (Parse).
+class JsonWriter {
+ public:
+  JsonWriter() { out_.reserve(128); }
+  std::string Take() && { return std::move(out_); }
+
+  JsonWriter& Raw(std::string_view text) {
+    out_.append(text);
+    return *this;
+  }
+  JsonWriter& Int(std::int64_t v) { return Number(v); }
+  JsonWriter& UInt(std::uint64_t v) { return Number(v); }
+  JsonWriter& Null() { return Raw("null"); }
+  // "key": — with a leading comma unless first.
+  JsonWriter& Key(std::string_view key, bool first = false) {
+    if (!first) out_.push_back(',');
+    Str(key);
+    out_.push_back(':');
+    return *this;
+  }
+  JsonWriter& Str(std::string_view v) {
+    if (v.empty()) return Raw("\"\"");
+    CheckUtf8(v);
+    out_.push_back('"');
+    std::size_t run = 0;  // start of the pending run of bytes copied as they are
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const auto c = static_cast<unsigned char>(v[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      out_.append(v.data() + run, i - run);
+      run = i + 1;
+      switch (c) {
+        case '"':
+          out_.append("\\\"");
+          break;
+        case '\\':
+          out_.append("\\\\");
+          break;
+        case '\n':
+          out_.append("\\n");
+          break;
+        case '\r':
+          out_.append("\\r");
+          break;
+        case '\t':
+          out_.append("\\t");
+          break;
+        default: {
+          static constexpr char kHex[] = "0123456789abcdef";
+          const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+          out_.append(esc, sizeof esc);
+        }
+      }
+    }
+    out_.append(v.data() + run, v.size() - run);
+    out_.push_back('"');
+    return *this;
+  }
+
+ private:
+  template <typename T>
+  JsonWriter& Number(T v) {
+    char buf[24];
+    const auto r = std::to_chars(std::begin(buf), std::end(buf), v);
+    out_.append(buf, r.ptr);
+    return *this;
+  }
+
+  // Well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+  static void CheckUtf8(std::string_view v) {
+    const auto* p = reinterpret_cast<const unsigned char*>(v.data());
+    const std::size_t n = v.size();
+    for (std::size_t i = 0; i < n;) {
+      const unsigned c = p[i];
+      if (c < 0x80) {  // ASCII
+        ++i;
+        continue;
+      }
+      std::size_t len = 0;
+      unsigned lo = 0x80;
+      unsigned hi = 0xbf;
+      if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+      } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        if (c == 0xe0) lo = 0xa0;
+        if (c == 0xed) hi = 0x9f;
+      } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        if (c == 0xf0) lo = 0x90;
+        if (c == 0xf4) hi = 0x8f;
+      } else {
+        throw DecodeError("not valid UTF-8");
+      }
+      if (n - i < len) throw DecodeError("not valid UTF-8");
+      if (p[i + 1] < lo || p[i + 1] > hi) throw DecodeError("not valid UTF-8");
+      for (std::size_t k = 2; k < len; ++k) {
+        if (p[i + k] < 0x80 || p[i + k] > 0xbf) throw DecodeError("not valid UTF-8");
+      }
+      i += len;
+    }
+  }
+
+  std::string out_;
+};
+
+Json Parse(const std::string& text) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw DecodeError("not JSON");
+  return j;
+}
+
+template <typename T, typename P>
+T ParseName(const std::string& name, P parse) {
+  std::optional<T> v = parse(name);
+  if (!v) throw DecodeError("unknown enum name");
+  return *v;
+}
+
+std::string EncodeStrings(const std::vector<std::string>& v) {
+  JsonWriter w;
+  w.Raw("[");
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) w.Raw(",");
+    w.Str(v[i]);
+  }
+  w.Raw("]");
+  return std::move(w).Take();
+}
+
+std::vector<std::string> DecodeStrings(const Json& j) {
+  if (!j.is_array()) throw DecodeError("expected an array");
+  std::vector<std::string> out;
+  out.reserve(j.size());
+  for (const auto& s : j) out.push_back(JsonStr(s));
+  return out;
+}
+
+// limits: [[amount, "period"], …]
+std::string EncodeLimits(const std::vector<Limit>& limits) {
+  JsonWriter w;
+  w.Raw("[");
+  for (std::size_t i = 0; i < limits.size(); ++i) {
+    w.Raw(i > 0 ? ",[" : "[").Int(limits[i].amount).Raw(",").Str(PeriodName(limits[i].period));
+    w.Raw("]");
+  }
+  w.Raw("]");
+  return std::move(w).Take();
+}
+
+std::vector<Limit> DecodeLimits(const Json& j) {
+  if (!j.is_array()) throw DecodeError("limits: expected an array");
+  std::vector<Limit> out;
+  for (const auto& l : j) {
+    if (!l.is_array() || l.size() != 2) throw DecodeError("limit: expected [amount, period]");
+    out.push_back({JsonI64(l[0]), ParseName<Period>(JsonStr(l[1]), ParsePeriod)});
+  }
+  return out;
+}
+
+// lines: [["account", amount], …]
+std::string EncodeLines(const std::vector<Line>& lines) {
+  JsonWriter w;
+  w.Raw("[");
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    w.Raw(i > 0 ? ",[" : "[").Str(lines[i].account).Raw(",").Int(lines[i].amount).Raw("]");
+  }
+  w.Raw("]");
+  return std::move(w).Take();
+}
+
+std::vector<Line> DecodeLines(const Json& j) {
+  if (!j.is_array()) throw DecodeError("lines: expected an array");
+  std::vector<Line> out;
+  out.reserve(j.size());
+  for (const auto& l : j) {
+    if (!l.is_array() || l.size() != 2) throw DecodeError("line: expected [account, amount]");
+    out.push_back({JsonStr(l[0]), JsonI64(l[1])});
+  }
+  return out;
+}
+
+// Balances: kPeriodCount × (start, spent, held), each an int64 big-endian.
+constexpr std::size_t kBalancesBytes = kPeriodCount * 3 * 8;
+
+void PutI64(std::string& out, std::int64_t v) {
+  const auto u = static_cast<std::uint64_t>(v);
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((u >> shift) & 0xff));
+  }
+}
+
+std::int64_t GetI64(const std::string& in, std::size_t at) {
+  std::uint64_t u = 0;
+  for (std::size_t i = 0; i < 8; ++i) u = (u << 8) | static_cast<unsigned char>(in[at + i]);
+  return static_cast<std::int64_t>(u);
+}
+
+std::string EncodeBalances(const NodeBalances& b) {
+  std::string out;
+  out.reserve(kBalancesBytes);
+  for (const auto& bucket : b) {
+    PutI64(out, bucket.start);
+    PutI64(out, bucket.spent);
+    PutI64(out, bucket.held);
+  }
+  return out;
+}
+
+NodeBalances DecodeBalances(const std::string& in) {
+  if (in.size() != kBalancesBytes) throw DecodeError("balances: wrong size");
+  NodeBalances b{};
+  for (std::size_t i = 0; i < kPeriodCount; ++i) {
+    b[i].start = GetI64(in, i * 24);
+    b[i].spent = GetI64(in, i * 24 + 8);
+    b[i].held = GetI64(in, i * 24 + 16);
+  }
+  return b;
+}
+
+std::optional<OutcomeStatus> ParseOutcomeStatus(std::string_view name) {
+  for (auto s : {OutcomeStatus::kApproved, OutcomeStatus::kDenied, OutcomeStatus::kHeld}) {
+    if (OutcomeStatusName(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
+void WriteDenial(JsonWriter& w, const Denial& d) {
+  w.Raw("{").Key("reason", true).Str(DenyReasonName(d.reason)).Key("node").Str(d.node);
+  w.Key("period");
+  if (d.period) {
+    w.Str(PeriodName(*d.period));
+  } else {
+    w.Null();
+  }
+  w.Key("limit").Int(d.limit).Key("used").Int(d.used).Key("message").Str(d.message).Raw("}");
+}
+
+Denial DecodeDenial(const Json& j) {
+  if (!j.is_object()) throw DecodeError("denial: expected an object");
+  Denial d;
+  d.reason = ParseName<DenyReason>(JsonStr(j.at("reason")), ParseDenyReason);
+  d.node = JsonStr(j.at("node"));
+  if (!j.at("period").is_null()) {
+    d.period = ParseName<Period>(JsonStr(j.at("period")), ParsePeriod);
+  }
+  d.limit = JsonI64(j.at("limit"));
+  d.used = JsonI64(j.at("used"));
+  d.message = JsonStr(j.at("message"));
+  return d;
+}
+
+std::string EncodeOutcome(const Outcome& o) {
+  JsonWriter w;
+  w.Raw("{").Key("status", true).Str(OutcomeStatusName(o.status));
+  w.Key("id").Str(o.id).Key("amount").Int(o.amount).Key("entry_seq").UInt(o.entry_seq);
+  w.Key("entry_hash").Str(o.entry_hash).Key("effective_remaining");
+  if (o.effective_remaining) {
+    w.Int(*o.effective_remaining);
+  } else {
+    w.Null();
+  }
+  w.Key("expires_at").Int(o.expires_at).Key("binding");
+  if (o.binding) {
+    w.Raw("{").Key("node", true).Str(o.binding->node);
+    w.Key("period").Str(PeriodName(o.binding->period)).Raw("}");
+  } else {
+    w.Null();
+  }
+  w.Key("denial");
+  if (o.denial) {
+    WriteDenial(w, *o.denial);
+  } else {
+    w.Null();
+  }
+  w.Raw("}");
+  return std::move(w).Take();
+}
+
+Outcome DecodeOutcome(const Json& j) {
+  if (!j.is_object()) throw DecodeError("outcome: expected an object");
+  Outcome o;
+  o.status = ParseName<OutcomeStatus>(JsonStr(j.at("status")), ParseOutcomeStatus);
+  o.id = JsonStr(j.at("id"));
+  o.amount = JsonI64(j.at("amount"));
+  const Json& seq = j.at("entry_seq");
+  if (!seq.is_number_unsigned() && !(seq.is_number_integer() && seq.get<std::int64_t>() >= 0)) {
+    throw DecodeError("entry_seq: expected an unsigned integer");
+  }
+  o.entry_seq = seq.get<std::uint64_t>();
+  o.entry_hash = JsonStr(j.at("entry_hash"));
+  if (!j.at("effective_remaining").is_null()) {
+    o.effective_remaining = JsonI64(j.at("effective_remaining"));
+  }
+  if (const Json& b = j.at("binding"); !b.is_null()) {
+    o.binding =
+        Binding{JsonStr(b.at("node")), ParseName<Period>(JsonStr(b.at("period")), ParsePeriod)};
+  }
+  if (const Json& d = j.at("denial"); !d.is_null()) o.denial = DecodeDenial(d);
+  o.expires_at = JsonI64(j.at("expires_at"));
+  return o;
+}
+
+// Runs a decoder; a thrown error (ours or nlohmann's) becomes kInternal.
+template <typename F>
+auto Decode(std::string_view what, F&& f) -> Result<decltype(f())> {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return Corrupt(what, e.what());
+  }
+}
+
+// Runs an encoder; a thrown error (a string that is not valid UTF-8) becomes
+// kInvalidArgument.
+template <typename F>
+Result<std::string> Encode(std::string_view what, F&& f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return InvalidArgument("sqlite store: cannot encode " + std::string(what) + ": " + e.what());
+  }
+}
+
+// --- row readers (columns as in kSql) ----------------------------------------
+
+OrgRow ReadOrg(const Query& q, std::string_view id) {
+  OrgRow r;
+  r.id = std::string(id);
+  r.name = q.ColText(0);
+  r.currency = q.ColText(1);
+  r.created_at = q.ColInt(2);
+  r.head_seq = ToU64(q.ColInt(3));
+  r.head_hash = q.ColText(4);
+  r.kill_switch = q.ColInt(5) != 0;
+  r.next_hold_expiry = q.ColInt(6);
+  return r;
+}
+
+NodeRow ReadNode(const Query& q) {
+  NodeRow r;
+  r.node.id = q.ColText(0);
+  r.node.kind = ParseName<NodeKind>(q.ColText(1), ParseNodeKind);
+  r.node.parent = q.ColText(2);
+  r.node.name = q.ColText(3);
+  r.node.limits = DecodeLimits(Parse(q.ColText(4)));
+  r.node.frozen = q.ColInt(5) != 0;
+  r.node.frozen_reason = q.ColText(6);
+  r.balances = DecodeBalances(q.ColBlob(7));
+  r.version = ToU64(q.ColInt(8));
+  return r;
+}
+
+Entry ReadEntry(const Query& q) {
+  Entry e;
+  e.org = q.ColText(0);
+  e.seq = ToU64(q.ColInt(1));
+  e.kind = ParseName<EntryKind>(q.ColText(2), ParseEntryKind);
+  e.created_at = q.ColInt(3);
+  e.budget_at = q.ColInt(4);
+  e.ref = q.ColText(5);
+  e.hold = q.ColText(6);
+  e.agent = q.ColText(7);
+  e.path = DecodeStrings(Parse(q.ColText(8)));
+  e.vendor = q.ColText(9);
+  e.category = q.ColText(10);
+  e.session = q.ColText(11);
+  e.user = q.ColText(12);
+  e.intent = q.ColText(13);
+  e.amount = q.ColInt(14);
+  e.released = q.ColInt(15);
+  e.receipt = q.ColText(16);
+  e.receipt_hash = q.ColText(17);
+  e.lines = DecodeLines(Parse(q.ColText(18)));
+  e.prev_hash = q.ColText(19);
+  e.hash = q.ColText(20);
+  return e;
+}
+
+Hold ReadHold(const Query& q) {
+  Hold h;
+  h.org = q.ColText(0);
+  h.id = q.ColText(1);
+  h.agent = q.ColText(2);
+  h.path = DecodeStrings(Parse(q.ColText(3)));
+  h.vendor = q.ColText(4);
+  h.category = q.ColText(5);
+  h.session = q.ColText(6);
+  h.user = q.ColText(7);
+  h.intent = q.ColText(8);
+  h.amount = q.ColInt(9);
+  h.captured = q.ColInt(10);
+  h.created_at = q.ColInt(11);
+  h.expires_at = q.ColInt(12);
+  h.resolved_at = q.ColInt(13);
+  h.status = ParseName<HoldStatus>(q.ColText(14), ParseHoldStatus);
+  h.spend_id = q.ColText(15);
+  return h;
+}
+
+DenialRecord ReadDenial(const Query& q) {
+  DenialRecord d;
+  d.org = q.ColText(0);
+  d.created_at = q.ColInt(1);
+  d.id = q.ColText(2);
+  d.request_kind = q.ColText(3);
+  d.agent = q.ColText(4);
+  d.amount = q.ColInt(5);
+  d.vendor = q.ColText(6);
+  d.category = q.ColText(7);
+  d.session = q.ColText(8);
+  d.user = q.ColText(9);
+  d.intent = q.ColText(10);
+  d.idempotency_key = q.ColText(11);
+  d.denial.reason = ParseName<DenyReason>(q.ColText(12), ParseDenyReason);
+  d.denial.node = q.ColText(13);
+  if (!q.ColIsNull(14)) d.denial.period = ParseName<Period>(q.ColText(14), ParsePeriod);
+  d.denial.limit = q.ColInt(15);
+  d.denial.used = q.ColInt(16);
+  d.denial.message = q.ColText(17);
+  return d;
+}
+
+// SQLite's LIMIT is an int64; a larger size_t means "no limit".
+std::int64_t SqlLimit(std::size_t limit) {
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(limit > kMax ? kMax : limit);
+}
+
+}  // namespace
+
+// --- the store ----------------------------------------------------------------
+
+class SqliteStore::Impl {
+ public:
+  Impl(std::string p, SqliteStoreOptions o) : path(std::move(p)), options(o) {}
+
+  const std::string path;
+  const SqliteStoreOptions options;
+
+  std::mutex mu;  // guards writer_busy and idle_readers
+  std::condition_variable writer_free;
+  bool writer_busy = false;
+  std::unique_ptr<Connection> writer;  // set once by Open
+  std::vector<std::unique_ptr<Connection>> idle_readers;
+
+  // Waits for the writer connection, at most options.writer_wait.
+  Status AcquireWriter() {
+    std::unique_lock lock(mu);
+    if (!writer_free.wait_for(lock, options.writer_wait, [&] { return !writer_busy; })) {
+      return Unavailable("sqlite store: the writer connection stayed busy for " +
+                         std::to_string(options.writer_wait.count()) +
+                         " ms (a thread holding two write transactions at once?)");
+    }
+    writer_busy = true;
+    return Status::Ok();
+  }
+
+  void ReleaseWriter() {
+    {
+      std::lock_guard lock(mu);
+      writer_busy = false;
+    }
+    writer_free.notify_one();
+  }
+
+  Result<std::unique_ptr<Connection>> TakeReader() {
+    {
+      std::lock_guard lock(mu);
+      if (!idle_readers.empty()) {
+        auto c = std::move(idle_readers.back());
+        idle_readers.pop_back();
+        return c;
+      }
+    }
+    return Connection::Open(path, options, /*reader=*/true);
+  }
+
+  void ReturnReader(std::unique_ptr<Connection> c) {
+    if (c->InTransaction()) return;  // could not end its snapshot: drop it
+    std::lock_guard lock(mu);
+    if (idle_readers.size() < options.max_idle_readers) idle_readers.push_back(std::move(c));
+  }
+};
+
+namespace {
+
+class SqliteTransaction final : public Transaction {
+ public:
+  // A write transaction on the store's writer connection (already acquired
+  // and inside BEGIN IMMEDIATE).
+  SqliteTransaction(SqliteStore::Impl* store, Connection* writer)
+      : store_(store), conn_(writer), read_only_(false) {}
+  // A read-only transaction on its own pooled connection (inside BEGIN, with
+  // its snapshot taken).
+  SqliteTransaction(SqliteStore::Impl* store, std::unique_ptr<Connection> reader)
+      : store_(store), conn_(reader.get()), reader_(std::move(reader)), read_only_(true) {}
+
+  ~SqliteTransaction() override { Rollback(); }
+  SqliteTransaction(const SqliteTransaction&) = delete;
+  SqliteTransaction& operator=(const SqliteTransaction&) = delete;
+
+  // --- orgs ---
+
+  Result<std::optional<OrgRow>> GetOrg(std::string_view org) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kGetOrg));
+    Query q(*conn_, s);
+    q.Text(org);
+    const int rc = q.Step();
+    if (rc == SQLITE_DONE) return std::optional<OrgRow>();
+    if (rc != SQLITE_ROW) return q.Error(rc, "GetOrg");
+    return std::optional<OrgRow>(ReadOrg(q, org));
+  }
+
+  Status PutOrg(OrgRow row) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kPutOrg));
+    Query q(*conn_, s);
+    q.Text(row.id)
+        .Text(row.name)
+        .Text(row.currency)
+        .Int(row.created_at)
+        .Int(ToI64(row.head_seq))
+        .Text(row.head_hash)
+        .Int(row.kill_switch ? 1 : 0)
+        .Int(row.next_hold_expiry);
+    return Done(q, "PutOrg");
+  }
+
+  Result<std::vector<std::string>> ListOrgs() override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListOrgs));
+    Query q(*conn_, s);
+    return Collect<std::string>(q, "ListOrgs", "org", [](const Query& r) { return r.ColText(0); });
+  }
+
+  // --- nodes ---
+
+  Result<std::optional<NodeRow>> GetNode(std::string_view org, std::string_view node) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kGetNode));
+    Query q(*conn_, s);
+    q.Text(org).Text(node);
+    return One<NodeRow>(q, "GetNode", "node", ReadNode);
+  }
+
+  Status PutNode(std::string_view org, NodeRow row) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(std::string limits,
+                          Encode("node limits", [&] { return EncodeLimits(row.node.limits); }));
+    const std::string balances = EncodeBalances(row.balances);
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kPutNode));
+    Query q(*conn_, s);
+    q.Text(org)
+        .Text(row.node.id)
+        .Text(NodeKindName(row.node.kind))
+        .Text(row.node.parent)
+        .Text(row.node.name)
+        .Text(limits)
+        .Int(row.node.frozen ? 1 : 0)
+        .Text(row.node.frozen_reason)
+        .Blob(balances)
+        .Int(ToI64(row.version));
+    return Done(q, "PutNode");
+  }
+
+  Result<std::vector<NodeRow>> ListNodes(std::string_view org) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListNodes));
+    Query q(*conn_, s);
+    q.Text(org);
+    return Collect<NodeRow>(q, "ListNodes", "node", ReadNode);
+  }
+
+  // --- journal ---
+
+  Status AppendEntry(Entry entry) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    if (entry.seq > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return OutOfRange("sqlite store: entry seq beyond int64");
+    }
+    STUB_ASSIGN_OR_RETURN(std::string path,
+                          Encode("entry path", [&] { return EncodeStrings(entry.path); }));
+    STUB_ASSIGN_OR_RETURN(std::string lines,
+                          Encode("entry lines", [&] { return EncodeLines(entry.lines); }));
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kAppendEntry));
+    Query q(*conn_, s);
+    q.Text(entry.org)
+        .Int(ToI64(entry.seq))
+        .Text(EntryKindName(entry.kind))
+        .Int(entry.created_at)
+        .Int(entry.budget_at)
+        .Text(entry.ref)
+        .Text(entry.hold)
+        .Text(entry.agent)
+        .Text(path)
+        .Text(entry.vendor)
+        .Text(entry.category)
+        .Text(entry.session)
+        .Text(entry.user)
+        .Text(entry.intent)
+        .Int(entry.amount)
+        .Int(entry.released)
+        .Text(entry.receipt)
+        .Text(entry.receipt_hash)
+        .Text(lines)
+        .Text(entry.prev_hash)
+        .Text(entry.hash);
+    const int rc = q.Step();
+    if (IsConstraint(rc)) {
+      return Conflict("sqlite store: journal entry " + entry.org + "/" + std::to_string(entry.seq) +
+                      " already exists");
+    }
+    if (rc != SQLITE_DONE) return q.Error(rc, "AppendEntry");
+    return Status::Ok();
+  }
+
+  Result<std::vector<Entry>> ListEntries(std::string_view org, std::uint64_t after_seq,
+                                         std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    // Stored seqs fit in int64 (AppendEntry refuses others): nothing is after.
+    if (limit == 0 ||
+        after_seq >= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return std::vector<Entry>();
+    }
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListEntries));
+    Query q(*conn_, s);
+    q.Text(org).Int(ToI64(after_seq)).Int(SqlLimit(limit));
+    return Collect<Entry>(q, "ListEntries", "journal entry", ReadEntry);
+  }
+
+  // --- idempotency ---
+
+  Result<std::optional<IdempotencyRecord>> GetIdempotency(std::string_view org,
+                                                          std::string_view key) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kGetIdempotency));
+    Query q(*conn_, s);
+    q.Text(org).Text(key);
+    return One<IdempotencyRecord>(q, "GetIdempotency", "idempotency record", [&](const Query& r) {
+      IdempotencyRecord rec;
+      rec.org = std::string(org);
+      rec.key = std::string(key);
+      rec.fingerprint = r.ColText(0);
+      rec.outcome = DecodeOutcome(Parse(r.ColText(1)));
+      rec.created_at = r.ColInt(2);
+      return rec;
+    });
+  }
+
+  Status PutIdempotency(IdempotencyRecord record) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(std::string outcome, Encode("idempotency outcome", [&] {
+                            return EncodeOutcome(record.outcome);
+                          }));
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kPutIdempotency));
+    Query q(*conn_, s);
+    q.Text(record.org)
+        .Text(record.key)
+        .Text(record.fingerprint)
+        .Text(outcome)
+        .Int(record.created_at);
+    const int rc = q.Step();
+    if (IsConstraint(rc)) return Conflict("sqlite store: idempotency key already exists");
+    if (rc != SQLITE_DONE) return q.Error(rc, "PutIdempotency");
+    return Status::Ok();
+  }
+
+  // --- holds ---
+
+  Result<std::optional<Hold>> GetHold(std::string_view org, std::string_view id) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kGetHold));
+    Query q(*conn_, s);
+    q.Text(org).Text(id);
+    return One<Hold>(q, "GetHold", "hold", ReadHold);
+  }
+
+  Status PutHold(Hold hold) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(std::string path,
+                          Encode("hold path", [&] { return EncodeStrings(hold.path); }));
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kPutHold));
+    Query q(*conn_, s);
+    q.Text(hold.org)
+        .Text(hold.id)
+        .Text(hold.agent)
+        .Text(path)
+        .Text(hold.vendor)
+        .Text(hold.category)
+        .Text(hold.session)
+        .Text(hold.user)
+        .Text(hold.intent)
+        .Int(hold.amount)
+        .Int(hold.captured)
+        .Int(hold.created_at)
+        .Int(hold.expires_at)
+        .Int(hold.resolved_at)
+        .Text(HoldStatusName(hold.status))
+        .Text(hold.spend_id);
+    return Done(q, "PutHold");
+  }
+
+  Result<std::vector<Hold>> ListDueHolds(std::string_view org, Timestamp by,
+                                         std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0) return std::vector<Hold>();
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListDueHolds));
+    Query q(*conn_, s);
+    q.Text(org).Int(by).Int(SqlLimit(limit));
+    return Collect<Hold>(q, "ListDueHolds", "hold", ReadHold);
+  }
+
+  Result<std::optional<Timestamp>> NextHoldExpiry(std::string_view org) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kNextHoldExpiry));
+    Query q(*conn_, s);
+    q.Text(org);
+    return One<Timestamp>(q, "NextHoldExpiry", "hold", [](const Query& r) { return r.ColInt(0); });
+  }
+
+  // --- denials ---
+
+  Status InsertDenial(DenialRecord record) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kInsertDenial));
+    Query q(*conn_, s);
+    q.Text(record.org)
+        .Int(record.created_at)
+        .Text(record.id)
+        .Text(record.request_kind)
+        .Text(record.agent)
+        .Int(record.amount)
+        .Text(record.vendor)
+        .Text(record.category)
+        .Text(record.session)
+        .Text(record.user)
+        .Text(record.intent)
+        .Text(record.idempotency_key)
+        .Text(DenyReasonName(record.denial.reason))
+        .Text(record.denial.node);
+    if (record.denial.period) {
+      q.Text(PeriodName(*record.denial.period));
+    } else {
+      q.Null();
+    }
+    q.Int(record.denial.limit).Int(record.denial.used).Text(record.denial.message);
+    const int rc = q.Step();
+    if (IsConstraint(rc)) {
+      return AlreadyExists("sqlite store: denial " + record.org + "/" + record.id +
+                           " already exists");
+    }
+    if (rc != SQLITE_DONE) return q.Error(rc, "InsertDenial");
+    return Status::Ok();
+  }
+
+  Result<std::vector<DenialRecord>> ListDenials(std::string_view org, std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0) return std::vector<DenialRecord>();
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListDenials));
+    Query q(*conn_, s);
+    q.Text(org).Int(SqlLimit(limit));
+    return Collect<DenialRecord>(q, "ListDenials", "denial", ReadDenial);
+  }
+
+  // --- end ---
+
+  Status Commit() override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    Status status = conn_->Run(read_only_ ? kRollback : kCommit);
+    Finish();
+    return status;
+  }
+
+  void Rollback() override {
+    if (finished_) return;
+    Finish();
+  }
+
+ private:
+  Status CheckOpen() const {
+    if (finished_) {
+      return FailedPrecondition("sqlite store: the transaction is already finished",
+                                "transaction_finished");
+    }
+    return Status::Ok();
+  }
+
+  Status CheckWritable() const {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (read_only_) {
+      return FailedPrecondition("sqlite store: write in a read-only transaction",
+                                "read_only_transaction");
+    }
+    return Status::Ok();
+  }
+
+  // Steps a statement that returns no rows.
+  static Status Done(Query& q, std::string_view what) {
+    const int rc = q.Step();
+    if (rc != SQLITE_DONE) return q.Error(rc, what);
+    return Status::Ok();
+  }
+
+  // At most one row, decoded by `read`.
+  template <typename T, typename F>
+  static Result<std::optional<T>> One(Query& q, std::string_view what, std::string_view row,
+                                      F&& read) {
+    const int rc = q.Step();
+    if (rc == SQLITE_DONE) return std::optional<T>();
+    if (rc != SQLITE_ROW) return q.Error(rc, what);
+    return Decode(row, [&] { return std::optional<T>(read(q)); });
+  }
+
+  // Every row, decoded by `read`.
+  template <typename T, typename F>
+  static Result<std::vector<T>> Collect(Query& q, std::string_view what, std::string_view row,
+                                        F&& read) {
+    std::vector<T> out;
+    for (;;) {
+      const int rc = q.Step();
+      if (rc == SQLITE_DONE) return out;
+      if (rc != SQLITE_ROW) return q.Error(rc, what);
+      STUB_ASSIGN_OR_RETURN(T value, Decode(row, [&] { return read(q); }));
+      out.push_back(std::move(value));
+    }
+  }
+
+  // Ends the SQLite transaction if still open and hands the connection back.
+  void Finish() {
+    finished_ = true;
+    // ROLLBACK can only fail if SQLite already ended the transaction (it
+    // does on some I/O errors) or on a broken connection: a reader still
+    // inside a transaction is dropped, the writer is healed at the next Begin.
+    if (conn_->InTransaction()) (void)conn_->Run(kRollback);
+    if (read_only_) {
+      store_->ReturnReader(std::move(reader_));
+    } else {
+      store_->ReleaseWriter();
+    }
+    conn_ = nullptr;
+  }
+
+  SqliteStore::Impl* const store_;
+  Connection* conn_;                    // null once finished
+  std::unique_ptr<Connection> reader_;  // owned while a read-only txn runs
+  const bool read_only_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+int SqliteStore::SchemaVersion() { return kLatestVersion; }
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, Options options) {
+  auto impl = std::make_unique<Impl>(path, options);
+  STUB_ASSIGN_OR_RETURN(impl->writer, Connection::Open(path, options, /*reader=*/false));
+  Connection& c = *impl->writer;
+
+  // Migrate, all steps in one transaction: a crash leaves the old version.
+  STUB_RETURN_IF_ERROR(c.Run(kBeginImmediate));
+  Status status = [&]() -> Status {
+    STUB_ASSIGN_OR_RETURN(const std::int64_t current, c.QueryInt("PRAGMA user_version"));
+    if (current > kLatestVersion) {
+      return FailedPrecondition("sqlite store: " + path + " has schema version " +
+                                    std::to_string(current) + ", newer than this binary's " +
+                                    std::to_string(kLatestVersion),
+                                "schema_too_new");
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    for (const Migration& m : kMigrations) {
+      if (m.version <= current) continue;
+      STUB_RETURN_IF_ERROR(c.Exec(m.sql));
+      sqlite3_stmt* s = nullptr;
+      const char* sql =
+          "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)";
+      int rc = sqlite3_prepare_v2(c.db(), sql, -1, &s, nullptr);
+      if (rc != SQLITE_OK) return SqliteError(c.db(), rc, sql);
+      {
+        Query q(c, s);
+        q.Int(m.version).Text(m.name).Int(static_cast<std::int64_t>(now));
+        rc = q.Step();
+      }
+      sqlite3_finalize(s);
+      if (rc != SQLITE_DONE) return SqliteError(c.db(), rc, sql);
+      // PRAGMA takes no parameters; the version is our own constant.
+      STUB_RETURN_IF_ERROR(c.Exec(("PRAGMA user_version = " + std::to_string(m.version)).c_str()));
+    }
+    return c.Run(kCommit);
+  }();
+  if (!status.ok()) {
+    if (c.InTransaction()) (void)c.Run(kRollback);
+    return status;
+  }
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+const std::string& SqliteStore::path() const { return impl_->path; }
+
+Result<std::unique_ptr<Transaction>> SqliteStore::Begin(const TxnOptions& options) {
+  Impl& s = *impl_;
+  if (options.read_only) {
+    STUB_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, s.TakeReader());
+    // A deferred BEGIN takes its WAL snapshot at the first read: read now, so
+    // the snapshot is as of Begin.
+    Status status = c->Run(kBegin);
+    if (status.ok()) status = c->Run(kTakeSnapshot);
+    if (!status.ok()) {
+      if (c->InTransaction()) (void)c->Run(kRollback);
+      s.ReturnReader(std::move(c));
+      return status;
+    }
+    return std::unique_ptr<Transaction>(std::make_unique<SqliteTransaction>(&s, std::move(c)));
+  }
+  STUB_RETURN_IF_ERROR(s.AcquireWriter());
+  // Left inside a transaction by a failed ROLLBACK (see Finish): end it.
+  if (s.writer->InTransaction()) (void)s.writer->Run(kRollback);
+  Status status = s.writer->Run(kBeginImmediate);
+  if (!status.ok()) {
+    if (s.writer->InTransaction()) (void)s.writer->Run(kRollback);
+    s.ReleaseWriter();
+    return status;
+  }
+  return std::unique_ptr<Transaction>(std::make_unique<SqliteTransaction>(&s, s.writer.get()));
+}
+
+}  // namespace stub

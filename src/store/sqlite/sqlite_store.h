@@ -1,0 +1,118 @@
+// SqliteStore: the embedded, durable default store (`sqlite:PATH`).
+//
+// Concurrency: one writer. A write transaction takes the store's single
+// writer connection and starts with BEGIN IMMEDIATE, which takes SQLite's
+// write lock up front. Writers of this process queue in-process for that
+// connection (a condition variable, not busy_timeout polling); a second write
+// Begin waits until the current writer commits or rolls back, at most
+// Options::writer_wait, then fails with kUnavailable (waiters are not served
+// in FIFO order). Writers in other processes are kept out by SQLite's file
+// lock: BEGIN IMMEDIATE waits for it up to Options::busy_timeout. Because write
+// transactions never overlap, they never conflict: SQLite is serializable by
+// construction here, and no call returns kConflict for a race. The only
+// kConflict is an insert into an insert-only table whose key already exists
+// (AppendEntry, PutIdempotency), exactly as on the memory store, so an engine
+// retry then sees the winner's row.
+//
+// Consequently a thread must never hold two write transactions at once: the
+// second Begin would wait for the first, which only that thread can finish
+// (after Options::writer_wait it fails with kUnavailable instead of hanging).
+//
+// Read-only transactions (TxnOptions::read_only) run on their own connections,
+// taken from a small pool, and start with a deferred BEGIN plus one read, so
+// they hold a consistent WAL snapshot as of Begin: they never block the writer
+// nor are blocked by it. Their Commit ends the snapshot and cannot fail with a
+// conflict; their write calls fail with kFailedPrecondition.
+//
+// Durability: journal_mode=WAL with synchronous=FULL. An acknowledged commit
+// (Commit returned OK) must survive kill -9 *and* power loss: with FULL the
+// WAL is fsynced at every commit, while NORMAL (the usual WAL pairing) only
+// survives a process crash and may lose the last commits on power loss. The
+// cost, one fsync per commit, is amortized by the engine's group commit (many
+// spends per transaction).
+//
+// Schema: versioned migrations, an ordered list of SQL steps; Open applies the
+// missing ones in one transaction, records each in schema_migrations and sets
+// PRAGMA user_version to the latest version. Re-opening is idempotent. A file
+// with a newer schema than this binary knows is refused (kFailedPrecondition).
+//
+// Encoding: scalar fields are columns (enums as their names, so the tables
+// read well in SQL; text columns keep their bytes exactly); nested fields
+// (limits, path, lines, outcome) are compact JSON text with int64 amounts as
+// JSON integers, written by a small direct writer (the spend path) and read
+// with nlohmann; node balances are a fixed 144-byte big-endian BLOB of
+// (start, spent, held) per period (hot path). uint64 fields (seq, head_seq,
+// version) are stored bit-cast into SQLite's int64; AppendEntry refuses a seq
+// beyond INT64_MAX (kOutOfRange) so the journal's seq order is SQL order.
+// Values are always bound as parameters, never spliced into SQL. Tables are
+// STRICT (SQLite ≥ 3.37). Indexes: entries by (org, seq), a partial index of
+// pending holds on (org, expires_at, id) WHERE status = 'held', denials by
+// their key (org, created_at, id).
+//
+// Errors: SQLITE_BUSY/LOCKED (another process holds the lock past
+// busy_timeout) → kUnavailable; a duplicate key on an insert-only table →
+// kConflict (entries, idempotency) or kAlreadyExists (denials); text that
+// must go into JSON (path, lines, outcome, limits) and is not valid UTF-8 →
+// kInvalidArgument (never altered); a stored row that does not decode →
+// kInternal; other SQLite errors → kInternal with sqlite3_errmsg. No
+// exception escapes. After any error the caller abandons the transaction;
+// after Commit or Rollback every call fails with kFailedPrecondition.
+// TxnOptions latency fields are ignored.
+//
+// Thread-safe. A Transaction must not outlive its store.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "store/store.h"
+
+namespace stub {
+
+struct SqliteStoreOptions {
+  // How long SQLite itself waits for a lock held by *another process*.
+  std::chrono::milliseconds busy_timeout{5'000};
+  // How long a write Begin waits for the writer connection (held by another
+  // write transaction of this process) before it fails with kUnavailable.
+  std::chrono::milliseconds writer_wait{30'000};
+  // Idle read-only connections kept open for reuse; more may be open while
+  // busy.
+  std::size_t max_idle_readers = 4;
+};
+
+class SqliteStore final : public Store {
+ public:
+  using Options = SqliteStoreOptions;
+
+  // The latest schema version this binary knows (PRAGMA user_version after
+  // Open).
+  static int SchemaVersion();
+
+  // Opens (creating if absent) the database file at `path` and migrates it to
+  // SchemaVersion(). Errors: kUnavailable if the file is locked past
+  // busy_timeout; kFailedPrecondition if its schema is newer than this
+  // binary's; kInternal for anything else SQLite reports (unwritable path, not
+  // a database, WAL unsupported).
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, Options options = {});
+
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  Result<std::unique_ptr<Transaction>> Begin(const TxnOptions& options = {}) override;
+  std::string_view Kind() const override { return "sqlite"; }
+
+  const std::string& path() const;
+
+  class Impl;
+
+ private:
+  explicit SqliteStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stub
