@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 
+#include "cli/bench_command.h"
 #include "cli/exit_codes.h"
 #include "cli/race_command.h"
 #include "core/money.h"
@@ -36,6 +37,16 @@ int RunRaceCommand(const stub::RaceConfig& base, const std::string& budget,
   }
   std::cout << (json ? stub::RaceReportJson(*report) + "\n" : stub::RaceReportText(*report));
   return report->Holds() ? stub::kExitOk : stub::kExitProblem;
+}
+
+int RunBenchCommand(const stub::BenchConfig& config, bool json) {
+  auto report = stub::RunBench(config);
+  if (!report.ok()) {
+    std::cerr << "stub bench: " << report.status().message() << "\n";
+    return stub::ExitCodeFor(report.status());
+  }
+  std::cout << (json ? stub::BenchReportJson(*report) + "\n" : stub::BenchReportText(*report));
+  return report->failed == 0 ? stub::kExitOk : stub::kExitProblem;
 }
 
 }  // namespace
@@ -72,9 +83,31 @@ int main(int argc, char** argv) {
   race_cmd->add_flag("--json", race_json, "print exactly one JSON object");
   race_cmd->footer(kExitCodesHelp);
 
+  stub::BenchConfig bench;
+  bool bench_json = false;
+  bool bench_no_batch = false;
+  CLI::App* bench_cmd = app.add_subcommand(
+      "bench", "closed-loop spend load against a store: throughput, latency, conflicts, batches");
+  bench_cmd->add_option("--db", bench.db, "store URL: memory: or sqlite:PATH")
+      ->capture_default_str();
+  bench_cmd->add_option("--clients", bench.clients, "concurrent clients (one thread each)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  bench_cmd->add_option("--seconds", bench.seconds, "how long to run")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
+  bench_cmd->add_flag("--hot", bench.hot, "every spend hits one org and one team (worst case)");
+  bench_cmd->add_flag("--no-batch", bench_no_batch, "one transaction per spend, no group commit");
+  bench_cmd->add_flag("--json", bench_json, "print exactly one JSON object");
+  bench_cmd->footer(kExitCodesHelp);
+
   try {
     app.parse(argc, argv);
     if (race_cmd->parsed()) return RunRaceCommand(race, race_budget, race_amount, race_json);
+    if (bench_cmd->parsed()) {
+      bench.batch = !bench_no_batch;
+      return RunBenchCommand(bench, bench_json);
+    }
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? stub::kExitOk : stub::kExitUsage;

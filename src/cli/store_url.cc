@@ -1,0 +1,25 @@
+#include "cli/store_url.h"
+
+#include <string>
+
+#include "store/memory/memory_store.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace stub {
+
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
+  if (url == "memory:" || url == "memory") {
+    return std::unique_ptr<Store>(std::make_unique<MemoryStore>());
+  }
+  constexpr std::string_view kSqlite = "sqlite:";
+  if (url.substr(0, kSqlite.size()) == kSqlite) {
+    const std::string path(url.substr(kSqlite.size()));
+    if (path.empty()) return InvalidArgument("sqlite: needs a path, e.g. sqlite:./stub.db");
+    STUB_ASSIGN_OR_RETURN(auto store, SqliteStore::Open(path));
+    return std::unique_ptr<Store>(std::move(store));
+  }
+  return InvalidArgument("unsupported store URL '" + std::string(url) +
+                         "' (expected memory: or sqlite:PATH)");
+}
+
+}  // namespace stub

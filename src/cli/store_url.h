@@ -1,0 +1,19 @@
+// Opens a Store from a URL: the composition root's one place that knows every
+// adapter.
+//   memory:        the in-memory MVCC store (nothing persists)
+//   sqlite:PATH    the embedded SQLite store (created if missing)
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "core/status.h"
+#include "store/store.h"
+
+namespace stub {
+
+// Errors: kInvalidArgument for an unknown scheme or malformed URL; the
+// adapter's own errors when it cannot open.
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
+
+}  // namespace stub
