@@ -64,6 +64,11 @@ int main(int argc, char** argv) {
       "race",
       "N agents in R simulated regions race one near-empty budget; shows that nothing is "
       "overspent and the books verify");
+  race_cmd
+      ->add_option("--db", race.db,
+                   "store URL: memory: (regions are engines in this process) or sqlite:PATH "
+                   "(regions are processes sharing the file)")
+      ->capture_default_str();
   race_cmd->add_option("--regions", race.regions, "simulated regions (one engine each)")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();

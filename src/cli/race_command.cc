@@ -1,8 +1,14 @@
 #include "cli/race_command.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <latch>
 #include <memory>
 #include <mutex>
@@ -11,8 +17,10 @@
 #include <thread>
 #include <vector>
 
+#include "cli/store_url.h"
 #include "core/verify.h"
 #include "engine/engine.h"
+#include "engine/ids.h"
 #include "store/memory/memory_store.h"
 
 namespace stub {
@@ -75,59 +83,72 @@ bool RaceReport::Holds() const {
          balances_match;
 }
 
-Result<RaceReport> RunRace(const RaceConfig& config) {
-  STUB_RETURN_IF_ERROR(ValidateConfig(config));
+namespace {
 
-  OverspendMonitor monitor;
-  MemoryStore::Options store_options;
-  store_options.on_commit = [&monitor](const CommitRecord& r) { monitor.OnCommit(r); };
-  MemoryStore store(std::move(store_options));
-  SystemClock clock;
+// What a group of agents did.
+struct Tally {
+  std::int64_t attempts = 0;
+  std::int64_t approved = 0;
+  std::int64_t denied = 0;
+  std::int64_t denied_budget = 0;
+  std::int64_t denied_contention = 0;
+  Micros approved_total = 0;
+  std::uint64_t conflicts = 0;
+  std::uint64_t retries = 0;
 
-  // The org and its tree, set up without injected latency.
-  Engine admin(store, clock);
-  STUB_RETURN_IF_ERROR(admin.CreateOrg(kOrg, "Race Inc.").status());
-  Node root{.id = std::string(kOrg), .kind = NodeKind::kOrg, .name = "Race Inc."};
+  void Add(const Tally& o) {
+    attempts += o.attempts;
+    approved += o.approved;
+    denied += o.denied;
+    denied_budget += o.denied_budget;
+    denied_contention += o.denied_contention;
+    approved_total += o.approved_total;
+    conflicts += o.conflicts;
+    retries += o.retries;
+  }
+};
+
+Status SetUpRaceOrg(Engine& admin, const std::string& org, const RaceConfig& config) {
+  STUB_RETURN_IF_ERROR(admin.CreateOrg(org, "Race Inc.").status());
+  Node root{.id = org, .kind = NodeKind::kOrg, .name = "Race Inc."};
   root.limits.push_back({config.budget, Period::kTotal});
-  STUB_RETURN_IF_ERROR(admin.PutNode(kOrg, root).status());
+  STUB_RETURN_IF_ERROR(admin.PutNode(org, root).status());
   STUB_RETURN_IF_ERROR(admin
-                           .PutNode(kOrg, Node{.id = std::string(kTeam),
-                                               .kind = NodeKind::kTeam,
-                                               .parent = std::string(kOrg),
-                                               .name = "The swarm"})
+                           .PutNode(org, Node{.id = std::string(kTeam),
+                                              .kind = NodeKind::kTeam,
+                                              .parent = org,
+                                              .name = "The swarm"})
                            .status());
   for (int a = 0; a < config.agents; ++a) {
     STUB_RETURN_IF_ERROR(
         admin
-            .PutNode(kOrg,
+            .PutNode(org,
                      Node{.id = AgentId(a), .kind = NodeKind::kAgent, .parent = std::string(kTeam)})
             .status());
   }
+  return Status::Ok();
+}
 
-  // One engine per region, each further from the database than the last.
-  std::vector<std::unique_ptr<Engine>> regions;
-  for (int r = 0; r < config.regions; ++r) {
-    EngineOptions options;
-    options.txn.op_latency = std::chrono::microseconds{config.latency_us * (r + 1)};
-    options.txn.commit_latency = std::chrono::microseconds{2 * config.latency_us * (r + 1)};
-    regions.push_back(std::make_unique<Engine>(store, clock, options));
-  }
-
-  RaceReport report;
-  report.store = std::string(store.Kind());
-  report.config = config;
+// Runs every agent a with a % regions == region (every agent when region < 0)
+// as a thread on engine_of(a), released together; returns what they did.
+Result<Tally> RunAgents(const RaceConfig& config, const std::string& org, int region,
+                        const std::function<Engine&(int agent)>& engine_of) {
+  Tally tally;
   std::mutex mu;
   Status failure;
-  std::latch start(config.agents);
-  std::vector<std::thread> agents;
-  const auto began = std::chrono::steady_clock::now();
+  std::vector<int> mine;
   for (int a = 0; a < config.agents; ++a) {
-    agents.emplace_back([&, a] {
-      Engine& engine = *regions[static_cast<std::size_t>(a % config.regions)];
+    if (region < 0 || a % config.regions == region) mine.push_back(a);
+  }
+  std::latch start(static_cast<std::ptrdiff_t>(mine.size()));
+  std::vector<std::thread> threads;
+  for (int a : mine) {
+    threads.emplace_back([&, a] {
+      Engine& engine = engine_of(a);
       start.arrive_and_wait();
       for (int k = 0; k < config.attempts; ++k) {
         SpendRequest request;
-        request.org = std::string(kOrg);
+        request.org = org;
         request.agent = AgentId(a);
         request.amount = config.amount;
         request.vendor = "api.vendor.example";
@@ -136,41 +157,201 @@ Result<RaceReport> RunRace(const RaceConfig& config) {
         request.idempotency_key = "race-" + AgentId(a) + "-" + std::to_string(k);
         auto result = engine.Spend(request);
         std::lock_guard lock(mu);
-        ++report.attempts;
+        ++tally.attempts;
         if (!result.ok()) {
           if (failure.ok()) failure = result.status();
           continue;
         }
         const Outcome& o = result->outcome;
         if (o.status == OutcomeStatus::kApproved) {
-          ++report.approved;
-          report.approved_total += o.amount;
+          ++tally.approved;
+          tally.approved_total += o.amount;
         } else {
-          ++report.denied;
-          if (o.denial && o.denial->reason == DenyReason::kBudgetExceeded) ++report.denied_budget;
-          if (o.denial && o.denial->reason == DenyReason::kContention) ++report.denied_contention;
+          ++tally.denied;
+          if (o.denial && o.denial->reason == DenyReason::kBudgetExceeded) ++tally.denied_budget;
+          if (o.denial && o.denial->reason == DenyReason::kContention) ++tally.denied_contention;
         }
       }
     });
   }
-  for (auto& t : agents) t.join();
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  for (auto& t : threads) t.join();
   STUB_RETURN_IF_ERROR(failure);
+  return tally;
+}
 
-  for (const auto& engine : regions) {
-    const EngineStats s = engine->Stats();
-    report.serialization_failures += s.conflicts;
-    report.retries += s.retries;
+// The in-memory race: regions are engines in this process.
+Result<Tally> RaceInMemory(const RaceConfig& config, MemoryStore& store, const Clock& clock,
+                           const std::string& org) {
+  std::vector<std::unique_ptr<Engine>> regions;
+  for (int r = 0; r < config.regions; ++r) {
+    EngineOptions options;
+    options.txn.op_latency = std::chrono::microseconds{config.latency_us * (r + 1)};
+    options.txn.commit_latency = std::chrono::microseconds{2 * config.latency_us * (r + 1)};
+    regions.push_back(std::make_unique<Engine>(store, clock, options));
   }
-  report.max_overspend = monitor.max_overspend();
-  report.commits_checked = monitor.commits();
+  STUB_ASSIGN_OR_RETURN(Tally tally, RunAgents(config, org, -1, [&](int a) -> Engine& {
+                          return *regions[static_cast<std::size_t>(a % config.regions)];
+                        }));
+  for (const auto& engine : regions) {
+    tally.conflicts += engine->Stats().conflicts;
+    tally.retries += engine->Stats().retries;
+  }
+  return tally;
+}
 
-  STUB_ASSIGN_OR_RETURN(auto root_row, admin.GetNode(kOrg, kOrg));
+// A region process: its own connection, its agents, its tally written to
+// `out` as one line of integers. Never returns.
+[[noreturn]] void RegionProcess(const RaceConfig& config, const std::string& org, int region,
+                                int go_fd, int out_fd) {
+  char go = 0;
+  Tally tally;
+  int code = 1;
+  if (::read(go_fd, &go, 1) == 1) {
+    auto store = OpenStore(config.db);
+    if (store.ok()) {
+      SystemClock clock;
+      Engine engine(**store, clock);
+      auto ran = RunAgents(config, org, region, [&](int) -> Engine& { return engine; });
+      if (ran.ok()) {
+        tally = *ran;
+        tally.conflicts = engine.Stats().conflicts;
+        tally.retries = engine.Stats().retries;
+        code = 0;
+      } else {
+        std::fprintf(stderr, "stub race: region %d: %s\n", region, ran.status().ToString().c_str());
+      }
+    } else {
+      std::fprintf(stderr, "stub race: region %d: %s\n", region, store.status().ToString().c_str());
+    }
+  }
+  const std::string line =
+      std::to_string(tally.attempts) + " " + std::to_string(tally.approved) + " " +
+      std::to_string(tally.denied) + " " + std::to_string(tally.denied_budget) + " " +
+      std::to_string(tally.denied_contention) + " " + std::to_string(tally.approved_total) + " " +
+      std::to_string(tally.conflicts) + " " + std::to_string(tally.retries) + "\n";
+  if (::write(out_fd, line.data(), line.size()) < 0) code = 1;
+  std::_Exit(code);
+}
+
+// The durable race: regions are processes sharing the database.
+Result<Tally> RaceInProcesses(const RaceConfig& config, const std::string& org) {
+  int go[2];
+  if (::pipe(go) != 0) return Internal("pipe failed");
+  std::vector<std::pair<pid_t, int>> children;
+  for (int r = 0; r < config.regions; ++r) {
+    int out[2];
+    if (::pipe(out) != 0) return Internal("pipe failed");
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    if (pid < 0) return Internal("fork failed");
+    if (pid == 0) {
+      ::close(go[1]);
+      ::close(out[0]);
+      RegionProcess(config, org, r, go[0], out[1]);
+    }
+    ::close(out[1]);
+    children.emplace_back(pid, out[0]);
+  }
+  ::close(go[0]);
+  const std::string release(static_cast<std::size_t>(config.regions), 'g');
+  const bool released =
+      ::write(go[1], release.data(), release.size()) == static_cast<ssize_t>(release.size());
+  ::close(go[1]);
+
+  Tally total;
+  Status failure = released ? Status::Ok() : Internal("could not release the regions");
+  for (auto [pid, fd] : children) {
+    std::string text;
+    char buf[256];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    Tally t;
+    std::istringstream in(text);
+    in >> t.attempts >> t.approved >> t.denied >> t.denied_budget >> t.denied_contention >>
+        t.approved_total >> t.conflicts >> t.retries;
+    if (!in || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      if (failure.ok()) failure = Internal("a region process failed");
+      continue;
+    }
+    total.Add(t);
+  }
+  STUB_RETURN_IF_ERROR(failure);
+  return total;
+}
+
+// Worst (spent + held − limit) over the final node rows of `org`.
+Result<Micros> FinalOverspend(Store& store, const std::string& org) {
+  STUB_ASSIGN_OR_RETURN(auto txn, store.Begin({.read_only = true}));
+  STUB_ASSIGN_OR_RETURN(auto nodes, txn->ListNodes(org));
+  OverspendMonitor monitor;
+  CommitRecord all;
+  for (const NodeRow& row : nodes) all.nodes.push_back(&row);
+  monitor.OnCommit(all);
+  return monitor.max_overspend();
+}
+
+}  // namespace
+
+Result<RaceReport> RunRace(const RaceConfig& config) {
+  STUB_RETURN_IF_ERROR(ValidateConfig(config));
+  const bool in_memory = config.db == "memory:" || config.db == "memory";
+  SystemClock clock;
+  OverspendMonitor monitor;
+  std::unique_ptr<Store> store;
+  if (in_memory) {
+    MemoryStore::Options options;
+    options.on_commit = [&monitor](const CommitRecord& r) { monitor.OnCommit(r); };
+    store = std::make_unique<MemoryStore>(std::move(options));
+  } else {
+    STUB_ASSIGN_OR_RETURN(store, OpenStore(config.db));
+  }
+  // A durable database may hold earlier races: each race gets an org of its own.
+  const std::string org = in_memory ? std::string(kOrg) : NewId("race");
+  {
+    // The org and its tree, set up without injected latency.
+    Engine admin(*store, clock);
+    STUB_RETURN_IF_ERROR(SetUpRaceOrg(admin, org, config));
+  }
+
+  RaceReport report;
+  report.store = std::string(store->Kind());
+  report.config = config;
+  const auto began = std::chrono::steady_clock::now();
+  Tally tally;
+  if (in_memory) {
+    STUB_ASSIGN_OR_RETURN(tally,
+                          RaceInMemory(config, static_cast<MemoryStore&>(*store), clock, org));
+  } else {
+    store.reset();  // no database handle crosses a fork
+    STUB_ASSIGN_OR_RETURN(tally, RaceInProcesses(config, org));
+    STUB_ASSIGN_OR_RETURN(store, OpenStore(config.db));
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  report.attempts = tally.attempts;
+  report.approved = tally.approved;
+  report.denied = tally.denied;
+  report.denied_budget = tally.denied_budget;
+  report.denied_contention = tally.denied_contention;
+  report.approved_total = tally.approved_total;
+  report.serialization_failures = tally.conflicts;
+  report.retries = tally.retries;
+  if (in_memory) {
+    report.max_overspend = monitor.max_overspend();
+    report.commits_checked = monitor.commits();
+  } else {
+    STUB_ASSIGN_OR_RETURN(report.max_overspend, FinalOverspend(*store, org));
+  }
+
+  Engine admin(*store, clock);
+  STUB_ASSIGN_OR_RETURN(auto root_row, admin.GetNode(org, org));
   if (!root_row) return Internal("the race org's root node vanished");
   const BucketBalance& total = root_row->balances[static_cast<std::size_t>(Period::kTotal)];
   report.remaining = config.budget - total.spent - total.held;
 
-  STUB_ASSIGN_OR_RETURN(VerifyReport verify, admin.Verify(kOrg));
+  STUB_ASSIGN_OR_RETURN(VerifyReport verify, admin.Verify(org));
   report.entries = verify.entries;
   report.entries_balanced = report.chain_ok = report.balances_match = true;
   for (const Problem& p : verify.problems) {
@@ -226,9 +407,16 @@ std::string RaceReportText(const RaceReport& r) {
       << (r.remaining < r.config.amount ? " (less than one more spend: the budget is used up)" : "")
       << "\n"
       << "  conflicts         " << r.serialization_failures << " serialization failures, "
-      << r.retries << " retries (losers re-read the fresh balance)\n"
-      << "  max overspend     " << FormatAmount(r.max_overspend) << " over " << r.commits_checked
-      << " committed states, each checked as it committed\n"
+      << r.retries << " retries"
+      << (r.serialization_failures > 0 ? " (losers re-read the fresh balance)"
+                                       : " (this store serializes its writers)")
+      << "\n"
+      << "  max overspend     " << FormatAmount(r.max_overspend) << " over "
+      << (r.commits_checked > 0
+              ? std::to_string(r.commits_checked) +
+                    " committed states, each checked as it committed"
+              : std::string("the final state of every node (regions were separate processes)"))
+      << "\n"
       << "  journal           " << r.entries << " entries; balanced " << mark(r.entries_balanced)
       << ", hash chain " << mark(r.chain_ok) << ", balances = journal " << mark(r.balances_match)
       << "\n"

@@ -1,8 +1,12 @@
 // `stub race`: N agents in R simulated regions race one near-empty org budget
-// with spends of a fixed amount. Each region is its own Engine (own injected
-// store latency) over one shared store; every agent is a thread. Every
-// committed state is checked for overspend as it commits, and the books are
-// verified at the end.
+// with spends of a fixed amount; every agent is a thread.
+//   memory: (default) each region is its own Engine, with its own injected
+//           store latency, over one shared in-memory store; every committed
+//           state is checked for overspend as it commits.
+//   sqlite:PATH (and other durable stores): each region is a separate
+//           process with its own connection to the same database, released
+//           together; the final state of every node is checked for overspend.
+// The books are verified at the end either way.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +18,7 @@
 namespace stub {
 
 struct RaceConfig {
+  std::string db = "memory:";
   int regions = 2;
   int agents = 6;
   Micros budget = 1'000'000;  // 1.00

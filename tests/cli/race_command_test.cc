@@ -1,8 +1,10 @@
 // `stub race` as a user runs it: the real binary, a child process, its output.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -83,6 +85,25 @@ TEST(RaceCommandTest, ManyAgentsManyRegions) {
   EXPECT_EQ(j["max_overspend"], "0");
 }
 
+TEST(RaceCommandTest, RegionsAsProcessesOnSqlite) {
+  const std::string path = "/tmp/stub-race-test-" + std::to_string(::getpid()) + ".db";
+  for (int run = 0; run < 2; ++run) {  // a second race in the same file gets its own org
+    const RunResult r = RunStub("race --json --db sqlite:" + path + " --regions 3 --agents 9");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["store"], "sqlite");
+    EXPECT_EQ(j["attempts"], 45);
+    EXPECT_EQ(j["approved"], 6);
+    EXPECT_EQ(Amount(j, "approved_total"), 900'000);
+    EXPECT_EQ(Amount(j, "remaining"), 100'000);
+    EXPECT_EQ(j["max_overspend"], "0");
+    EXPECT_EQ(j["chain_ok"], true);
+    EXPECT_EQ(j["entries_balanced"], true);
+    EXPECT_EQ(j["balances_match"], true);
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+}
+
 TEST(RaceCommandTest, ReadableReportByDefault) {
   const RunResult run = RunStub("race");
   ASSERT_EQ(run.exit_code, 0);
@@ -98,6 +119,7 @@ TEST(RaceCommandTest, BadFlagsAreUsageErrors) {
   EXPECT_EQ(RunStub("race --budget 1.0000001").exit_code, 2);
   EXPECT_EQ(RunStub("race --no-such-flag").exit_code, 2);
   EXPECT_EQ(RunStub("").exit_code, 2);
+  EXPECT_EQ(RunStub("race --db nosuch:x").exit_code, 3);
   EXPECT_EQ(RunStub("race --help").exit_code, 0);
 }
 
