@@ -9,7 +9,9 @@
 // spends group-committed. BM_SpendDecision_Memory: the decision alone against
 // the store's rows (no booking).
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,7 @@
 #include "engine/ledger_ops.h"
 #include "engine/ledger_txn.h"
 #include "store/memory/memory_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace stub {
 namespace {
@@ -98,6 +101,45 @@ void BM_EngineSpendBatch_Memory(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_EngineSpendBatch_Memory)->Arg(16)->Arg(64)->Arg(256);
+
+// Group commit on SQLite, durable (synchronous=FULL): one fsync per batch.
+void BM_EngineSpendBatch_Sqlite(benchmark::State& state) {
+  const std::string path = "/tmp/stub-bench-" + std::to_string(::getpid()) + ".db";
+  {
+    auto opened = SqliteStore::Open(path);
+    if (!opened.ok()) {
+      state.SkipWithError("cannot open the SQLite file");
+      return;
+    }
+    std::unique_ptr<SqliteStore> store = std::move(*opened);
+    ManualClock clock(kNow);
+    Engine engine(*store, clock);
+    SetUpOrg(engine);
+    std::vector<SpendRequest> batch(static_cast<std::size_t>(state.range(0)));
+    for (SpendRequest& r : batch) {
+      r.org = "acme";
+      r.agent = "agent-1";
+      r.amount = 20'000;
+      r.vendor = "api.openai.com";
+      r.category = "llm";
+      r.session = "sess-42";
+      r.intent = "summarise the weekly report";
+    }
+    std::uint64_t i = 0;
+    for (auto _ : state) {
+      for (SpendRequest& r : batch) r.idempotency_key = "key-" + std::to_string(++i);
+      auto results = engine.SpendBatch(batch);
+      if (!results.back().ok() || results.back()->outcome.status != OutcomeStatus::kApproved) {
+        state.SkipWithError("spend was not approved");
+        break;
+      }
+      clock.Advance(1);
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+}
+BENCHMARK(BM_EngineSpendBatch_Sqlite)->Arg(64)->Arg(256)->Arg(1024)->UseRealTime();
 
 // The spend decision as the engine makes it against the memory store, without
 // booking it: a snapshot, the idempotency check, the org row, the agent's
