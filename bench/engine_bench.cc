@@ -44,19 +44,25 @@ void SetUpOrg(Engine& engine) {
                                 .limits = {{1'000'000'000'000'000, Period::kWeek}}});
 }
 
+// A 0.02 LLM spend by agent-1 (the idempotency key is the caller's).
+SpendRequest TypicalSpend() {
+  SpendRequest r;
+  r.org = "acme";
+  r.agent = "agent-1";
+  r.amount = 20'000;
+  r.vendor = "api.openai.com";
+  r.category = "llm";
+  r.session = "sess-42";
+  r.intent = "summarise the weekly report";
+  return r;
+}
+
 void BM_EngineSpend_Memory(benchmark::State& state) {
   MemoryStore store;
   ManualClock clock(kNow);
   Engine engine(store, clock);
   SetUpOrg(engine);
-  SpendRequest r;
-  r.org = "acme";
-  r.agent = "agent-1";
-  r.amount = 20'000;  // 0.02
-  r.vendor = "api.openai.com";
-  r.category = "llm";
-  r.session = "sess-42";
-  r.intent = "summarise the weekly report";
+  SpendRequest r = TypicalSpend();
   std::uint64_t i = 0;
   for (auto _ : state) {
     r.idempotency_key = "key-" + std::to_string(++i);
@@ -78,16 +84,7 @@ void BM_EngineSpendBatch_Memory(benchmark::State& state) {
   ManualClock clock(kNow);
   Engine engine(store, clock);
   SetUpOrg(engine);
-  std::vector<SpendRequest> batch(static_cast<std::size_t>(state.range(0)));
-  for (SpendRequest& r : batch) {
-    r.org = "acme";
-    r.agent = "agent-1";
-    r.amount = 20'000;
-    r.vendor = "api.openai.com";
-    r.category = "llm";
-    r.session = "sess-42";
-    r.intent = "summarise the weekly report";
-  }
+  std::vector<SpendRequest> batch(static_cast<std::size_t>(state.range(0)), TypicalSpend());
   std::uint64_t i = 0;
   for (auto _ : state) {
     for (SpendRequest& r : batch) r.idempotency_key = "key-" + std::to_string(++i);
@@ -115,16 +112,7 @@ void BM_EngineSpendBatch_Sqlite(benchmark::State& state) {
     ManualClock clock(kNow);
     Engine engine(*store, clock);
     SetUpOrg(engine);
-    std::vector<SpendRequest> batch(static_cast<std::size_t>(state.range(0)));
-    for (SpendRequest& r : batch) {
-      r.org = "acme";
-      r.agent = "agent-1";
-      r.amount = 20'000;
-      r.vendor = "api.openai.com";
-      r.category = "llm";
-      r.session = "sess-42";
-      r.intent = "summarise the weekly report";
-    }
+    std::vector<SpendRequest> batch(static_cast<std::size_t>(state.range(0)), TypicalSpend());
     std::uint64_t i = 0;
     for (auto _ : state) {
       for (SpendRequest& r : batch) r.idempotency_key = "key-" + std::to_string(++i);

@@ -63,6 +63,33 @@ std::string Fingerprint(std::string_view kind, const SpendRequest& r, Timestamp 
   return bytes;
 }
 
+// Inserts the record of a refused request (no hot row) and returns the
+// denied outcome the caller is told.
+Result<Outcome> RecordDenial(Transaction& txn, const SpendRequest& request,
+                             std::string_view request_kind, Denial denial, Timestamp now) {
+  DenialRecord record;
+  record.org = request.org;
+  record.id = NewId("dn");
+  record.request_kind = std::string(request_kind);
+  record.agent = request.agent;
+  record.amount = request.amount;
+  record.vendor = request.vendor;
+  record.category = std::string(CategoryOf(request));
+  record.session = request.session;
+  record.user = request.user;
+  record.intent = request.intent;
+  record.idempotency_key = request.idempotency_key;
+  record.denial = std::move(denial);
+  record.created_at = now;
+  Outcome outcome;
+  outcome.status = OutcomeStatus::kDenied;
+  outcome.id = record.id;
+  outcome.amount = request.amount;
+  outcome.denial = record.denial;
+  STUB_RETURN_IF_ERROR(txn.InsertDenial(std::move(record)));
+  return outcome;
+}
+
 Result<OrgRow*> LoadOrg(LedgerTxn& lt, std::string_view org) {
   STUB_ASSIGN_OR_RETURN(OrgRow * row, lt.Org(org));
   if (row == nullptr) return NotFound("unknown org '" + std::string(org) + "'", "not_found");
@@ -163,24 +190,8 @@ Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
   Outcome outcome;
   outcome.amount = request.amount;
   if (!decision.approved()) {
-    DenialRecord record;
-    record.org = org.id;
-    record.id = NewId("dn");
-    record.request_kind = is_hold ? "hold" : "spend";
-    record.agent = request.agent;
-    record.amount = request.amount;
-    record.vendor = request.vendor;
-    record.category = std::string(CategoryOf(request));
-    record.session = request.session;
-    record.user = request.user;
-    record.intent = request.intent;
-    record.idempotency_key = request.idempotency_key;
-    record.denial = *decision.denial;
-    record.created_at = now;
-    outcome.status = OutcomeStatus::kDenied;
-    outcome.id = record.id;
-    outcome.denial = record.denial;
-    STUB_RETURN_IF_ERROR(txn.InsertDenial(std::move(record)));
+    STUB_ASSIGN_OR_RETURN(outcome, RecordDenial(txn, request, is_hold ? "hold" : "spend",
+                                                std::move(*decision.denial), now));
   } else {
     const Micros spent = is_hold ? 0 : request.amount;
     const Micros held = is_hold ? request.amount : 0;
@@ -332,28 +343,11 @@ Result<Hold> ApplyVoid(LedgerTxn& lt, std::string_view org_id, std::string_view 
 
 Result<SpendResult> RecordContentionDenial(LedgerTxn& lt, const SpendRequest& request,
                                            std::string_view request_kind, Timestamp now) {
-  DenialRecord record;
-  record.org = request.org;
-  record.id = NewId("dn");
-  record.request_kind = std::string(request_kind);
-  record.agent = request.agent;
-  record.amount = request.amount;
-  record.vendor = request.vendor;
-  record.category = std::string(CategoryOf(request));
-  record.session = request.session;
-  record.user = request.user;
-  record.intent = request.intent;
-  record.idempotency_key = request.idempotency_key;
-  record.denial.reason = DenyReason::kContention;
-  record.denial.message =
-      "too many concurrent conflicting requests; retry with the same idempotency key";
-  record.created_at = now;
-  Outcome outcome;
-  outcome.status = OutcomeStatus::kDenied;
-  outcome.id = record.id;
-  outcome.amount = request.amount;
-  outcome.denial = record.denial;
-  STUB_RETURN_IF_ERROR(lt.txn().InsertDenial(std::move(record)));
+  Denial denial;
+  denial.reason = DenyReason::kContention;
+  denial.message = "too many concurrent conflicting requests; retry with the same idempotency key";
+  STUB_ASSIGN_OR_RETURN(Outcome outcome,
+                        RecordDenial(lt.txn(), request, request_kind, std::move(denial), now));
   return SpendResult{std::move(outcome), false};
 }
 
