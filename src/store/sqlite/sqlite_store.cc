@@ -13,17 +13,16 @@
 #include <limits>
 #include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "store/row_codec.h"
+
 namespace stub {
 namespace {
-
-using Json = nlohmann::json;
 
 // --- schema -----------------------------------------------------------------
 
@@ -241,10 +240,6 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what) {
   return Internal(std::move(message));
 }
 
-Status Corrupt(std::string_view what, const char* detail) {
-  return Internal("sqlite store: a stored " + std::string(what) + " does not decode: " + detail);
-}
-
 // --- connections ------------------------------------------------------------
 
 // One SQLite connection and its cached statements. Used by one thread at a
@@ -411,353 +406,31 @@ class Query {
   int bind_rc_ = SQLITE_OK;
 };
 
-// --- encoding ---------------------------------------------------------------
+// --- encoding (store/row_codec.h) ---------------------------------------------
 
-// Thrown by decoders (inside this file only) for a value that does not parse.
-struct DecodeError : std::exception {
-  explicit DecodeError(const char* w) : what_(w) {}
-  const char* what() const noexcept override { return what_; }
-  const char* what_;
-};
+using row_codec::DecodeBalances;
+using row_codec::DecodeLimits;
+using row_codec::DecodeLines;
+using row_codec::DecodeOutcome;
+using row_codec::DecodeStrings;
+using row_codec::EncodeBalances;
+using row_codec::EncodeLimits;
+using row_codec::EncodeLines;
+using row_codec::EncodeOutcome;
+using row_codec::EncodeStrings;
+using row_codec::Parse;
+using row_codec::ParseName;
+using row_codec::ToI64;
+using row_codec::ToU64;
 
-std::int64_t ToI64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
-std::uint64_t ToU64(std::int64_t v) { return static_cast<std::uint64_t>(v); }
-
-std::int64_t JsonI64(const Json& j) {
-  if (!j.is_number_integer()) throw DecodeError("expected an integer");
-  return j.get<std::int64_t>();
-}
-
-std::string JsonStr(const Json& j) {
-  if (!j.is_string()) throw DecodeError("expected a string");
-  return j.get<std::string>();
-}
-
-// Writes compact JSON straight into a string: the write path of every spend
-// encodes lines, path and outcome, and building nlohmann values (a std::map
-// per object) costs more than the rest of the encoding. Integers are written
-// exactly; a string that is not valid UTF-8 throws DecodeError instead of
-// being altered. The output is read back with nlohmann (Parse).
-class JsonWriter {
- public:
-  JsonWriter() { out_.reserve(128); }
-  std::string Take() && { return std::move(out_); }
-
-  JsonWriter& Raw(std::string_view text) {
-    out_.append(text);
-    return *this;
-  }
-  JsonWriter& Int(std::int64_t v) { return Number(v); }
-  JsonWriter& UInt(std::uint64_t v) { return Number(v); }
-  JsonWriter& Null() { return Raw("null"); }
-  // "key": — with a leading comma unless first.
-  JsonWriter& Key(std::string_view key, bool first = false) {
-    if (!first) out_.push_back(',');
-    Str(key);
-    out_.push_back(':');
-    return *this;
-  }
-  JsonWriter& Str(std::string_view v) {
-    if (v.empty()) return Raw("\"\"");
-    CheckUtf8(v);
-    out_.push_back('"');
-    std::size_t run = 0;  // start of the pending run of bytes copied as they are
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      const auto c = static_cast<unsigned char>(v[i]);
-      if (c >= 0x20 && c != '"' && c != '\\') continue;
-      out_.append(v.data() + run, i - run);
-      run = i + 1;
-      switch (c) {
-        case '"':
-          out_.append("\\\"");
-          break;
-        case '\\':
-          out_.append("\\\\");
-          break;
-        case '\n':
-          out_.append("\\n");
-          break;
-        case '\r':
-          out_.append("\\r");
-          break;
-        case '\t':
-          out_.append("\\t");
-          break;
-        default: {
-          static constexpr char kHex[] = "0123456789abcdef";
-          const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
-          out_.append(esc, sizeof esc);
-        }
-      }
-    }
-    out_.append(v.data() + run, v.size() - run);
-    out_.push_back('"');
-    return *this;
-  }
-
- private:
-  template <typename T>
-  JsonWriter& Number(T v) {
-    char buf[24];
-    const auto r = std::to_chars(std::begin(buf), std::end(buf), v);
-    out_.append(buf, r.ptr);
-    return *this;
-  }
-
-  // Well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
-  static void CheckUtf8(std::string_view v) {
-    const auto* p = reinterpret_cast<const unsigned char*>(v.data());
-    const std::size_t n = v.size();
-    for (std::size_t i = 0; i < n;) {
-      const unsigned c = p[i];
-      if (c < 0x80) {  // ASCII
-        ++i;
-        continue;
-      }
-      std::size_t len = 0;
-      unsigned lo = 0x80;
-      unsigned hi = 0xbf;
-      if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-      } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0) lo = 0xa0;
-        if (c == 0xed) hi = 0x9f;
-      } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0) lo = 0x90;
-        if (c == 0xf4) hi = 0x8f;
-      } else {
-        throw DecodeError("not valid UTF-8");
-      }
-      if (n - i < len) throw DecodeError("not valid UTF-8");
-      if (p[i + 1] < lo || p[i + 1] > hi) throw DecodeError("not valid UTF-8");
-      for (std::size_t k = 2; k < len; ++k) {
-        if (p[i + k] < 0x80 || p[i + k] > 0xbf) throw DecodeError("not valid UTF-8");
-      }
-      i += len;
-    }
-  }
-
-  std::string out_;
-};
-
-Json Parse(const std::string& text) {
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw DecodeError("not JSON");
-  return j;
-}
-
-template <typename T, typename P>
-T ParseName(const std::string& name, P parse) {
-  std::optional<T> v = parse(name);
-  if (!v) throw DecodeError("unknown enum name");
-  return *v;
-}
-
-std::string EncodeStrings(const std::vector<std::string>& v) {
-  JsonWriter w;
-  w.Raw("[");
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i > 0) w.Raw(",");
-    w.Str(v[i]);
-  }
-  w.Raw("]");
-  return std::move(w).Take();
-}
-
-std::vector<std::string> DecodeStrings(const Json& j) {
-  if (!j.is_array()) throw DecodeError("expected an array");
-  std::vector<std::string> out;
-  out.reserve(j.size());
-  for (const auto& s : j) out.push_back(JsonStr(s));
-  return out;
-}
-
-// limits: [[amount, "period"], …]
-std::string EncodeLimits(const std::vector<Limit>& limits) {
-  JsonWriter w;
-  w.Raw("[");
-  for (std::size_t i = 0; i < limits.size(); ++i) {
-    w.Raw(i > 0 ? ",[" : "[").Int(limits[i].amount).Raw(",").Str(PeriodName(limits[i].period));
-    w.Raw("]");
-  }
-  w.Raw("]");
-  return std::move(w).Take();
-}
-
-std::vector<Limit> DecodeLimits(const Json& j) {
-  if (!j.is_array()) throw DecodeError("limits: expected an array");
-  std::vector<Limit> out;
-  for (const auto& l : j) {
-    if (!l.is_array() || l.size() != 2) throw DecodeError("limit: expected [amount, period]");
-    out.push_back({JsonI64(l[0]), ParseName<Period>(JsonStr(l[1]), ParsePeriod)});
-  }
-  return out;
-}
-
-// lines: [["account", amount], …]
-std::string EncodeLines(const std::vector<Line>& lines) {
-  JsonWriter w;
-  w.Raw("[");
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    w.Raw(i > 0 ? ",[" : "[").Str(lines[i].account).Raw(",").Int(lines[i].amount).Raw("]");
-  }
-  w.Raw("]");
-  return std::move(w).Take();
-}
-
-std::vector<Line> DecodeLines(const Json& j) {
-  if (!j.is_array()) throw DecodeError("lines: expected an array");
-  std::vector<Line> out;
-  out.reserve(j.size());
-  for (const auto& l : j) {
-    if (!l.is_array() || l.size() != 2) throw DecodeError("line: expected [account, amount]");
-    out.push_back({JsonStr(l[0]), JsonI64(l[1])});
-  }
-  return out;
-}
-
-// Balances: kPeriodCount × (start, spent, held), each an int64 big-endian.
-constexpr std::size_t kBalancesBytes = kPeriodCount * 3 * 8;
-
-void PutI64(std::string& out, std::int64_t v) {
-  const auto u = static_cast<std::uint64_t>(v);
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    out.push_back(static_cast<char>((u >> shift) & 0xff));
-  }
-}
-
-std::int64_t GetI64(const std::string& in, std::size_t at) {
-  std::uint64_t u = 0;
-  for (std::size_t i = 0; i < 8; ++i) u = (u << 8) | static_cast<unsigned char>(in[at + i]);
-  return static_cast<std::int64_t>(u);
-}
-
-std::string EncodeBalances(const NodeBalances& b) {
-  std::string out;
-  out.reserve(kBalancesBytes);
-  for (const auto& bucket : b) {
-    PutI64(out, bucket.start);
-    PutI64(out, bucket.spent);
-    PutI64(out, bucket.held);
-  }
-  return out;
-}
-
-NodeBalances DecodeBalances(const std::string& in) {
-  if (in.size() != kBalancesBytes) throw DecodeError("balances: wrong size");
-  NodeBalances b{};
-  for (std::size_t i = 0; i < kPeriodCount; ++i) {
-    b[i].start = GetI64(in, i * 24);
-    b[i].spent = GetI64(in, i * 24 + 8);
-    b[i].held = GetI64(in, i * 24 + 16);
-  }
-  return b;
-}
-
-std::optional<OutcomeStatus> ParseOutcomeStatus(std::string_view name) {
-  for (auto s : {OutcomeStatus::kApproved, OutcomeStatus::kDenied, OutcomeStatus::kHeld}) {
-    if (OutcomeStatusName(s) == name) return s;
-  }
-  return std::nullopt;
-}
-
-void WriteDenial(JsonWriter& w, const Denial& d) {
-  w.Raw("{").Key("reason", true).Str(DenyReasonName(d.reason)).Key("node").Str(d.node);
-  w.Key("period");
-  if (d.period) {
-    w.Str(PeriodName(*d.period));
-  } else {
-    w.Null();
-  }
-  w.Key("limit").Int(d.limit).Key("used").Int(d.used).Key("message").Str(d.message).Raw("}");
-}
-
-Denial DecodeDenial(const Json& j) {
-  if (!j.is_object()) throw DecodeError("denial: expected an object");
-  Denial d;
-  d.reason = ParseName<DenyReason>(JsonStr(j.at("reason")), ParseDenyReason);
-  d.node = JsonStr(j.at("node"));
-  if (!j.at("period").is_null()) {
-    d.period = ParseName<Period>(JsonStr(j.at("period")), ParsePeriod);
-  }
-  d.limit = JsonI64(j.at("limit"));
-  d.used = JsonI64(j.at("used"));
-  d.message = JsonStr(j.at("message"));
-  return d;
-}
-
-std::string EncodeOutcome(const Outcome& o) {
-  JsonWriter w;
-  w.Raw("{").Key("status", true).Str(OutcomeStatusName(o.status));
-  w.Key("id").Str(o.id).Key("amount").Int(o.amount).Key("entry_seq").UInt(o.entry_seq);
-  w.Key("entry_hash").Str(o.entry_hash).Key("effective_remaining");
-  if (o.effective_remaining) {
-    w.Int(*o.effective_remaining);
-  } else {
-    w.Null();
-  }
-  w.Key("expires_at").Int(o.expires_at).Key("binding");
-  if (o.binding) {
-    w.Raw("{").Key("node", true).Str(o.binding->node);
-    w.Key("period").Str(PeriodName(o.binding->period)).Raw("}");
-  } else {
-    w.Null();
-  }
-  w.Key("denial");
-  if (o.denial) {
-    WriteDenial(w, *o.denial);
-  } else {
-    w.Null();
-  }
-  w.Raw("}");
-  return std::move(w).Take();
-}
-
-Outcome DecodeOutcome(const Json& j) {
-  if (!j.is_object()) throw DecodeError("outcome: expected an object");
-  Outcome o;
-  o.status = ParseName<OutcomeStatus>(JsonStr(j.at("status")), ParseOutcomeStatus);
-  o.id = JsonStr(j.at("id"));
-  o.amount = JsonI64(j.at("amount"));
-  const Json& seq = j.at("entry_seq");
-  if (!seq.is_number_unsigned() && !(seq.is_number_integer() && seq.get<std::int64_t>() >= 0)) {
-    throw DecodeError("entry_seq: expected an unsigned integer");
-  }
-  o.entry_seq = seq.get<std::uint64_t>();
-  o.entry_hash = JsonStr(j.at("entry_hash"));
-  if (!j.at("effective_remaining").is_null()) {
-    o.effective_remaining = JsonI64(j.at("effective_remaining"));
-  }
-  if (const Json& b = j.at("binding"); !b.is_null()) {
-    o.binding =
-        Binding{JsonStr(b.at("node")), ParseName<Period>(JsonStr(b.at("period")), ParsePeriod)};
-  }
-  if (const Json& d = j.at("denial"); !d.is_null()) o.denial = DecodeDenial(d);
-  o.expires_at = JsonI64(j.at("expires_at"));
-  return o;
-}
-
-// Runs a decoder; a thrown error (ours or nlohmann's) becomes kInternal.
 template <typename F>
-auto Decode(std::string_view what, F&& f) -> Result<decltype(f())> {
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    return Corrupt(what, e.what());
-  }
+auto Decode(std::string_view what, F&& f) {
+  return row_codec::Decode("sqlite store", what, std::forward<F>(f));
 }
 
-// Runs an encoder; a thrown error (a string that is not valid UTF-8) becomes
-// kInvalidArgument.
 template <typename F>
 Result<std::string> Encode(std::string_view what, F&& f) {
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    return InvalidArgument("sqlite store: cannot encode " + std::string(what) + ": " + e.what());
-  }
+  return row_codec::Encode("sqlite store", what, std::forward<F>(f));
 }
 
 // --- row readers (columns as in kSql) ----------------------------------------

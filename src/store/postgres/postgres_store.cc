@@ -1,0 +1,1191 @@
+#include "store/postgres/postgres_store.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "store/row_codec.h"
+
+namespace stub {
+namespace {
+
+// --- encoding (store/row_codec.h) ---------------------------------------------
+
+using row_codec::DecodeBalances;
+using row_codec::DecodeError;
+using row_codec::DecodeLimits;
+using row_codec::DecodeLines;
+using row_codec::DecodeOutcome;
+using row_codec::DecodeStrings;
+using row_codec::EncodeBalances;
+using row_codec::EncodeLimits;
+using row_codec::EncodeLines;
+using row_codec::EncodeOutcome;
+using row_codec::EncodeStrings;
+using row_codec::Parse;
+using row_codec::ParseName;
+using row_codec::PutI64;
+using row_codec::ToI64;
+using row_codec::ToU64;
+
+template <typename F>
+auto Decode(std::string_view what, F&& f) {
+  return row_codec::Decode("postgres store", what, std::forward<F>(f));
+}
+
+template <typename F>
+Result<std::string> Encode(std::string_view what, F&& f) {
+  return row_codec::Encode("postgres store", what, std::forward<F>(f));
+}
+
+// --- schema -----------------------------------------------------------------
+
+// One migration: statements run one per transaction (DSQL allows one DDL
+// statement per transaction), each idempotent (IF NOT EXISTS), so a step
+// interrupted halfway is simply run again. `dsql` replaces `sql` for a
+// statement DSQL does not accept (nullptr: the same text).
+struct MigrationStmt {
+  const char* sql;
+  const char* dsql;
+};
+
+struct Migration {
+  int version;
+  const char* name;
+  std::vector<MigrationStmt> stmts;
+};
+
+// Ordered, append-only: a released step is never edited; changes are new
+// steps. Key columns are COLLATE "C" so ORDER BY is byte order, as in the
+// other stores (and DSQL's only collation).
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1,
+       "initial schema",
+       {
+           {R"sql(CREATE TABLE IF NOT EXISTS orgs (
+  id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  name TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  head_seq BIGINT NOT NULL,
+  head_hash TEXT NOT NULL,
+  kill_switch BOOLEAN NOT NULL,
+  next_hold_expiry BIGINT NOT NULL))sql",
+            nullptr},
+           {R"sql(CREATE TABLE IF NOT EXISTS nodes (
+  org TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  kind TEXT NOT NULL,
+  parent TEXT NOT NULL,
+  name TEXT NOT NULL,
+  limits TEXT NOT NULL,
+  frozen BOOLEAN NOT NULL,
+  frozen_reason TEXT NOT NULL,
+  balances BYTEA NOT NULL,
+  version BIGINT NOT NULL,
+  PRIMARY KEY (org, id)))sql",
+            nullptr},
+           {R"sql(CREATE TABLE IF NOT EXISTS entries (
+  org TEXT COLLATE "C" NOT NULL,
+  seq BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  budget_at BIGINT NOT NULL,
+  ref TEXT NOT NULL,
+  hold_id TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  path TEXT NOT NULL,
+  vendor TEXT NOT NULL,
+  category TEXT NOT NULL,
+  session TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  intent TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  released BIGINT NOT NULL,
+  receipt TEXT NOT NULL,
+  receipt_hash TEXT NOT NULL,
+  lines TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (org, seq)))sql",
+            nullptr},
+           {R"sql(CREATE TABLE IF NOT EXISTS idempotency (
+  org TEXT COLLATE "C" NOT NULL,
+  idem_key TEXT COLLATE "C" NOT NULL,
+  fingerprint TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (org, idem_key)))sql",
+            nullptr},
+           {R"sql(CREATE TABLE IF NOT EXISTS holds (
+  org TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  agent TEXT NOT NULL,
+  path TEXT NOT NULL,
+  vendor TEXT NOT NULL,
+  category TEXT NOT NULL,
+  session TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  intent TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  captured BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  resolved_at BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  spend_id TEXT NOT NULL,
+  PRIMARY KEY (org, id)))sql",
+            nullptr},
+           // Pending holds. DSQL has no partial indexes and builds indexes
+           // with CREATE INDEX ASYNC: there the index leads with status.
+           {"CREATE INDEX IF NOT EXISTS holds_pending ON holds (org, expires_at, id) "
+            "WHERE status = 'held'",
+            "CREATE INDEX ASYNC IF NOT EXISTS holds_pending ON holds (org, status, expires_at, "
+            "id)"},
+           {R"sql(CREATE TABLE IF NOT EXISTS denials (
+  org TEXT COLLATE "C" NOT NULL,
+  created_at BIGINT NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  request_kind TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  vendor TEXT NOT NULL,
+  category TEXT NOT NULL,
+  session TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  intent TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  node TEXT NOT NULL,
+  period TEXT,
+  limit_amount BIGINT NOT NULL,
+  used BIGINT NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY (org, created_at, id)))sql",
+            nullptr},
+       }},
+  };
+  return kMigrations;
+}
+
+constexpr const char* kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT NOT NULL PRIMARY KEY, "
+    "name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+// An arbitrary constant: the advisory lock key of Open's migrations.
+constexpr const char* kMigrationLock = "SELECT pg_advisory_lock(7250412391)";
+constexpr const char* kMigrationUnlock = "SELECT pg_advisory_unlock(7250412391)";
+
+// --- statements -------------------------------------------------------------
+
+constexpr Oid kBoolOid = 16;
+constexpr Oid kByteaOid = 17;
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kTextOid = 25;
+
+enum StmtId : std::size_t {
+  kGetOrg = 0,
+  kPutOrg,
+  kListOrgs,
+  kGetNode,
+  kPutNode,
+  kListNodes,
+  kAppendEntry,
+  kListEntries,
+  kGetIdempotency,
+  kPutIdempotency,
+  kGetHold,
+  kPutHold,
+  kListDueHolds,
+  kNextHoldExpiry,
+  kInsertDenial,
+  kListDenials,
+  kStmtCount,
+};
+
+struct StmtDef {
+  const char* name;
+  const char* sql;
+  std::vector<Oid> types;
+};
+
+#define STUB_NODE_COLS "id, kind, parent, name, limits, frozen, frozen_reason, balances, version"
+#define STUB_ENTRY_COLS                                                                  \
+  "org, seq, kind, created_at, budget_at, ref, hold_id, agent, path, vendor, category, " \
+  "session, user_id, intent, amount, released, receipt, receipt_hash, lines, prev_hash, hash"
+#define STUB_HOLD_COLS                                                                   \
+  "org, id, agent, path, vendor, category, session, user_id, intent, amount, captured, " \
+  "created_at, expires_at, resolved_at, status, spend_id"
+#define STUB_DENIAL_COLS                                                                   \
+  "org, created_at, id, request_kind, agent, amount, vendor, category, session, user_id, " \
+  "intent, idempotency_key, reason, node, period, limit_amount, used, message"
+
+const std::array<StmtDef, kStmtCount>& Stmts() {
+  constexpr Oid T = kTextOid;
+  constexpr Oid I = kInt8Oid;
+  constexpr Oid B = kBoolOid;
+  constexpr Oid Y = kByteaOid;
+  static const std::array<StmtDef, kStmtCount> kStmts = {{
+      {"get_org",
+       "SELECT name, currency, created_at, head_seq, head_hash, kill_switch, next_hold_expiry "
+       "FROM orgs WHERE id = $1",
+       {T}},
+      {"put_org",
+       "INSERT INTO orgs (id, name, currency, created_at, head_seq, head_hash, kill_switch, "
+       "next_hold_expiry) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET "
+       "name = EXCLUDED.name, currency = EXCLUDED.currency, created_at = EXCLUDED.created_at, "
+       "head_seq = EXCLUDED.head_seq, head_hash = EXCLUDED.head_hash, "
+       "kill_switch = EXCLUDED.kill_switch, next_hold_expiry = EXCLUDED.next_hold_expiry",
+       {T, T, T, I, I, T, B, I}},
+      {"list_orgs", "SELECT id FROM orgs ORDER BY id", {}},
+      {"get_node", "SELECT " STUB_NODE_COLS " FROM nodes WHERE org = $1 AND id = $2", {T, T}},
+      {"put_node",
+       "INSERT INTO nodes (org, " STUB_NODE_COLS
+       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (org, id) DO UPDATE SET "
+       "kind = EXCLUDED.kind, parent = EXCLUDED.parent, name = EXCLUDED.name, "
+       "limits = EXCLUDED.limits, frozen = EXCLUDED.frozen, "
+       "frozen_reason = EXCLUDED.frozen_reason, balances = EXCLUDED.balances, "
+       "version = EXCLUDED.version",
+       {T, T, T, T, T, T, B, T, Y, I}},
+      {"list_nodes", "SELECT " STUB_NODE_COLS " FROM nodes WHERE org = $1 ORDER BY id", {T}},
+      {"append_entry",
+       "INSERT INTO entries (" STUB_ENTRY_COLS
+       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+       "$18, $19, $20, $21)",
+       {T, I, T, I, I, T, T, T, T, T, T, T, T, T, I, I, T, T, T, T, T}},
+      {"list_entries",
+       "SELECT " STUB_ENTRY_COLS " FROM entries WHERE org = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+       {T, I, I}},
+      {"get_idempotency",
+       "SELECT fingerprint, outcome, created_at FROM idempotency WHERE org = $1 AND idem_key = $2",
+       {T, T}},
+      {"put_idempotency",
+       "INSERT INTO idempotency (org, idem_key, fingerprint, outcome, created_at) "
+       "VALUES ($1, $2, $3, $4, $5)",
+       {T, T, T, T, I}},
+      {"get_hold", "SELECT " STUB_HOLD_COLS " FROM holds WHERE org = $1 AND id = $2", {T, T}},
+      {"put_hold",
+       "INSERT INTO holds (" STUB_HOLD_COLS
+       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+       "ON CONFLICT (org, id) DO UPDATE SET agent = EXCLUDED.agent, path = EXCLUDED.path, "
+       "vendor = EXCLUDED.vendor, category = EXCLUDED.category, session = EXCLUDED.session, "
+       "user_id = EXCLUDED.user_id, intent = EXCLUDED.intent, amount = EXCLUDED.amount, "
+       "captured = EXCLUDED.captured, created_at = EXCLUDED.created_at, "
+       "expires_at = EXCLUDED.expires_at, resolved_at = EXCLUDED.resolved_at, "
+       "status = EXCLUDED.status, spend_id = EXCLUDED.spend_id",
+       {T, T, T, T, T, T, T, T, T, I, I, I, I, I, T, T}},
+      {"list_due_holds",
+       "SELECT " STUB_HOLD_COLS
+       " FROM holds WHERE org = $1 AND status = 'held' AND expires_at <= $2 "
+       "ORDER BY expires_at, id LIMIT $3",
+       {T, I, I}},
+      {"next_hold_expiry",
+       "SELECT expires_at FROM holds WHERE org = $1 AND status = 'held' "
+       "ORDER BY expires_at, id LIMIT 1",
+       {T}},
+      {"insert_denial",
+       "INSERT INTO denials (" STUB_DENIAL_COLS
+       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+       "$18)",
+       {T, I, T, T, T, I, T, T, T, T, T, T, T, T, T, I, I, T}},
+      {"list_denials",
+       "SELECT " STUB_DENIAL_COLS " FROM denials WHERE org = $1 ORDER BY created_at, id LIMIT $2",
+       {T, I}},
+  }};
+  return kStmts;
+}
+
+#undef STUB_NODE_COLS
+#undef STUB_ENTRY_COLS
+#undef STUB_HOLD_COLS
+#undef STUB_DENIAL_COLS
+
+// Statements per pipeline sync: bounds what either side buffers unread.
+constexpr std::size_t kPipelineChunk = 256;
+
+// --- parameters and results ---------------------------------------------------
+
+// Parameters of one statement, owned (a buffered write outlives the call),
+// in binary format: text as its bytes, int8 big-endian, bool one byte.
+class Params {
+ public:
+  Params& Text(std::string_view v) {
+    values_.emplace_back(std::string(v));
+    return *this;
+  }
+  Params& Bytes(std::string v) {
+    values_.emplace_back(std::move(v));
+    return *this;
+  }
+  Params& Int(std::int64_t v) {
+    std::string s;
+    PutI64(s, v);
+    values_.emplace_back(std::move(s));
+    return *this;
+  }
+  Params& Bool(bool v) {
+    values_.emplace_back(std::string(1, v ? '\1' : '\0'));
+    return *this;
+  }
+  Params& Null() {
+    values_.emplace_back(std::nullopt);
+    return *this;
+  }
+
+  // Pointer arrays for libpq; valid while this object is unchanged.
+  struct View {
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+    int count() const { return static_cast<int>(values.size()); }
+  };
+  View Build() const {
+    View v;
+    for (const auto& p : values_) {
+      v.values.push_back(p ? p->data() : nullptr);
+      v.lengths.push_back(p ? static_cast<int>(p->size()) : 0);
+      v.formats.push_back(1);
+    }
+    return v;
+  }
+
+ private:
+  std::vector<std::optional<std::string>> values_;
+};
+
+// A PGresult, cleared on destruction.
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
+
+// A row of a binary-format result.
+class Row {
+ public:
+  Row(const PGresult* r, int row) : r_(r), row_(row) {}
+  bool IsNull(int col) const { return PQgetisnull(r_, row_, col) != 0; }
+  std::string Text(int col) const {
+    return std::string(PQgetvalue(r_, row_, col),
+                       static_cast<std::size_t>(PQgetlength(r_, row_, col)));
+  }
+  std::int64_t Int(int col) const {
+    if (PQgetlength(r_, row_, col) != 8) throw DecodeError("expected an int8");
+    const auto* p = reinterpret_cast<const unsigned char*>(PQgetvalue(r_, row_, col));
+    std::uint64_t u = 0;
+    for (int i = 0; i < 8; ++i) u = (u << 8) | p[i];
+    return static_cast<std::int64_t>(u);
+  }
+  bool Bool(int col) const {
+    if (PQgetlength(r_, row_, col) != 1) throw DecodeError("expected a bool");
+    return PQgetvalue(r_, row_, col)[0] != 0;
+  }
+
+ private:
+  const PGresult* r_;
+  int row_;
+};
+
+// --- errors -----------------------------------------------------------------
+
+// What a failed statement was doing, for the 23505 mapping.
+// 23505 is a conflict (a lazily inserted row raced or exists: retry), except
+// on the denial table, whose keys are random (a duplicate is a caller bug).
+enum class OnDuplicate { kConflict, kAlreadyExists };
+
+bool IsConnectionState(std::string_view state) {
+  return state.starts_with("08") || state == "57P01" || state == "57P02" || state == "57P03" ||
+         state == "53300";
+}
+
+Status MapError(PGconn* conn, const PGresult* res, std::string_view what,
+                OnDuplicate on_duplicate) {
+  const char* state_c = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string_view state = state_c != nullptr ? state_c : "";
+  std::string message = "postgres store: " + std::string(what) + ": ";
+  const char* detail = res != nullptr ? PQresultErrorMessage(res) : "";
+  if (detail == nullptr || *detail == '\0') detail = PQerrorMessage(conn);
+  message += detail;
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+    message.pop_back();
+  }
+  if (!state.empty()) message += " [SQLSTATE " + std::string(state) + "]";
+  if (state == "40001" || state == "40P01" || state == "OC000" || state == "OC001") {
+    return Conflict(std::move(message));
+  }
+  if (state == "23505") {
+    if (on_duplicate == OnDuplicate::kAlreadyExists) return AlreadyExists(std::move(message));
+    return Conflict(std::move(message));
+  }
+  if (state == "22021" || state == "22P05") return InvalidArgument(std::move(message));
+  if (PQstatus(conn) != CONNECTION_OK || IsConnectionState(state) || state.empty()) {
+    return Unavailable(std::move(message));
+  }
+  return Internal(std::move(message));
+}
+
+// --- connections ------------------------------------------------------------
+
+class Connection {
+ public:
+  explicit Connection(PGconn* c) : conn_(c) {}
+  ~Connection() { PQfinish(conn_); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  static Result<std::unique_ptr<Connection>> Open(const std::string& conninfo,
+                                                  const PostgresStoreOptions& options) {
+    std::string password;
+    std::vector<const char*> keys = {"dbname", "client_encoding"};
+    std::vector<const char*> values = {conninfo.c_str(), "UTF8"};
+    if (options.password) {
+      STUB_ASSIGN_OR_RETURN(password, options.password());
+      keys.push_back("password");
+      values.push_back(password.c_str());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    auto c = std::make_unique<Connection>(
+        PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1));
+    if (c->conn_ == nullptr) return Unavailable("postgres store: out of memory connecting");
+    if (PQstatus(c->conn_) != CONNECTION_OK) {
+      std::string msg = PQerrorMessage(c->conn_);
+      while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+      return Unavailable("postgres store: connect: " + msg);
+    }
+    // Server NOTICEs (e.g. "already exists, skipping") are not errors.
+    PQsetNoticeProcessor(
+        c->conn_, [](void*, const char*) {}, nullptr);
+    return c;
+  }
+
+  PGconn* get() const { return conn_; }
+  bool ok() const { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
+  bool idle() const { return ok() && PQtransactionStatus(conn_) == PQTRANS_IDLE; }
+  void MarkBroken() { broken_ = true; }
+  bool reused = false;  // handed out before
+
+  // Prepares every statement once (first use of this connection).
+  Status Prepare() {
+    if (prepared_) return Status::Ok();
+    for (const StmtDef& s : Stmts()) {
+      PgResult r(PQprepare(conn_, s.name, s.sql, static_cast<int>(s.types.size()),
+                           s.types.empty() ? nullptr : s.types.data()));
+      if (r == nullptr || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+        return MapError(conn_, r.get(), std::string("prepare ") + s.name, OnDuplicate::kConflict);
+      }
+    }
+    prepared_ = true;
+    return Status::Ok();
+  }
+
+  // Runs fixed SQL text (no data in it) that returns nothing we need.
+  Status Exec(const char* sql) {
+    PgResult r(PQexec(conn_, sql));
+    const ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      return MapError(conn_, r.get(), sql, OnDuplicate::kConflict);
+    }
+    return Status::Ok();
+  }
+
+  // Runs a prepared read statement.
+  Result<PgResult> Query(StmtId id, const Params& params) {
+    const StmtDef& def = Stmts()[id];
+    const Params::View v = params.Build();
+    PgResult r(PQexecPrepared(conn_, def.name, v.count(), v.values.data(), v.lengths.data(),
+                              v.formats.data(), /*resultFormat=*/1));
+    if (r == nullptr || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+      return MapError(conn_, r.get(), def.name, OnDuplicate::kConflict);
+    }
+    return r;
+  }
+
+ private:
+  PGconn* conn_;
+  bool broken_ = false;
+  bool prepared_ = false;
+};
+
+// SQL LIMIT is an int8; a larger size_t means "no limit".
+std::int64_t SqlLimit(std::size_t limit) {
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(limit > kMax ? kMax : limit);
+}
+
+// --- row readers (columns as in Stmts()) -------------------------------------
+
+OrgRow ReadOrg(const Row& q, std::string_view id) {
+  OrgRow r;
+  r.id = std::string(id);
+  r.name = q.Text(0);
+  r.currency = q.Text(1);
+  r.created_at = q.Int(2);
+  r.head_seq = ToU64(q.Int(3));
+  r.head_hash = q.Text(4);
+  r.kill_switch = q.Bool(5);
+  r.next_hold_expiry = q.Int(6);
+  return r;
+}
+
+NodeRow ReadNode(const Row& q) {
+  NodeRow r;
+  r.node.id = q.Text(0);
+  r.node.kind = ParseName<NodeKind>(q.Text(1), ParseNodeKind);
+  r.node.parent = q.Text(2);
+  r.node.name = q.Text(3);
+  r.node.limits = DecodeLimits(Parse(q.Text(4)));
+  r.node.frozen = q.Bool(5);
+  r.node.frozen_reason = q.Text(6);
+  r.balances = DecodeBalances(q.Text(7));
+  r.version = ToU64(q.Int(8));
+  return r;
+}
+
+Entry ReadEntry(const Row& q) {
+  Entry e;
+  e.org = q.Text(0);
+  e.seq = ToU64(q.Int(1));
+  e.kind = ParseName<EntryKind>(q.Text(2), ParseEntryKind);
+  e.created_at = q.Int(3);
+  e.budget_at = q.Int(4);
+  e.ref = q.Text(5);
+  e.hold = q.Text(6);
+  e.agent = q.Text(7);
+  e.path = DecodeStrings(Parse(q.Text(8)));
+  e.vendor = q.Text(9);
+  e.category = q.Text(10);
+  e.session = q.Text(11);
+  e.user = q.Text(12);
+  e.intent = q.Text(13);
+  e.amount = q.Int(14);
+  e.released = q.Int(15);
+  e.receipt = q.Text(16);
+  e.receipt_hash = q.Text(17);
+  e.lines = DecodeLines(Parse(q.Text(18)));
+  e.prev_hash = q.Text(19);
+  e.hash = q.Text(20);
+  return e;
+}
+
+Hold ReadHold(const Row& q) {
+  Hold h;
+  h.org = q.Text(0);
+  h.id = q.Text(1);
+  h.agent = q.Text(2);
+  h.path = DecodeStrings(Parse(q.Text(3)));
+  h.vendor = q.Text(4);
+  h.category = q.Text(5);
+  h.session = q.Text(6);
+  h.user = q.Text(7);
+  h.intent = q.Text(8);
+  h.amount = q.Int(9);
+  h.captured = q.Int(10);
+  h.created_at = q.Int(11);
+  h.expires_at = q.Int(12);
+  h.resolved_at = q.Int(13);
+  h.status = ParseName<HoldStatus>(q.Text(14), ParseHoldStatus);
+  h.spend_id = q.Text(15);
+  return h;
+}
+
+DenialRecord ReadDenial(const Row& q) {
+  DenialRecord d;
+  d.org = q.Text(0);
+  d.created_at = q.Int(1);
+  d.id = q.Text(2);
+  d.request_kind = q.Text(3);
+  d.agent = q.Text(4);
+  d.amount = q.Int(5);
+  d.vendor = q.Text(6);
+  d.category = q.Text(7);
+  d.session = q.Text(8);
+  d.user = q.Text(9);
+  d.intent = q.Text(10);
+  d.idempotency_key = q.Text(11);
+  d.denial.reason = ParseName<DenyReason>(q.Text(12), ParseDenyReason);
+  d.denial.node = q.Text(13);
+  if (!q.IsNull(14)) d.denial.period = ParseName<Period>(q.Text(14), ParsePeriod);
+  d.denial.limit = q.Int(15);
+  d.denial.used = q.Int(16);
+  d.denial.message = q.Text(17);
+  return d;
+}
+
+}  // namespace
+
+// --- the store ----------------------------------------------------------------
+
+class PostgresStore::Impl {
+ public:
+  Impl(std::string c, PostgresStoreOptions o) : conninfo(std::move(c)), options(std::move(o)) {}
+
+  const std::string conninfo;
+  const PostgresStoreOptions options;
+
+  std::mutex mu;  // guards idle and open
+  std::condition_variable freed;
+  std::vector<std::unique_ptr<Connection>> idle;
+  std::size_t open = 0;  // busy + idle
+
+  // An idle connection, or a new one while fewer than max_connections are
+  // open; otherwise waits up to pool_wait.
+  Result<std::unique_ptr<Connection>> Take() {
+    {
+      std::unique_lock lock(mu);
+      const std::size_t max = std::max<std::size_t>(options.max_connections, 1);
+      if (!freed.wait_for(lock, options.pool_wait, [&] { return !idle.empty() || open < max; })) {
+        return Unavailable("postgres store: no free connection within " +
+                           std::to_string(options.pool_wait.count()) + " ms");
+      }
+      if (!idle.empty()) {
+        auto c = std::move(idle.back());
+        idle.pop_back();
+        c->reused = true;
+        return c;
+      }
+      ++open;
+    }
+    auto c = Connection::Open(conninfo, options);
+    Status status = c.ok() ? (*c)->Prepare() : c.status();
+    if (!status.ok()) {
+      Drop();
+      return status;
+    }
+    return c;
+  }
+
+  // Back to the pool if healthy and outside a transaction; closed otherwise.
+  void Return(std::unique_ptr<Connection> c) {
+    if (c == nullptr) return;
+    if (!c->idle()) {
+      c.reset();
+      Drop();
+      return;
+    }
+    {
+      std::lock_guard lock(mu);
+      idle.push_back(std::move(c));
+    }
+    freed.notify_one();
+  }
+
+  void Drop() {
+    {
+      std::lock_guard lock(mu);
+      --open;
+    }
+    freed.notify_one();
+  }
+};
+
+namespace {
+
+// A buffered write: a prepared statement and its parameters.
+struct PendingWrite {
+  StmtId stmt;
+  Params params;
+  OnDuplicate on_duplicate;
+};
+
+class PostgresTransaction final : public Transaction {
+ public:
+  PostgresTransaction(PostgresStore::Impl* store, std::unique_ptr<Connection> conn, bool read_only)
+      : store_(store), conn_(std::move(conn)), read_only_(read_only) {}
+  ~PostgresTransaction() override { Rollback(); }
+  PostgresTransaction(const PostgresTransaction&) = delete;
+  PostgresTransaction& operator=(const PostgresTransaction&) = delete;
+
+  // --- orgs ---
+
+  Result<std::optional<OrgRow>> GetOrg(std::string_view org) override {
+    Params p;
+    p.Text(org);
+    return One<OrgRow>(kGetOrg, p, "org", [&](const Row& r) { return ReadOrg(r, org); });
+  }
+
+  Status PutOrg(OrgRow row) override {
+    Params p;
+    p.Text(row.id)
+        .Text(row.name)
+        .Text(row.currency)
+        .Int(row.created_at)
+        .Int(ToI64(row.head_seq))
+        .Text(row.head_hash)
+        .Bool(row.kill_switch)
+        .Int(row.next_hold_expiry);
+    return Buffer(kPutOrg, std::move(p), OnDuplicate::kConflict);
+  }
+
+  Result<std::vector<std::string>> ListOrgs() override {
+    return Collect<std::string>(kListOrgs, Params(), "org", [](const Row& r) { return r.Text(0); });
+  }
+
+  // --- nodes ---
+
+  Result<std::optional<NodeRow>> GetNode(std::string_view org, std::string_view node) override {
+    Params p;
+    p.Text(org).Text(node);
+    return One<NodeRow>(kGetNode, p, "node", ReadNode);
+  }
+
+  Status PutNode(std::string_view org, NodeRow row) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(std::string limits,
+                          Encode("node limits", [&] { return EncodeLimits(row.node.limits); }));
+    Params p;
+    p.Text(org)
+        .Text(row.node.id)
+        .Text(NodeKindName(row.node.kind))
+        .Text(row.node.parent)
+        .Text(row.node.name)
+        .Bytes(std::move(limits))
+        .Bool(row.node.frozen)
+        .Text(row.node.frozen_reason)
+        .Bytes(EncodeBalances(row.balances))
+        .Int(ToI64(row.version));
+    return Buffer(kPutNode, std::move(p), OnDuplicate::kConflict);
+  }
+
+  Result<std::vector<NodeRow>> ListNodes(std::string_view org) override {
+    Params p;
+    p.Text(org);
+    return Collect<NodeRow>(kListNodes, p, "node", ReadNode);
+  }
+
+  // --- journal ---
+
+  Status AppendEntry(Entry entry) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    if (entry.seq > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return OutOfRange("postgres store: entry seq beyond int64");
+    }
+    STUB_ASSIGN_OR_RETURN(std::string path,
+                          Encode("entry path", [&] { return EncodeStrings(entry.path); }));
+    STUB_ASSIGN_OR_RETURN(std::string lines,
+                          Encode("entry lines", [&] { return EncodeLines(entry.lines); }));
+    Params p;
+    p.Bytes(std::move(entry.org))
+        .Int(ToI64(entry.seq))
+        .Text(EntryKindName(entry.kind))
+        .Int(entry.created_at)
+        .Int(entry.budget_at)
+        .Bytes(std::move(entry.ref))
+        .Bytes(std::move(entry.hold))
+        .Bytes(std::move(entry.agent))
+        .Bytes(std::move(path))
+        .Bytes(std::move(entry.vendor))
+        .Bytes(std::move(entry.category))
+        .Bytes(std::move(entry.session))
+        .Bytes(std::move(entry.user))
+        .Bytes(std::move(entry.intent))
+        .Int(entry.amount)
+        .Int(entry.released)
+        .Bytes(std::move(entry.receipt))
+        .Bytes(std::move(entry.receipt_hash))
+        .Bytes(std::move(lines))
+        .Bytes(std::move(entry.prev_hash))
+        .Bytes(std::move(entry.hash));
+    return Buffer(kAppendEntry, std::move(p), OnDuplicate::kConflict);
+  }
+
+  Result<std::vector<Entry>> ListEntries(std::string_view org, std::uint64_t after_seq,
+                                         std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0 ||
+        after_seq >= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return std::vector<Entry>();
+    }
+    Params p;
+    p.Text(org).Int(ToI64(after_seq)).Int(SqlLimit(limit));
+    return Collect<Entry>(kListEntries, p, "journal entry", ReadEntry);
+  }
+
+  // --- idempotency ---
+
+  Result<std::optional<IdempotencyRecord>> GetIdempotency(std::string_view org,
+                                                          std::string_view key) override {
+    Params p;
+    p.Text(org).Text(key);
+    return One<IdempotencyRecord>(kGetIdempotency, p, "idempotency record", [&](const Row& r) {
+      IdempotencyRecord rec;
+      rec.org = std::string(org);
+      rec.key = std::string(key);
+      rec.fingerprint = r.Text(0);
+      rec.outcome = DecodeOutcome(Parse(r.Text(1)));
+      rec.created_at = r.Int(2);
+      return rec;
+    });
+  }
+
+  Status PutIdempotency(IdempotencyRecord record) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(std::string outcome, Encode("idempotency outcome", [&] {
+                            return EncodeOutcome(record.outcome);
+                          }));
+    Params p;
+    p.Bytes(std::move(record.org))
+        .Bytes(std::move(record.key))
+        .Bytes(std::move(record.fingerprint))
+        .Bytes(std::move(outcome))
+        .Int(record.created_at);
+    return Buffer(kPutIdempotency, std::move(p), OnDuplicate::kConflict);
+  }
+
+  // --- holds ---
+
+  Result<std::optional<Hold>> GetHold(std::string_view org, std::string_view id) override {
+    Params p;
+    p.Text(org).Text(id);
+    return One<Hold>(kGetHold, p, "hold", ReadHold);
+  }
+
+  Status PutHold(Hold hold) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(std::string path,
+                          Encode("hold path", [&] { return EncodeStrings(hold.path); }));
+    Params p;
+    p.Bytes(std::move(hold.org))
+        .Bytes(std::move(hold.id))
+        .Bytes(std::move(hold.agent))
+        .Bytes(std::move(path))
+        .Bytes(std::move(hold.vendor))
+        .Bytes(std::move(hold.category))
+        .Bytes(std::move(hold.session))
+        .Bytes(std::move(hold.user))
+        .Bytes(std::move(hold.intent))
+        .Int(hold.amount)
+        .Int(hold.captured)
+        .Int(hold.created_at)
+        .Int(hold.expires_at)
+        .Int(hold.resolved_at)
+        .Text(HoldStatusName(hold.status))
+        .Bytes(std::move(hold.spend_id));
+    return Buffer(kPutHold, std::move(p), OnDuplicate::kConflict);
+  }
+
+  Result<std::vector<Hold>> ListDueHolds(std::string_view org, Timestamp by,
+                                         std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0) return std::vector<Hold>();
+    Params p;
+    p.Text(org).Int(by).Int(SqlLimit(limit));
+    return Collect<Hold>(kListDueHolds, p, "hold", ReadHold);
+  }
+
+  Result<std::optional<Timestamp>> NextHoldExpiry(std::string_view org) override {
+    Params p;
+    p.Text(org);
+    return One<Timestamp>(kNextHoldExpiry, p, "hold", [](const Row& r) { return r.Int(0); });
+  }
+
+  // --- denials ---
+
+  Status InsertDenial(DenialRecord record) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    Params p;
+    p.Bytes(std::move(record.org))
+        .Int(record.created_at)
+        .Bytes(std::move(record.id))
+        .Bytes(std::move(record.request_kind))
+        .Bytes(std::move(record.agent))
+        .Int(record.amount)
+        .Bytes(std::move(record.vendor))
+        .Bytes(std::move(record.category))
+        .Bytes(std::move(record.session))
+        .Bytes(std::move(record.user))
+        .Bytes(std::move(record.intent))
+        .Bytes(std::move(record.idempotency_key))
+        .Text(DenyReasonName(record.denial.reason))
+        .Bytes(std::move(record.denial.node));
+    if (record.denial.period) {
+      p.Text(PeriodName(*record.denial.period));
+    } else {
+      p.Null();
+    }
+    p.Int(record.denial.limit).Int(record.denial.used).Bytes(std::move(record.denial.message));
+    return Buffer(kInsertDenial, std::move(p), OnDuplicate::kAlreadyExists);
+  }
+
+  Result<std::vector<DenialRecord>> ListDenials(std::string_view org, std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0) return std::vector<DenialRecord>();
+    Params p;
+    p.Text(org).Int(SqlLimit(limit));
+    return Collect<DenialRecord>(kListDenials, p, "denial", ReadDenial);
+  }
+
+  // --- end ---
+
+  Status Commit() override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    Status status;
+    if (read_only_) {
+      status = conn_->Exec("COMMIT");
+    } else {
+      status = Flush(/*commit=*/true);
+    }
+    if (!status.ok()) return Fail(std::move(status));
+    finished_ = true;
+    store_->Return(std::move(conn_));
+    return Status::Ok();
+  }
+
+  void Rollback() override {
+    if (finished_) return;
+    finished_ = true;
+    pending_.clear();
+    if (conn_ != nullptr && conn_->ok()) {
+      if (!conn_->Exec("ROLLBACK").ok()) conn_->MarkBroken();
+    }
+    store_->Return(std::move(conn_));
+  }
+
+ private:
+  Status CheckOpen() const {
+    if (finished_) {
+      return FailedPrecondition("postgres store: the transaction is already finished",
+                                "transaction_finished");
+    }
+    return Status::Ok();
+  }
+
+  Status CheckWritable() const {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (read_only_) {
+      return FailedPrecondition("postgres store: write in a read-only transaction",
+                                "read_only_transaction");
+    }
+    return Status::Ok();
+  }
+
+  Status Buffer(StmtId stmt, Params params, OnDuplicate on_duplicate) {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    pending_.push_back({stmt, std::move(params), on_duplicate});
+    return Status::Ok();
+  }
+
+  // Ends the transaction after an error: rolls back, hands back the
+  // connection, and returns `status`.
+  Status Fail(Status status) {
+    Rollback();
+    return status;
+  }
+
+  // Sends the buffered writes (and COMMIT if `commit`) in pipelines of at
+  // most kPipelineChunk statements each; the first error wins.
+  Status Flush(bool commit) {
+    if (pending_.empty() && !commit) return Status::Ok();
+    PGconn* c = conn_->get();
+    if (PQenterPipelineMode(c) != 1) {
+      return MapError(c, nullptr, "enter pipeline mode", OnDuplicate::kConflict);
+    }
+    std::vector<PendingWrite> writes = std::move(pending_);
+    pending_.clear();
+    Status first;
+    std::size_t at = 0;
+    bool commit_sent = false;
+    while (first.ok() && (at < writes.size() || (commit && !commit_sent))) {
+      const std::size_t end = std::min(writes.size(), at + kPipelineChunk);
+      std::vector<const PendingWrite*> sent;
+      for (; at < end; ++at) {
+        const PendingWrite& w = writes[at];
+        const Params::View v = w.params.Build();
+        if (PQsendQueryPrepared(c, Stmts()[w.stmt].name, v.count(), v.values.data(),
+                                v.lengths.data(), v.formats.data(), 1) != 1) {
+          conn_->MarkBroken();
+          return MapError(c, nullptr, "send", OnDuplicate::kConflict);
+        }
+        sent.push_back(&w);
+      }
+      if (commit && at == writes.size()) {
+        if (PQsendQueryParams(c, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 1) != 1) {
+          conn_->MarkBroken();
+          return MapError(c, nullptr, "send COMMIT", OnDuplicate::kConflict);
+        }
+        commit_sent = true;
+        sent.push_back(nullptr);
+      }
+      if (PQpipelineSync(c) != 1) {
+        conn_->MarkBroken();
+        return MapError(c, nullptr, "pipeline sync", OnDuplicate::kConflict);
+      }
+      for (const PendingWrite* w : sent) {
+        PgResult r(PQgetResult(c));
+        if (r == nullptr) {
+          conn_->MarkBroken();
+          return MapError(c, nullptr, "pipeline result", OnDuplicate::kConflict);
+        }
+        const ExecStatusType st = PQresultStatus(r.get());
+        if (st != PGRES_COMMAND_OK && st != PGRES_PIPELINE_ABORTED && first.ok()) {
+          first = MapError(c, r.get(), w != nullptr ? Stmts()[w->stmt].name : "COMMIT",
+                           w != nullptr ? w->on_duplicate : OnDuplicate::kConflict);
+        }
+        // Each statement's results end with a null.
+        while (PgResult extra{PQgetResult(c)}) {
+        }
+      }
+      PgResult sync(PQgetResult(c));
+      if (sync == nullptr || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+        conn_->MarkBroken();
+        return first.ok() ? MapError(c, sync.get(), "pipeline sync", OnDuplicate::kConflict)
+                          : first;
+      }
+    }
+    if (PQexitPipelineMode(c) != 1) conn_->MarkBroken();
+    if (first.ok() && !conn_->ok()) {
+      return MapError(c, nullptr, "pipeline", OnDuplicate::kConflict);
+    }
+    return first;
+  }
+
+  // Runs a read (after flushing buffered writes); an error ends the txn.
+  Result<PgResult> Read(StmtId id, const Params& params) {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (Status s = Flush(/*commit=*/false); !s.ok()) return Fail(std::move(s));
+    auto r = conn_->Query(id, params);
+    if (!r.ok()) return Fail(r.status());
+    return r;
+  }
+
+  template <typename T, typename F>
+  Result<std::optional<T>> One(StmtId id, const Params& params, std::string_view row, F&& read) {
+    STUB_ASSIGN_OR_RETURN(PgResult r, Read(id, params));
+    if (PQntuples(r.get()) == 0) return std::optional<T>();
+    return Decode(row, [&] { return std::optional<T>(read(Row(r.get(), 0))); });
+  }
+
+  template <typename T, typename F>
+  Result<std::vector<T>> Collect(StmtId id, const Params& params, std::string_view row, F&& read) {
+    STUB_ASSIGN_OR_RETURN(PgResult r, Read(id, params));
+    return Decode(row, [&] {
+      std::vector<T> out;
+      const int n = PQntuples(r.get());
+      out.reserve(static_cast<std::size_t>(n));
+      for (int i = 0; i < n; ++i) out.push_back(read(Row(r.get(), i)));
+      return out;
+    });
+  }
+
+  PostgresStore::Impl* const store_;
+  std::unique_ptr<Connection> conn_;  // null once finished
+  const bool read_only_;
+  bool finished_ = false;
+  std::vector<PendingWrite> pending_;
+};
+
+std::int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Applies the missing migrations on `c` (see the header).
+Status Migrate(Connection& c, const PostgresStoreOptions& options) {
+  const int latest = Migrations().back().version;
+  STUB_RETURN_IF_ERROR(c.Exec(kCreateMigrationsTable));
+  PgResult r(PQexecParams(c.get(), "SELECT coalesce(max(version), 0) FROM schema_migrations", 0,
+                          nullptr, nullptr, nullptr, nullptr, 1));
+  if (r == nullptr || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) {
+    return MapError(c.get(), r.get(), "read schema version", OnDuplicate::kConflict);
+  }
+  STUB_ASSIGN_OR_RETURN(const std::int64_t current,
+                        Decode("schema version", [&] { return Row(r.get(), 0).Int(0); }));
+  if (current > latest) {
+    return FailedPrecondition("postgres store: the database has schema version " +
+                                  std::to_string(current) + ", newer than this binary's " +
+                                  std::to_string(latest),
+                              "schema_too_new");
+  }
+  for (const Migration& m : Migrations()) {
+    if (m.version <= current) continue;
+    for (const MigrationStmt& s : m.stmts) {
+      STUB_RETURN_IF_ERROR(c.Exec(options.bare_begin && s.dsql != nullptr ? s.dsql : s.sql));
+    }
+    Params p;
+    p.Int(m.version).Text(m.name).Int(NowMicros());
+    const Params::View v = p.Build();
+    const Oid types[] = {kInt8Oid, kTextOid, kInt8Oid};
+    PgResult ins(PQexecParams(c.get(),
+                              "INSERT INTO schema_migrations (version, name, applied_at) "
+                              "VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING",
+                              3, types, v.values.data(), v.lengths.data(), v.formats.data(), 1));
+    if (ins == nullptr || PQresultStatus(ins.get()) != PGRES_COMMAND_OK) {
+      return MapError(c.get(), ins.get(), "record migration", OnDuplicate::kConflict);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int PostgresStore::SchemaVersion() { return Migrations().back().version; }
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(std::string conninfo, Options options) {
+  auto impl = std::make_unique<Impl>(std::move(conninfo), std::move(options));
+  STUB_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c,
+                        Connection::Open(impl->conninfo, impl->options));
+  const bool lock = !impl->options.bare_begin;
+  if (lock) STUB_RETURN_IF_ERROR(c->Exec(kMigrationLock));
+  Status status = Migrate(*c, impl->options);
+  if (lock && c->ok()) {
+    Status unlocked = c->Exec(kMigrationUnlock);
+    if (status.ok()) status = unlocked;
+  }
+  STUB_RETURN_IF_ERROR(status);
+  STUB_RETURN_IF_ERROR(c->Prepare());
+  {
+    std::lock_guard guard(impl->mu);
+    ++impl->open;
+  }
+  impl->Return(std::move(c));
+  return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
+}
+
+PostgresStore::PostgresStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+PostgresStore::~PostgresStore() = default;
+
+Result<std::unique_ptr<Transaction>> PostgresStore::Begin(const TxnOptions& options) {
+  Impl& s = *impl_;
+  // `SELECT 1` takes the snapshot now (PostgreSQL takes it at the first
+  // query, not at BEGIN); one round trip for both.
+  const char* begin =
+      options.read_only
+          ? (s.options.bare_begin ? "BEGIN READ ONLY; SELECT 1"
+                                  : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1")
+          : (s.options.bare_begin ? "BEGIN; SELECT 1"
+                                  : "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1");
+  // A pooled connection the server has closed meanwhile fails here: it is
+  // dropped and the next one (at last a new one) is tried.
+  for (std::size_t attempt = 0;; ++attempt) {
+    STUB_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, s.Take());
+    Status status = c->Exec(begin);
+    if (status.ok()) {
+      return std::unique_ptr<Transaction>(
+          std::make_unique<PostgresTransaction>(&s, std::move(c), options.read_only));
+    }
+    const bool stale = c->reused && !c->ok();
+    if (c->ok() && PQtransactionStatus(c->get()) != PQTRANS_IDLE) (void)c->Exec("ROLLBACK");
+    s.Return(std::move(c));
+    if (!stale || attempt > s.options.max_connections) return status;
+  }
+}
+
+}  // namespace stub
