@@ -66,8 +66,8 @@ int main(int argc, char** argv) {
       "overspent and the books verify");
   race_cmd
       ->add_option("--db", race.db,
-                   "store URL: memory: (regions are engines in this process) or sqlite:PATH "
-                   "(regions are processes sharing the file)")
+                   "store URL: memory: (regions are engines in this process), sqlite:PATH or "
+                   "postgres://… (regions are processes sharing the database)")
       ->capture_default_str();
   race_cmd->add_option("--regions", race.regions, "simulated regions (one engine each)")
       ->check(CLI::Range(1, 64))
@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
   bool bench_no_batch = false;
   CLI::App* bench_cmd = app.add_subcommand(
       "bench", "closed-loop spend load against a store: throughput, latency, conflicts, batches");
-  bench_cmd->add_option("--db", bench.db, "store URL: memory: or sqlite:PATH")
+  bench_cmd->add_option("--db", bench.db, "store URL: memory:, sqlite:PATH or postgres://…")
       ->capture_default_str();
   bench_cmd->add_option("--clients", bench.clients, "concurrent clients (one thread each)")
       ->check(CLI::Range(1, 1024))

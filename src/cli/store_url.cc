@@ -3,6 +3,7 @@
 #include <string>
 
 #include "store/memory/memory_store.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace stub {
@@ -18,8 +19,12 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
     STUB_ASSIGN_OR_RETURN(auto store, SqliteStore::Open(path));
     return std::unique_ptr<Store>(std::move(store));
   }
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    STUB_ASSIGN_OR_RETURN(auto store, PostgresStore::Open(std::string(url)));
+    return std::unique_ptr<Store>(std::move(store));
+  }
   return InvalidArgument("unsupported store URL '" + std::string(url) +
-                         "' (expected memory: or sqlite:PATH)");
+                         "' (expected memory:, sqlite:PATH or postgres://…)");
 }
 
 }  // namespace stub

@@ -2,6 +2,7 @@
 // adapter.
 //   memory:        the in-memory MVCC store (nothing persists)
 //   sqlite:PATH    the embedded SQLite store (created if missing)
+//   postgres://…   PostgreSQL (a libpq URL; postgresql:// too)
 #pragma once
 
 #include <memory>
