@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -25,7 +26,10 @@
 #include <vector>
 
 #include "core/budget.h"
+#include "core/denial_record.h"
+#include "core/hold.h"
 #include "core/journal.h"
+#include "core/org.h"
 #include "core/outcome.h"
 #include "core/status.h"
 
@@ -98,6 +102,121 @@ Result<std::string> Encode(std::string_view store, std::string_view what, F&& f)
     return InvalidArgument(std::string(store) + ": cannot encode " + std::string(what) + ": " +
                            e.what());
   }
+}
+
+// SQL LIMIT takes an int64; a larger size_t means "no limit".
+inline std::int64_t SqlLimit(std::size_t limit) {
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(limit > kMax ? kMax : limit);
+}
+
+// --- row readers ----------------------------------------------------------------
+//
+// One reader per row kind, shared by the SQL stores: both select the columns
+// in the order below. `Row` is a store's view of one result row providing
+// Text(col), Int(col), Bool(col), IsNull(col) and Bytes(col) (the balances
+// blob). Decoders may throw; call them inside Decode.
+
+template <typename Row>
+OrgRow ReadOrg(const Row& q, std::string_view id) {
+  OrgRow r;
+  r.id = std::string(id);
+  r.name = q.Text(0);
+  r.currency = q.Text(1);
+  r.created_at = q.Int(2);
+  r.head_seq = ToU64(q.Int(3));
+  r.head_hash = q.Text(4);
+  r.kill_switch = q.Bool(5);
+  r.next_hold_expiry = q.Int(6);
+  return r;
+}
+
+template <typename Row>
+NodeRow ReadNode(const Row& q) {
+  NodeRow r;
+  r.node.id = q.Text(0);
+  r.node.kind = ParseName<NodeKind>(q.Text(1), ParseNodeKind);
+  r.node.parent = q.Text(2);
+  r.node.name = q.Text(3);
+  r.node.limits = DecodeLimits(Parse(q.Text(4)));
+  r.node.frozen = q.Bool(5);
+  r.node.frozen_reason = q.Text(6);
+  r.balances = DecodeBalances(q.Bytes(7));
+  r.version = ToU64(q.Int(8));
+  return r;
+}
+
+template <typename Row>
+Entry ReadEntry(const Row& q) {
+  Entry e;
+  e.org = q.Text(0);
+  e.seq = ToU64(q.Int(1));
+  e.kind = ParseName<EntryKind>(q.Text(2), ParseEntryKind);
+  e.created_at = q.Int(3);
+  e.budget_at = q.Int(4);
+  e.ref = q.Text(5);
+  e.hold = q.Text(6);
+  e.agent = q.Text(7);
+  e.path = DecodeStrings(Parse(q.Text(8)));
+  e.vendor = q.Text(9);
+  e.category = q.Text(10);
+  e.session = q.Text(11);
+  e.user = q.Text(12);
+  e.intent = q.Text(13);
+  e.amount = q.Int(14);
+  e.released = q.Int(15);
+  e.receipt = q.Text(16);
+  e.receipt_hash = q.Text(17);
+  e.lines = DecodeLines(Parse(q.Text(18)));
+  e.prev_hash = q.Text(19);
+  e.hash = q.Text(20);
+  return e;
+}
+
+template <typename Row>
+Hold ReadHold(const Row& q) {
+  Hold h;
+  h.org = q.Text(0);
+  h.id = q.Text(1);
+  h.agent = q.Text(2);
+  h.path = DecodeStrings(Parse(q.Text(3)));
+  h.vendor = q.Text(4);
+  h.category = q.Text(5);
+  h.session = q.Text(6);
+  h.user = q.Text(7);
+  h.intent = q.Text(8);
+  h.amount = q.Int(9);
+  h.captured = q.Int(10);
+  h.created_at = q.Int(11);
+  h.expires_at = q.Int(12);
+  h.resolved_at = q.Int(13);
+  h.status = ParseName<HoldStatus>(q.Text(14), ParseHoldStatus);
+  h.spend_id = q.Text(15);
+  return h;
+}
+
+template <typename Row>
+DenialRecord ReadDenial(const Row& q) {
+  DenialRecord d;
+  d.org = q.Text(0);
+  d.created_at = q.Int(1);
+  d.id = q.Text(2);
+  d.request_kind = q.Text(3);
+  d.agent = q.Text(4);
+  d.amount = q.Int(5);
+  d.vendor = q.Text(6);
+  d.category = q.Text(7);
+  d.session = q.Text(8);
+  d.user = q.Text(9);
+  d.intent = q.Text(10);
+  d.idempotency_key = q.Text(11);
+  d.denial.reason = ParseName<DenyReason>(q.Text(12), ParseDenyReason);
+  d.denial.node = q.Text(13);
+  if (!q.IsNull(14)) d.denial.period = ParseName<Period>(q.Text(14), ParsePeriod);
+  d.denial.limit = q.Int(15);
+  d.denial.used = q.Int(16);
+  d.denial.message = q.Text(17);
+  return d;
 }
 
 }  // namespace stub::row_codec

@@ -41,6 +41,12 @@ using row_codec::EncodeStrings;
 using row_codec::Parse;
 using row_codec::ParseName;
 using row_codec::PutI64;
+using row_codec::ReadDenial;
+using row_codec::ReadEntry;
+using row_codec::ReadHold;
+using row_codec::ReadNode;
+using row_codec::ReadOrg;
+using row_codec::SqlLimit;
 using row_codec::ToI64;
 using row_codec::ToU64;
 
@@ -396,6 +402,8 @@ class Row {
     if (PQgetlength(r_, row_, col) != 1) throw DecodeError("expected a bool");
     return PQgetvalue(r_, row_, col)[0] != 0;
   }
+  // bytea in binary result format: the raw bytes.
+  std::string Bytes(int col) const { return Text(col); }
 
  private:
   const PGresult* r_;
@@ -523,111 +531,6 @@ class Connection {
   bool prepared_ = false;
 };
 
-// SQL LIMIT is an int8; a larger size_t means "no limit".
-std::int64_t SqlLimit(std::size_t limit) {
-  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-  return static_cast<std::int64_t>(limit > kMax ? kMax : limit);
-}
-
-// --- row readers (columns as in Stmts()) -------------------------------------
-
-OrgRow ReadOrg(const Row& q, std::string_view id) {
-  OrgRow r;
-  r.id = std::string(id);
-  r.name = q.Text(0);
-  r.currency = q.Text(1);
-  r.created_at = q.Int(2);
-  r.head_seq = ToU64(q.Int(3));
-  r.head_hash = q.Text(4);
-  r.kill_switch = q.Bool(5);
-  r.next_hold_expiry = q.Int(6);
-  return r;
-}
-
-NodeRow ReadNode(const Row& q) {
-  NodeRow r;
-  r.node.id = q.Text(0);
-  r.node.kind = ParseName<NodeKind>(q.Text(1), ParseNodeKind);
-  r.node.parent = q.Text(2);
-  r.node.name = q.Text(3);
-  r.node.limits = DecodeLimits(Parse(q.Text(4)));
-  r.node.frozen = q.Bool(5);
-  r.node.frozen_reason = q.Text(6);
-  r.balances = DecodeBalances(q.Text(7));
-  r.version = ToU64(q.Int(8));
-  return r;
-}
-
-Entry ReadEntry(const Row& q) {
-  Entry e;
-  e.org = q.Text(0);
-  e.seq = ToU64(q.Int(1));
-  e.kind = ParseName<EntryKind>(q.Text(2), ParseEntryKind);
-  e.created_at = q.Int(3);
-  e.budget_at = q.Int(4);
-  e.ref = q.Text(5);
-  e.hold = q.Text(6);
-  e.agent = q.Text(7);
-  e.path = DecodeStrings(Parse(q.Text(8)));
-  e.vendor = q.Text(9);
-  e.category = q.Text(10);
-  e.session = q.Text(11);
-  e.user = q.Text(12);
-  e.intent = q.Text(13);
-  e.amount = q.Int(14);
-  e.released = q.Int(15);
-  e.receipt = q.Text(16);
-  e.receipt_hash = q.Text(17);
-  e.lines = DecodeLines(Parse(q.Text(18)));
-  e.prev_hash = q.Text(19);
-  e.hash = q.Text(20);
-  return e;
-}
-
-Hold ReadHold(const Row& q) {
-  Hold h;
-  h.org = q.Text(0);
-  h.id = q.Text(1);
-  h.agent = q.Text(2);
-  h.path = DecodeStrings(Parse(q.Text(3)));
-  h.vendor = q.Text(4);
-  h.category = q.Text(5);
-  h.session = q.Text(6);
-  h.user = q.Text(7);
-  h.intent = q.Text(8);
-  h.amount = q.Int(9);
-  h.captured = q.Int(10);
-  h.created_at = q.Int(11);
-  h.expires_at = q.Int(12);
-  h.resolved_at = q.Int(13);
-  h.status = ParseName<HoldStatus>(q.Text(14), ParseHoldStatus);
-  h.spend_id = q.Text(15);
-  return h;
-}
-
-DenialRecord ReadDenial(const Row& q) {
-  DenialRecord d;
-  d.org = q.Text(0);
-  d.created_at = q.Int(1);
-  d.id = q.Text(2);
-  d.request_kind = q.Text(3);
-  d.agent = q.Text(4);
-  d.amount = q.Int(5);
-  d.vendor = q.Text(6);
-  d.category = q.Text(7);
-  d.session = q.Text(8);
-  d.user = q.Text(9);
-  d.intent = q.Text(10);
-  d.idempotency_key = q.Text(11);
-  d.denial.reason = ParseName<DenyReason>(q.Text(12), ParseDenyReason);
-  d.denial.node = q.Text(13);
-  if (!q.IsNull(14)) d.denial.period = ParseName<Period>(q.Text(14), ParsePeriod);
-  d.denial.limit = q.Int(15);
-  d.denial.used = q.Int(16);
-  d.denial.message = q.Text(17);
-  return d;
-}
-
 }  // namespace
 
 // --- the store ----------------------------------------------------------------
@@ -742,7 +645,7 @@ class PostgresTransaction final : public Transaction {
   Result<std::optional<NodeRow>> GetNode(std::string_view org, std::string_view node) override {
     Params p;
     p.Text(org).Text(node);
-    return One<NodeRow>(kGetNode, p, "node", ReadNode);
+    return One<NodeRow>(kGetNode, p, "node", ReadNode<Row>);
   }
 
   Status PutNode(std::string_view org, NodeRow row) override {
@@ -766,7 +669,7 @@ class PostgresTransaction final : public Transaction {
   Result<std::vector<NodeRow>> ListNodes(std::string_view org) override {
     Params p;
     p.Text(org);
-    return Collect<NodeRow>(kListNodes, p, "node", ReadNode);
+    return Collect<NodeRow>(kListNodes, p, "node", ReadNode<Row>);
   }
 
   // --- journal ---
@@ -814,7 +717,7 @@ class PostgresTransaction final : public Transaction {
     }
     Params p;
     p.Text(org).Int(ToI64(after_seq)).Int(SqlLimit(limit));
-    return Collect<Entry>(kListEntries, p, "journal entry", ReadEntry);
+    return Collect<Entry>(kListEntries, p, "journal entry", ReadEntry<Row>);
   }
 
   // --- idempotency ---
@@ -853,7 +756,7 @@ class PostgresTransaction final : public Transaction {
   Result<std::optional<Hold>> GetHold(std::string_view org, std::string_view id) override {
     Params p;
     p.Text(org).Text(id);
-    return One<Hold>(kGetHold, p, "hold", ReadHold);
+    return One<Hold>(kGetHold, p, "hold", ReadHold<Row>);
   }
 
   Status PutHold(Hold hold) override {
@@ -886,7 +789,7 @@ class PostgresTransaction final : public Transaction {
     if (limit == 0) return std::vector<Hold>();
     Params p;
     p.Text(org).Int(by).Int(SqlLimit(limit));
-    return Collect<Hold>(kListDueHolds, p, "hold", ReadHold);
+    return Collect<Hold>(kListDueHolds, p, "hold", ReadHold<Row>);
   }
 
   Result<std::optional<Timestamp>> NextHoldExpiry(std::string_view org) override {
@@ -928,7 +831,7 @@ class PostgresTransaction final : public Transaction {
     if (limit == 0) return std::vector<DenialRecord>();
     Params p;
     p.Text(org).Int(SqlLimit(limit));
-    return Collect<DenialRecord>(kListDenials, p, "denial", ReadDenial);
+    return Collect<DenialRecord>(kListDenials, p, "denial", ReadDenial<Row>);
   }
 
   // --- end ---

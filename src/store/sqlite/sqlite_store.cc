@@ -420,6 +420,12 @@ using row_codec::EncodeOutcome;
 using row_codec::EncodeStrings;
 using row_codec::Parse;
 using row_codec::ParseName;
+using row_codec::ReadDenial;
+using row_codec::ReadEntry;
+using row_codec::ReadHold;
+using row_codec::ReadNode;
+using row_codec::ReadOrg;
+using row_codec::SqlLimit;
 using row_codec::ToI64;
 using row_codec::ToU64;
 
@@ -433,109 +439,24 @@ Result<std::string> Encode(std::string_view what, F&& f) {
   return row_codec::Encode("sqlite store", what, std::forward<F>(f));
 }
 
-// --- row readers (columns as in kSql) ----------------------------------------
+// A result row of a Query as the shared row readers (row_codec) read it.
+class QueryRow {
+ public:
+  explicit QueryRow(const Query& q) : q_(q) {}
+  std::string Text(int col) const { return q_.ColText(col); }
+  std::int64_t Int(int col) const { return q_.ColInt(col); }
+  bool Bool(int col) const { return q_.ColInt(col) != 0; }
+  bool IsNull(int col) const { return q_.ColIsNull(col); }
+  std::string Bytes(int col) const { return q_.ColBlob(col); }
 
-OrgRow ReadOrg(const Query& q, std::string_view id) {
-  OrgRow r;
-  r.id = std::string(id);
-  r.name = q.ColText(0);
-  r.currency = q.ColText(1);
-  r.created_at = q.ColInt(2);
-  r.head_seq = ToU64(q.ColInt(3));
-  r.head_hash = q.ColText(4);
-  r.kill_switch = q.ColInt(5) != 0;
-  r.next_hold_expiry = q.ColInt(6);
-  return r;
-}
+ private:
+  const Query& q_;
+};
 
-NodeRow ReadNode(const Query& q) {
-  NodeRow r;
-  r.node.id = q.ColText(0);
-  r.node.kind = ParseName<NodeKind>(q.ColText(1), ParseNodeKind);
-  r.node.parent = q.ColText(2);
-  r.node.name = q.ColText(3);
-  r.node.limits = DecodeLimits(Parse(q.ColText(4)));
-  r.node.frozen = q.ColInt(5) != 0;
-  r.node.frozen_reason = q.ColText(6);
-  r.balances = DecodeBalances(q.ColBlob(7));
-  r.version = ToU64(q.ColInt(8));
-  return r;
-}
-
-Entry ReadEntry(const Query& q) {
-  Entry e;
-  e.org = q.ColText(0);
-  e.seq = ToU64(q.ColInt(1));
-  e.kind = ParseName<EntryKind>(q.ColText(2), ParseEntryKind);
-  e.created_at = q.ColInt(3);
-  e.budget_at = q.ColInt(4);
-  e.ref = q.ColText(5);
-  e.hold = q.ColText(6);
-  e.agent = q.ColText(7);
-  e.path = DecodeStrings(Parse(q.ColText(8)));
-  e.vendor = q.ColText(9);
-  e.category = q.ColText(10);
-  e.session = q.ColText(11);
-  e.user = q.ColText(12);
-  e.intent = q.ColText(13);
-  e.amount = q.ColInt(14);
-  e.released = q.ColInt(15);
-  e.receipt = q.ColText(16);
-  e.receipt_hash = q.ColText(17);
-  e.lines = DecodeLines(Parse(q.ColText(18)));
-  e.prev_hash = q.ColText(19);
-  e.hash = q.ColText(20);
-  return e;
-}
-
-Hold ReadHold(const Query& q) {
-  Hold h;
-  h.org = q.ColText(0);
-  h.id = q.ColText(1);
-  h.agent = q.ColText(2);
-  h.path = DecodeStrings(Parse(q.ColText(3)));
-  h.vendor = q.ColText(4);
-  h.category = q.ColText(5);
-  h.session = q.ColText(6);
-  h.user = q.ColText(7);
-  h.intent = q.ColText(8);
-  h.amount = q.ColInt(9);
-  h.captured = q.ColInt(10);
-  h.created_at = q.ColInt(11);
-  h.expires_at = q.ColInt(12);
-  h.resolved_at = q.ColInt(13);
-  h.status = ParseName<HoldStatus>(q.ColText(14), ParseHoldStatus);
-  h.spend_id = q.ColText(15);
-  return h;
-}
-
-DenialRecord ReadDenial(const Query& q) {
-  DenialRecord d;
-  d.org = q.ColText(0);
-  d.created_at = q.ColInt(1);
-  d.id = q.ColText(2);
-  d.request_kind = q.ColText(3);
-  d.agent = q.ColText(4);
-  d.amount = q.ColInt(5);
-  d.vendor = q.ColText(6);
-  d.category = q.ColText(7);
-  d.session = q.ColText(8);
-  d.user = q.ColText(9);
-  d.intent = q.ColText(10);
-  d.idempotency_key = q.ColText(11);
-  d.denial.reason = ParseName<DenyReason>(q.ColText(12), ParseDenyReason);
-  d.denial.node = q.ColText(13);
-  if (!q.ColIsNull(14)) d.denial.period = ParseName<Period>(q.ColText(14), ParsePeriod);
-  d.denial.limit = q.ColInt(15);
-  d.denial.used = q.ColInt(16);
-  d.denial.message = q.ColText(17);
-  return d;
-}
-
-// SQLite's LIMIT is an int64; a larger size_t means "no limit".
-std::int64_t SqlLimit(std::size_t limit) {
-  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-  return static_cast<std::int64_t>(limit > kMax ? kMax : limit);
+// A shared row reader applied to the current row of a Query.
+template <auto Read>
+auto FromQuery(const Query& q) {
+  return Read(QueryRow(q));
 }
 
 }  // namespace
@@ -621,7 +542,7 @@ class SqliteTransaction final : public Transaction {
     const int rc = q.Step();
     if (rc == SQLITE_DONE) return std::optional<OrgRow>();
     if (rc != SQLITE_ROW) return q.Error(rc, "GetOrg");
-    return std::optional<OrgRow>(ReadOrg(q, org));
+    return std::optional<OrgRow>(ReadOrg(QueryRow(q), org));
   }
 
   Status PutOrg(OrgRow row) override {
@@ -653,7 +574,7 @@ class SqliteTransaction final : public Transaction {
     STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kGetNode));
     Query q(*conn_, s);
     q.Text(org).Text(node);
-    return One<NodeRow>(q, "GetNode", "node", ReadNode);
+    return One<NodeRow>(q, "GetNode", "node", FromQuery<ReadNode<QueryRow>>);
   }
 
   Status PutNode(std::string_view org, NodeRow row) override {
@@ -681,7 +602,7 @@ class SqliteTransaction final : public Transaction {
     STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListNodes));
     Query q(*conn_, s);
     q.Text(org);
-    return Collect<NodeRow>(q, "ListNodes", "node", ReadNode);
+    return Collect<NodeRow>(q, "ListNodes", "node", FromQuery<ReadNode<QueryRow>>);
   }
 
   // --- journal ---
@@ -738,7 +659,7 @@ class SqliteTransaction final : public Transaction {
     STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListEntries));
     Query q(*conn_, s);
     q.Text(org).Int(ToI64(after_seq)).Int(SqlLimit(limit));
-    return Collect<Entry>(q, "ListEntries", "journal entry", ReadEntry);
+    return Collect<Entry>(q, "ListEntries", "journal entry", FromQuery<ReadEntry<QueryRow>>);
   }
 
   // --- idempotency ---
@@ -785,7 +706,7 @@ class SqliteTransaction final : public Transaction {
     STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kGetHold));
     Query q(*conn_, s);
     q.Text(org).Text(id);
-    return One<Hold>(q, "GetHold", "hold", ReadHold);
+    return One<Hold>(q, "GetHold", "hold", FromQuery<ReadHold<QueryRow>>);
   }
 
   Status PutHold(Hold hold) override {
@@ -820,7 +741,7 @@ class SqliteTransaction final : public Transaction {
     STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListDueHolds));
     Query q(*conn_, s);
     q.Text(org).Int(by).Int(SqlLimit(limit));
-    return Collect<Hold>(q, "ListDueHolds", "hold", ReadHold);
+    return Collect<Hold>(q, "ListDueHolds", "hold", FromQuery<ReadHold<QueryRow>>);
   }
 
   Result<std::optional<Timestamp>> NextHoldExpiry(std::string_view org) override {
@@ -872,7 +793,7 @@ class SqliteTransaction final : public Transaction {
     STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListDenials));
     Query q(*conn_, s);
     q.Text(org).Int(SqlLimit(limit));
-    return Collect<DenialRecord>(q, "ListDenials", "denial", ReadDenial);
+    return Collect<DenialRecord>(q, "ListDenials", "denial", FromQuery<ReadDenial<QueryRow>>);
   }
 
   // --- end ---
