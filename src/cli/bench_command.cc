@@ -4,11 +4,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <functional>
 #include <latch>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -68,9 +70,27 @@ struct Stream {
   SpendRequest request;
   std::string key_prefix;
   std::uint64_t sent = 0;
+  std::mt19937_64 random;
   std::chrono::steady_clock::time_point started;
   std::vector<std::int64_t> latencies_us;
 };
+
+// The next idempotency key of a stream. kOrdered: a process-wide counter in
+// fixed-width hex first, like UUIDv7 or ULID keys (time-ordered), so keys
+// arrive in index order; kRandom: 128 random bits, like UUIDv4 keys, so every
+// spend inserts into its own B-tree leaf.
+std::string NextKey(BenchKeys keys, Stream& s, std::atomic<std::uint64_t>& next) {
+  char buf[40];
+  ++s.sent;
+  if (keys == BenchKeys::kOrdered) {
+    std::snprintf(buf, sizeof buf, "%016llx-",
+                  static_cast<unsigned long long>(next.fetch_add(1, std::memory_order_relaxed)));
+  } else {
+    std::snprintf(buf, sizeof buf, "%016llx%016llx-", static_cast<unsigned long long>(s.random()),
+                  static_cast<unsigned long long>(s.random()));
+  }
+  return buf + s.key_prefix;
+}
 
 SpendRequest BenchRequest(const BenchConfig& config, int client) {
   SpendRequest request;
@@ -88,13 +108,14 @@ SpendRequest BenchRequest(const BenchConfig& config, int client) {
 // until `stop`. Returns once every stream has had its last answer.
 void RunBatched(const BenchConfig& config, SpendBatcher& batcher, std::vector<Stream>& streams,
                 std::atomic<std::uint64_t>& failed) {
+  std::atomic<std::uint64_t> next_key{0};
   std::atomic<bool> stop{false};
   std::mutex mu;
   std::condition_variable idle;
   std::size_t outstanding = streams.size();
   std::function<void(Stream&)> send;
   send = [&](Stream& s) {
-    s.request.idempotency_key = s.key_prefix + std::to_string(++s.sent);
+    s.request.idempotency_key = NextKey(config.keys, s, next_key);
     s.started = std::chrono::steady_clock::now();
     batcher.Submit(s.request, [&, stream = &s](Result<SpendResult> r) {
       const auto t = std::chrono::steady_clock::now();
@@ -122,6 +143,7 @@ void RunBatched(const BenchConfig& config, SpendBatcher& batcher, std::vector<St
 // A thread per client, each spend its own transaction (Engine::Spend).
 void RunUnbatched(const BenchConfig& config, Engine& engine, std::vector<Stream>& streams,
                   std::atomic<std::uint64_t>& failed) {
+  std::atomic<std::uint64_t> next_key{0};
   std::atomic<bool> stop{false};
   std::latch start(static_cast<std::ptrdiff_t>(streams.size()) + 1);
   std::vector<std::thread> threads;
@@ -129,7 +151,7 @@ void RunUnbatched(const BenchConfig& config, Engine& engine, std::vector<Stream>
     threads.emplace_back([&, stream = &s] {
       start.arrive_and_wait();
       while (!stop.load(std::memory_order_relaxed)) {
-        stream->request.idempotency_key = stream->key_prefix + std::to_string(++stream->sent);
+        stream->request.idempotency_key = NextKey(config.keys, *stream, next_key);
         const auto t0 = std::chrono::steady_clock::now();
         auto r = engine.Spend(stream->request);
         const auto t1 = std::chrono::steady_clock::now();
@@ -178,7 +200,8 @@ Result<BenchReport> RunBench(const BenchConfig& config) {
     for (int d = 0; d < config.depth; ++d) {
       Stream& s = streams.emplace_back();
       s.request = BenchRequest(run, c);
-      s.key_prefix = "bench-" + std::to_string(c) + "-" + std::to_string(d) + "-";
+      s.key_prefix = std::to_string(c) + "-" + std::to_string(d);
+      s.random.seed(std::random_device{}());
       s.latencies_us.reserve(1 << 12);
     }
   }
@@ -224,6 +247,7 @@ std::string BenchReportJson(const BenchReport& r) {
   j["store"] = r.store;
   j["clients"] = r.config.clients;
   j["depth"] = r.config.depth;
+  j["keys"] = r.config.keys == BenchKeys::kOrdered ? "ordered" : "random";
   j["seconds"] = r.config.seconds;
   j["spends"] = r.spends;
   j["spends_per_sec"] = r.spends_per_sec;

@@ -18,10 +18,14 @@
 
 namespace stub {
 
+// How clients make idempotency keys (see NextKey in bench_command.cc).
+enum class BenchKeys { kOrdered, kRandom };
+
 struct BenchConfig {
   std::string db = "memory:";
   int clients = 8;
   int depth = 1;  // spends in flight per client (group commit only)
+  BenchKeys keys = BenchKeys::kOrdered;
   double seconds = 10;
   bool hot = false;
   bool batch = true;  // false: each spend its own transaction (Engine::Spend)

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
+#include <map>
 #include <string>
 
 #include "cli/bench_command.h"
@@ -105,6 +106,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   bench_cmd->add_option("--seconds", bench.seconds, "how long to run")
       ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
+  bench_cmd
+      ->add_option("--keys", bench.keys,
+                   "idempotency keys: ordered (time-ordered, like UUIDv7) or random (like UUIDv4)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, stub::BenchKeys>{
+          {"ordered", stub::BenchKeys::kOrdered}, {"random", stub::BenchKeys::kRandom}}))
       ->capture_default_str();
   bench_cmd->add_flag("--hot", bench.hot, "every spend hits one org and one team (worst case)");
   bench_cmd->add_flag("--no-batch", bench_no_batch, "one transaction per spend, no group commit");

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -477,8 +478,61 @@ class SqliteStore::Impl {
  public:
   Impl(std::string p, SqliteStoreOptions o) : path(std::move(p)), options(o) {}
   ~Impl() {
+    if (checkpointer.joinable()) {
+      {
+        std::lock_guard lock(checkpoint_mu);
+        checkpoint_stop = true;
+      }
+      checkpoint_wake.notify_one();
+      checkpointer.join();
+    }
     if (wal_fd >= 0) ::close(wal_fd);
   }
+
+  // kPipelined checkpoints. The writer does not checkpoint after its commits
+  // (that would put two fsyncs and a copy of the WAL on the critical path);
+  // its WAL hook wakes a background thread that runs PASSIVE checkpoints on
+  // a connection of its own once the WAL holds checkpoint_frames, without
+  // blocking the writer. Under steady load such a checkpoint never quite
+  // catches up (the writer appends meanwhile), so the WAL could not restart;
+  // past writer_checkpoint_frames the writer checkpoints itself once — by
+  // then little is left to copy — and its next transaction restarts the WAL.
+
+  static int OnWalCommit(void* arg, sqlite3* db, const char* schema, int frames) {
+    auto* self = static_cast<Impl*>(arg);
+    if (frames >= self->options.writer_checkpoint_frames) {
+      (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (frames >= self->options.checkpoint_frames) {
+      {
+        std::lock_guard lock(self->checkpoint_mu);
+        self->checkpoint_wanted = true;
+      }
+      self->checkpoint_wake.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void CheckpointLoop() {
+    for (;;) {
+      {
+        std::unique_lock lock(checkpoint_mu);
+        checkpoint_wake.wait(lock, [&] { return checkpoint_stop || checkpoint_wanted; });
+        if (checkpoint_stop) return;
+        checkpoint_wanted = false;
+      }
+      // SQLITE_BUSY (another checkpoint runs) or an error: the WAL stays
+      // bigger for a while; the writer's own checkpoint bounds it.
+      (void)sqlite3_wal_checkpoint_v2(checkpoint_conn->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                      nullptr, nullptr);
+    }
+  }
+
+  std::mutex checkpoint_mu;
+  std::condition_variable checkpoint_wake;
+  bool checkpoint_wanted = false;
+  bool checkpoint_stop = false;
+  std::unique_ptr<Connection> checkpoint_conn;
+  std::thread checkpointer;
 
   const std::string path;
   const SqliteStoreOptions options;
@@ -970,6 +1024,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   if (!status.ok()) {
     if (c.InTransaction()) (void)c.Run(kRollback);
     return status;
+  }
+  if (options.durability == Options::Durability::kPipelined) {
+    STUB_ASSIGN_OR_RETURN(impl->checkpoint_conn, Connection::Open(path, options, /*reader=*/false));
+    Impl* raw = impl.get();
+    sqlite3_wal_hook(c.db(), &Impl::OnWalCommit, raw);
+    impl->checkpointer = std::thread([raw] { raw->CheckpointLoop(); });
   }
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }

@@ -36,6 +36,9 @@
 //     at NORMAL still sync the WAL before copying it into the database, so a
 //     crash can lose only commits nobody was told about, and those only
 //     together with every later commit (the WAL is replayed in order).
+//     Checkpoints run on a background thread (PASSIVE, own connection) once
+//     the WAL holds 16 MiB, so the writer never waits for one; past 64 MiB
+//     the writer checkpoints once itself so the WAL can restart.
 //   kFull: synchronous=FULL, every COMMIT fsyncs the WAL; CommitIsDurable()
 //     is true. Simpler; one fsync on the critical path of every transaction.
 // NORMAL without the explicit fsync would survive a process crash only.
@@ -94,6 +97,10 @@ struct SqliteStoreOptions {
   // See "Durability" above.
   enum class Durability { kPipelined, kFull };
   Durability durability = Durability::kPipelined;
+  // kPipelined: WAL frames (pages) at which the background thread
+  // checkpoints, and at which the writer checkpoints itself.
+  int checkpoint_frames = 4096;          // 16 MiB of 4 KiB pages
+  int writer_checkpoint_frames = 16384;  // 64 MiB
 };
 
 class SqliteStore final : public Store {
