@@ -6,6 +6,10 @@
 # pgbench tpcb-like (scale 1, 8 clients, 10 s) is the ceiling for
 # one-update-per-transaction on a hot row; `stub bench --hot` (8 clients,
 # 10 s, every spend on one org and one team) goes past it by group commit.
+# Stub runs twice: 8 clients with one spend in flight each (a batch can never
+# exceed 8), and 8 clients with DEPTH spends in flight each (default 128, like
+# an agent runtime with many concurrent requests), which is what fills
+# batches.
 # Without PGURL a throwaway cluster is started on a free loopback port (as the
 # postgres user, in a temp dir) and removed afterwards. Prints both figures
 # and the ratio; SECONDS_PER_RUN overrides the 10 s.
@@ -44,15 +48,19 @@ cmake --build --preset release --target stub >/dev/null
 pg_out=$("$pgbin/pgbench" -c 8 -j 2 -T "$seconds" -M prepared "$url" 2>&1)
 pg_tps=$(printf '%s\n' "$pg_out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1)
 
-stub_json=$(./build/release/stub bench --db "$url" --hot --clients 8 --seconds "$seconds" --json)
-stub_sps=$(printf '%s' "$stub_json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["spends_per_sec"])')
+depth="${DEPTH:-128}"
+one_json=$(./build/release/stub bench --db "$url" --hot --clients 8 --seconds "$seconds" --json)
+deep_json=$(./build/release/stub bench --db "$url" --hot --clients 8 --depth "$depth" \
+  --seconds "$seconds" --json)
 
-python3 - "$pg_tps" "$stub_sps" "$stub_json" <<'PY'
+python3 - "$pg_tps" "$one_json" "$deep_json" <<'PY'
 import json, sys
-pg, stub, report = float(sys.argv[1]), float(sys.argv[2]), json.loads(sys.argv[3])
-print(f"pgbench tpcb-like, scale 1, 8 clients: {pg:,.0f} TPS")
-print(f"stub bench --hot, 8 clients:           {stub:,.0f} spends/s "
-      f"(mean batch {report['mean_batch']:.1f}, p99 {report['p99_ms']:.2f} ms, "
-      f"{report['serialization_failures']} serialization failures)")
-print(f"ratio: {stub / pg:.1f}x")
+pg = float(sys.argv[1])
+print(f"pgbench tpcb-like, scale 1, 8 clients, {pg:,.0f} TPS")
+for raw in sys.argv[2:]:
+    r = json.loads(raw)
+    label = f"stub bench --hot, 8 clients x {r['depth']} in flight"
+    print(f"{label}: {r['spends_per_sec']:,.0f} spends/s = {r['spends_per_sec'] / pg:.1f}x "
+          f"(mean batch {r['mean_batch']:.1f}, p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, "
+          f"{r['serialization_failures']} serialization failures)")
 PY
