@@ -1,5 +1,6 @@
 #include "store/row_codec.h"
 
+#include <algorithm>
 #include <charconv>
 #include <iterator>
 #include <optional>
@@ -40,16 +41,28 @@ class JsonWriter {
   JsonWriter& UInt(std::uint64_t v) { return Number(v); }
   JsonWriter& Null() { return Raw("null"); }
   // "key": — with a leading comma unless first.
+  // Keys are this file's own ASCII literals: written as they are.
   JsonWriter& Key(std::string_view key, bool first = false) {
     if (!first) out_.push_back(',');
-    Str(key);
-    out_.push_back(':');
+    out_.push_back('"');
+    out_.append(key);
+    out_.append("\":", 2);
     return *this;
   }
   JsonWriter& Str(std::string_view v) {
     if (v.empty()) return Raw("\"\"");
-    CheckUtf8(v);
     out_.push_back('"');
+    // Fast path: printable ASCII without quotes or backslashes (ids, hashes,
+    // host names) is copied in one go.
+    if (std::all_of(v.begin(), v.end(), [](char ch) {
+          const auto c = static_cast<unsigned char>(ch);
+          return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+        })) {
+      out_.append(v);
+      out_.push_back('"');
+      return *this;
+    }
+    CheckUtf8(v);
     std::size_t run = 0;  // start of the pending run of bytes copied as they are
     for (std::size_t i = 0; i < v.size(); ++i) {
       const auto c = static_cast<unsigned char>(v[i]);
