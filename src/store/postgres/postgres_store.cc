@@ -572,6 +572,14 @@ class Connection {
       // Commits return before the WAL flush; MakeDurable flushes it.
       STUB_RETURN_IF_ERROR(c->Exec("SET synchronous_commit = off"));
     }
+    if (!options.bare_begin) {
+      // Every statement here is a key lookup or a key-range scan, which the
+      // generic plan serves by the primary key. A custom plan for a new
+      // org (not in the statistics yet, so estimated tiny) would instead
+      // read all of the org's idempotency rows for each batch's
+      // idem_key = ANY($2): quadratic as the org grows.
+      STUB_RETURN_IF_ERROR(c->Exec("SET plan_cache_mode = force_generic_plan"));
+    }
     return c;
   }
 
