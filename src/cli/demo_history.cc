@@ -556,7 +556,7 @@ class Builder {
         break;
       }
       case SaasKind::kSendgrid: {
-        const int emails = dice_.Between(50, 2'000);
+        const int emails = dice_.Between(20, 400);
         call.vendor = "api.sendgrid.com";
         call.amount = emails * 900;
         call.receipt = Json{{"batch_id", dice_.Hex(32)}, {"emails", emails}};
@@ -573,8 +573,23 @@ class Builder {
     return call;
   }
 
-  // Days with something unusual: a runaway loop.
+  // Days with something unusual: a launch week, a runaway loop.
   void Specials(int day) {
+    if (day >= 21 && day <= 24) {
+      // Launch week: both market researchers run a deep competitor teardown
+      // every day, within their own daily limits; together they run into the
+      // marketing team's weekly limit.
+      for (const char* agent : {"mkt-researcher-1", "mkt-researcher-2"}) {
+        const std::string session = NextSession();
+        const std::string user = day % 2 == 0 ? "alice@acme.com" : "bob@acme.com";
+        Timestamp at = day * kDay + 14 * 3600 * kSecond;
+        for (int i = 0; i < 10; ++i) {
+          at += dice_.Between(60, 300) * kSecond;
+          Add(agent, user, session, "launch week: competitor teardown", at,
+              LlmCall(kGpt4o, dice_.Between(38'000, 42'000), dice_.Between(4'500, 5'500), false));
+        }
+      }
+    }
     if (day == 17) {
       // The social scheduler's runaway retry loop: the same long post
       // regenerated every minute; its daily limit refuses all but the first.

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/demo_history.h"
@@ -241,14 +242,21 @@ TEST_F(DemoSeedTest, SomeAgentsHitTheirLimits) {
   EXPECT_EQ(report_->denied, books_->denials.size());
   EXPECT_GE(books_->denials.size(), 10u);
   std::set<std::string> denied_agents;
+  std::set<std::pair<std::string, Period>> binding;  // (node, period) that refused
   for (const DenialRecord& d : books_->denials) {
     EXPECT_EQ(d.denial.reason, DenyReason::kBudgetExceeded) << d.agent;
     EXPECT_TRUE(d.denial.period.has_value());
     denied_agents.insert(d.agent);
+    if (d.denial.period) binding.insert({d.denial.node, *d.denial.period});
   }
-  // The runaway social scheduler and the CI bot that used up its total.
+  // The runaway social scheduler, the CI bot that used up its total, and
+  // marketing's launch week.
   EXPECT_TRUE(denied_agents.contains("mkt-social-1"));
   EXPECT_TRUE(denied_agents.contains("plat-ci-bot-1"));
+  EXPECT_TRUE(binding.contains({"mkt-social-1", Period::kDay}));
+  EXPECT_TRUE(binding.contains({"plat-ci-bot-1", Period::kTotal}));
+  EXPECT_TRUE(binding.contains({"res-scout-1", Period::kWeek}));
+  EXPECT_TRUE(binding.contains({"marketing", Period::kWeek}));
   const NodeRow* ci = FindNode("plat-ci-bot-1");
   ASSERT_NE(ci, nullptr);
   const BucketBalance total = CurrentBalance(ci->balances, Period::kTotal, kNow);
