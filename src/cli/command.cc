@@ -9,7 +9,7 @@ namespace stub {
 
 void AddDbOption(CLI::App& cmd, std::string& url) {
   url = std::string(kDefaultDb);
-  cmd.add_option("--db", url, "store URL: sqlite:PATH, postgres://… or memory:")
+  cmd.add_option("--db", url, "store URL: sqlite:PATH, postgres://…, dsql://… or memory:")
       ->envname("STUB_DB")
       ->capture_default_str();
 }

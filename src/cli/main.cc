@@ -105,8 +105,13 @@ int main(int argc, char** argv) {
       "bench", "closed-loop spend load against a store: throughput, latency, conflicts, batches");
   bench_cmd->add_option("--db", bench.db, "store URL: memory:, sqlite:PATH or postgres://…")
       ->capture_default_str();
-  bench_cmd->add_option("--clients", bench.clients, "concurrent clients (one thread each)")
-      ->check(CLI::Range(1, 1024))
+  bench_cmd->add_option("--clients", bench.clients, "concurrent clients (closed loop)")
+      ->check(CLI::Range(1, 100'000))
+      ->capture_default_str();
+  bench_cmd
+      ->add_option("--depth", bench.depth,
+                   "spends each client keeps in flight (group commit only; 1 = one at a time)")
+      ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   bench_cmd->add_option("--seconds", bench.seconds, "how long to run")
       ->check(CLI::Range(0.001, 3600.0))

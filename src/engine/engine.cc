@@ -1,9 +1,11 @@
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <thread>
 #include <type_traits>
 #include <utility>
 
+#include "core/idempotency.h"
 #include "engine/ledger_ops.h"
 #include "engine/ledger_txn.h"
 
@@ -17,6 +19,20 @@ constexpr std::size_t kVerifyPage = 1000;
 bool IsRequestError(StatusCode code) {
   return code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound ||
          code == StatusCode::kFailedPrecondition || code == StatusCode::kAlreadyExists;
+}
+
+// The well-formed idempotency keys of a batch, grouped by org (first
+// appearance order); malformed requests are refused later, one by one.
+std::vector<std::pair<std::string_view, std::vector<std::string_view>>> KeysByOrg(
+    std::span<const SpendRequest> requests) {
+  std::vector<std::pair<std::string_view, std::vector<std::string_view>>> out;
+  for (const SpendRequest& r : requests) {
+    if (r.org.empty() || !ValidateIdempotencyKey(r.idempotency_key).ok()) continue;
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first == r.org; });
+    if (it == out.end()) it = out.insert(out.end(), {r.org, {}});
+    it->second.push_back(r.idempotency_key);
+  }
+  return out;
 }
 
 bool IsValidCurrency(std::string_view c) {
@@ -37,10 +53,12 @@ Engine::Engine(Store& store, const Clock& clock, EngineOptions options)
 // Runs `body(lt, now)` in a transaction and commits it (flushing the row
 // cache first), retrying the whole body on kConflict (from any call or from
 // Commit) and on kUnavailable, with backoff, up to max_attempts. Returns the
-// body's result once committed, the body's first non-retryable error, or the
-// last retryable error.
+// body's result once committed — and, if `wait_durable`, durable (a replay
+// may report another transaction's commit, so this waits even when the body
+// wrote nothing) —, the body's first non-retryable error, or the last
+// retryable error.
 template <typename Body>
-auto Engine::Run(Body&& body) {
+auto Engine::Run(Body&& body, bool wait_durable) {
   using R = std::invoke_result_t<Body&, LedgerTxn&, Timestamp>;
   Status last;
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
@@ -59,7 +77,12 @@ auto Engine::Run(Body&& body) {
     Status status = result.status();
     if (status.ok()) status = lt.Flush();
     if (status.ok()) status = (*txn)->Commit();
-    if (status.ok()) return result;
+    if (status.ok()) {
+      if (wait_durable && !store_.CommitIsDurable()) {
+        if (Status durable = store_.MakeDurable(); !durable.ok()) return R(std::move(durable));
+      }
+      return result;
+    }
     (*txn)->Rollback();
     if (status.code() == StatusCode::kConflict) conflicts_.fetch_add(1, std::memory_order_relaxed);
     if (!status.retryable()) return R(std::move(status));
@@ -185,7 +208,8 @@ Result<SpendResult> Engine::Spend(const SpendRequest& request) {
   return SpendOrHold(request, nullptr);
 }
 
-std::vector<Result<SpendResult>> Engine::SpendBatch(std::span<const SpendRequest> original) {
+std::vector<Result<SpendResult>> Engine::SpendBatch(std::span<const SpendRequest> original,
+                                                    bool wait_durable) {
   // Digest receipts once, before the transaction.
   std::vector<SpendRequest> prepared;
   std::span<const SpendRequest> requests = original;
@@ -197,15 +221,21 @@ std::vector<Result<SpendResult>> Engine::SpendBatch(std::span<const SpendRequest
   }
   std::vector<Result<SpendResult>> results;
   results.reserve(requests.size());
-  auto batch = Run([&](LedgerTxn& lt, Timestamp now) -> Result<bool> {
-    results.clear();
-    for (const SpendRequest& request : requests) {
-      auto one = ApplySpend(lt, request, now);
-      if (!one.ok() && !IsRequestError(one.status().code())) return one.status();
-      results.push_back(std::move(one));
-    }
-    return true;
-  });
+  auto batch = Run(
+      [&](LedgerTxn& lt, Timestamp now) -> Result<bool> {
+        // One read for the whole batch's idempotency keys, per org.
+        for (const auto& [org, keys] : KeysByOrg(requests)) {
+          STUB_RETURN_IF_ERROR(lt.PrefetchIdempotency(org, keys));
+        }
+        results.clear();
+        for (const SpendRequest& request : requests) {
+          auto one = ApplySpend(lt, request, now);
+          if (!one.ok() && !IsRequestError(one.status().code())) return one.status();
+          results.push_back(std::move(one));
+        }
+        return true;
+      },
+      wait_durable);
   if (!batch.ok()) {
     // Retries exhausted, or an error that may have left partial writes: give
     // every request its own transaction (and its own contention handling).

@@ -70,7 +70,12 @@ class Engine {
   // commit (conflict retries exhausted, or a failure that may have left
   // partial writes), every request is retried on its own as by Spend.
   // Returns one result per request, in order.
-  std::vector<Result<SpendResult>> SpendBatch(std::span<const SpendRequest> requests);
+  // With `wait_durable` false the results may not be durable yet (see
+  // Store::CommitIsDurable): the caller must call MakeDurable() before it
+  // reports them to anyone — this lets a group committer start the next
+  // batch while the last one's fsync runs.
+  std::vector<Result<SpendResult>> SpendBatch(std::span<const SpendRequest> requests,
+                                              bool wait_durable = true);
   Result<SpendResult> Hold(const HoldRequest& request);
   Result<SpendResult> Capture(const CaptureRequest& request);
   Result<stub::Hold> Void(std::string_view org, std::string_view hold_id);
@@ -86,9 +91,13 @@ class Engine {
 
   EngineStats Stats() const;
 
+  // The store's durability contract (Store::CommitIsDurable, MakeDurable).
+  bool CommitIsDurable() const { return store_.CommitIsDurable(); }
+  Status MakeDurable() { return store_.MakeDurable(); }
+
  private:
   template <typename Body>
-  auto Run(Body&& body);
+  auto Run(Body&& body, bool wait_durable = true);
   Result<SpendResult> SpendOrHold(const SpendRequest& request, const HoldRequest* hold);
 
   Store& store_;

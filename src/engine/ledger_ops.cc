@@ -170,8 +170,9 @@ Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
       Fingerprint(is_hold ? "hold" : "spend", request, is_hold ? hold_request->ttl : 0);
 
   Transaction& txn = lt.txn();
-  STUB_ASSIGN_OR_RETURN(auto existing, txn.GetIdempotency(request.org, request.idempotency_key));
-  STUB_ASSIGN_OR_RETURN(auto replay, CheckReplay(existing ? &*existing : nullptr, fingerprint));
+  STUB_ASSIGN_OR_RETURN(const IdempotencyRecord* existing,
+                        lt.Idempotency(request.org, request.idempotency_key));
+  STUB_ASSIGN_OR_RETURN(auto replay, CheckReplay(existing, fingerprint));
   if (replay) return SpendResult{std::move(*replay), true};
 
   STUB_ASSIGN_OR_RETURN(OrgRow * org_row, LoadOrg(lt, request.org));
@@ -253,7 +254,7 @@ Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
   record.fingerprint = fingerprint;
   record.outcome = outcome;
   record.created_at = now;
-  STUB_RETURN_IF_ERROR(txn.PutIdempotency(std::move(record)));
+  STUB_RETURN_IF_ERROR(lt.PutIdempotency(std::move(record)));
   return SpendResult{std::move(outcome), false};
 }
 

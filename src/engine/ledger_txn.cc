@@ -38,6 +38,38 @@ void LedgerTxn::MarkNodeDirty(std::string_view org, std::string_view node) {
   if (it != nodes_.end()) it->second.dirty = it->second.exists = true;
 }
 
+Status LedgerTxn::PrefetchIdempotency(std::string_view org,
+                                      const std::vector<std::string_view>& keys) {
+  std::vector<std::string_view> missing;
+  missing.reserve(keys.size());
+  for (std::string_view key : keys) {
+    if (idempotency_.find(NodeView(org, key)) == idempotency_.end()) missing.push_back(key);
+  }
+  if (missing.empty()) return Status::Ok();
+  STUB_ASSIGN_OR_RETURN(auto records, txn_.GetIdempotencies(org, missing));
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    idempotency_.emplace(NodeKey(org, missing[i]), std::move(records[i]));
+  }
+  return Status::Ok();
+}
+
+Result<const IdempotencyRecord*> LedgerTxn::Idempotency(std::string_view org,
+                                                        std::string_view key) {
+  auto it = idempotency_.find(NodeView(org, key));
+  if (it == idempotency_.end()) {
+    STUB_ASSIGN_OR_RETURN(auto record, txn_.GetIdempotency(org, key));
+    it = idempotency_.emplace(NodeKey(org, key), std::move(record)).first;
+  }
+  return it->second ? &*it->second : nullptr;
+}
+
+Status LedgerTxn::PutIdempotency(IdempotencyRecord record) {
+  NodeKey key(record.org, record.key);
+  STUB_RETURN_IF_ERROR(txn_.PutIdempotency(record));
+  idempotency_.insert_or_assign(std::move(key), std::move(record));
+  return Status::Ok();
+}
+
 Status LedgerTxn::Flush() {
   for (auto& [id, cached] : orgs_) {
     if (!cached.dirty) continue;

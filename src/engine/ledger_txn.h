@@ -12,10 +12,13 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/budget.h"
+#include "core/idempotency.h"
 #include "core/org.h"
 #include "store/store.h"
 
@@ -37,6 +40,15 @@ class LedgerTxn {
   // Same rules as Org, with MarkNodeDirty.
   Result<NodeRow*> Node(std::string_view org, std::string_view node);
   void MarkNodeDirty(std::string_view org, std::string_view node);
+
+  // Idempotency records, read through a cache: PrefetchIdempotency loads the
+  // keys of a whole batch in one store call, and PutIdempotency keeps the
+  // cache current, so a key used twice in one batch sees its first use.
+  // Idempotency returns nullptr for an absent key; the pointer is valid until
+  // the next call on this LedgerTxn.
+  Status PrefetchIdempotency(std::string_view org, const std::vector<std::string_view>& keys);
+  Result<const IdempotencyRecord*> Idempotency(std::string_view org, std::string_view key);
+  Status PutIdempotency(IdempotencyRecord record);
 
   // Moves every dirty cached row into the transaction. Call once, last,
   // before Commit: the cache is spent afterwards.
@@ -64,6 +76,7 @@ class LedgerTxn {
   Transaction& txn_;
   std::map<std::string, Cached<OrgRow>, std::less<>> orgs_;
   std::map<NodeKey, Cached<NodeRow>, NodeKeyLess> nodes_;
+  std::map<NodeKey, std::optional<IdempotencyRecord>, NodeKeyLess> idempotency_;
 };
 
 }  // namespace stub

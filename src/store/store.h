@@ -66,6 +66,20 @@ class Transaction {
   // --- idempotency ---
   virtual Result<std::optional<IdempotencyRecord>> GetIdempotency(std::string_view org,
                                                                   std::string_view key) = 0;
+  // The records of several keys of one org, in the order of `keys` (nullopt
+  // where absent): what a batch of spends reads in one round trip instead of
+  // one per spend. The default asks GetIdempotency for each key.
+  virtual Result<std::vector<std::optional<IdempotencyRecord>>> GetIdempotencies(
+      std::string_view org, const std::vector<std::string_view>& keys) {
+    std::vector<std::optional<IdempotencyRecord>> out;
+    out.reserve(keys.size());
+    for (std::string_view key : keys) {
+      auto one = GetIdempotency(org, key);
+      if (!one.ok()) return one.status();
+      out.push_back(std::move(*one));
+    }
+    return out;
+  }
   // Inserts a record keyed (org, key). Two transactions inserting the same key
   // conflict; an existing committed key is a conflict too.
   virtual Status PutIdempotency(IdempotencyRecord record) = 0;
@@ -114,6 +128,26 @@ class Store {
   virtual Result<std::unique_ptr<Transaction>> Begin(const TxnOptions& options = {}) = 0;
   // "memory", "sqlite", "postgres", …
   virtual std::string_view Kind() const = 0;
+
+  // --- durability ---
+  // True when a write transaction is durable (survives kill -9 and power
+  // loss) once its Commit returned OK. A store that pipelines durability
+  // returns false: its Commit returns once the transaction is committed and
+  // visible to later transactions, before it is on stable storage, so the
+  // next transaction can run while the last one's fsync is in flight. Its
+  // writes are then durable only after MakeDurable. If the machine fails in
+  // between, those commits and every later one are lost together (the log is
+  // sequential), so no later state can depend on a lost one.
+  virtual bool CommitIsDurable() const { return true; }
+  // Returns OK once every write transaction whose Commit returned before this
+  // call is durable. One sync covers every commit since the last one, so
+  // concurrent callers share it. A caller must not report a write as done to
+  // anyone outside the process before this returned OK after its Commit.
+  // Errors: kUnavailable (e.g. the database connection dropped; retry);
+  // kInternal: a failed fsync, which poisons the store's durability — every
+  // later call fails too, as the OS may have dropped the unsynced writes.
+  // Thread-safe; blocks for about one fsync.
+  virtual Status MakeDurable() { return Status::Ok(); }
 };
 
 }  // namespace stub

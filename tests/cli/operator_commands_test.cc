@@ -377,8 +377,8 @@ TEST_F(OperatorCommandsTest, EveryCommandHasHelp) {
 
 TEST_F(OperatorCommandsTest, ABadStoreUrlIsRefused) {
   ExpectRefused(RunStub("verify --db bogus:x"), kExitRefused,
-                "stub verify: unsupported store URL 'bogus:x' (expected memory:, sqlite:PATH or "
-                "postgres://…)\n");
+                "stub verify: unsupported store URL 'bogus:x' (expected memory:, sqlite:PATH, "
+                "postgres://… or dsql://…)\n");
 }
 
 TEST_F(OperatorCommandsTest, TheDbFlagDefaultsToStubDbFromTheEnvironment) {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <thread>
 
 #include "engine_fixture.h"
@@ -107,6 +108,126 @@ TEST_P(BatcherTest, ShutdownDrainsWhatIsQueued) {
     for (auto& t : threads) t.join();
   }
   EXPECT_EQ(ok, 4);
+}
+
+// A memory store whose commits are durable only after MakeDurable, which a
+// test can hold and fail, and whose Begin a test can hold — to see exactly
+// when the batcher answers.
+class GatedStore final : public Store {
+ public:
+  Result<std::unique_ptr<Transaction>> Begin(const TxnOptions& options) override {
+    ++begins_waiting;
+    begin_gate_.wait();
+    --begins_waiting;
+    return inner_.Begin(options);
+  }
+  std::string_view Kind() const override { return "gated"; }
+  bool CommitIsDurable() const override { return false; }
+  Status MakeDurable() override {
+    sync_gate_.wait();
+    ++syncs;
+    return sync_result;
+  }
+
+  void HoldBegins() { begin_gate_ = begin_hold_.get_future().share(); }
+  void ReleaseBegins() { begin_hold_.set_value(); }
+  void HoldSyncs() { sync_gate_ = sync_hold_.get_future().share(); }
+  void ReleaseSyncs() { sync_hold_.set_value(); }
+
+  std::atomic<int> syncs{0};
+  std::atomic<int> begins_waiting{0};
+  Status sync_result;
+
+ private:
+  static std::shared_future<void> Open() {
+    std::promise<void> p;
+    p.set_value();
+    return p.get_future().share();
+  }
+  MemoryStore inner_;
+  std::promise<void> begin_hold_, sync_hold_;
+  std::shared_future<void> begin_gate_ = Open(), sync_gate_ = Open();
+};
+
+TEST(BatcherDurabilityTest, AnswersOnlyAfterTheCommitIsDurable) {
+  GatedStore store;
+  SystemClock clock;
+  Engine engine(store, clock);
+  MakeTree(engine, {}, {}, {});
+  store.HoldSyncs();
+  std::promise<Result<SpendResult>> answered;
+  {
+    SpendBatcher batcher(engine);
+    batcher.Submit(MakeSpend("mkt-1", "1", "k1"),
+                   [&](Result<SpendResult> r) { answered.set_value(std::move(r)); });
+    auto answer = answered.get_future();
+    // Committed (visible to a reader) but not durable: no answer yet.
+    for (int i = 0; i < 200; ++i) {
+      auto node = engine.GetNode("acme", "mkt-1");
+      ASSERT_TRUE(node.ok());
+      if (CurrentBalance(node->value().balances, Period::kMonth, clock.Now()).spent > 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+    store.ReleaseSyncs();
+    Result<SpendResult> r = answer.get();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->outcome.status, OutcomeStatus::kApproved);
+  }
+  EXPECT_GE(store.syncs.load(), 1);
+}
+
+TEST(BatcherDurabilityTest, AFailedSyncFailsTheBatchAndAReplayTellsTheTruth) {
+  GatedStore store;
+  SystemClock clock;
+  Engine engine(store, clock);
+  MakeTree(engine, {}, {}, {});
+  store.sync_result = Unavailable("flush failed");
+  {
+    SpendBatcher batcher(engine);
+    auto r = batcher.Spend(MakeSpend("mkt-1", "1", "k1"));
+    EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  }
+  // The client retries with its key once the store recovers: the original
+  // decision (it did commit) comes back, not a second spend.
+  store.sync_result = Status::Ok();
+  SpendBatcher batcher(engine);
+  auto again = batcher.Spend(MakeSpend("mkt-1", "1", "k1"));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->outcome.status, OutcomeStatus::kApproved);
+  auto report = engine.Verify("acme");
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->entries, 1u);
+}
+
+TEST(BatcherDurabilityTest, AFullQueueRefusesAtOnce) {
+  GatedStore store;
+  SystemClock clock;
+  Engine engine(store, clock);
+  MakeTree(engine, {}, {}, {});
+  std::atomic<int> approved{0}, exhausted{0};
+  auto count = [&](Result<SpendResult> r) {
+    if (r.ok() && r->outcome.status == OutcomeStatus::kApproved) ++approved;
+    if (r.status().code() == StatusCode::kResourceExhausted) ++exhausted;
+  };
+  {
+    SpendBatcher batcher(engine, {.max_batch = 1, .max_queue = 2});
+    store.HoldBegins();
+    batcher.Submit(MakeSpend("mkt-1", "0.1", "k0"), count);
+    // The committer took k0 and waits in Begin: the queue is empty again.
+    while (store.begins_waiting.load() == 0) std::this_thread::yield();
+    for (int i = 0; i < 3; ++i) {
+      batcher.Submit(MakeSpend("mkt-1", "0.1", "probe-" + std::to_string(i)), count);
+    }
+    EXPECT_EQ(exhausted.load(), 1);  // probe-2: the queue holds 2
+    store.ReleaseBegins();
+  }
+  // Everything not refused was applied exactly once.
+  auto report = engine.Verify("acme");
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->entries, static_cast<std::uint64_t>(approved.load()));
+  EXPECT_EQ(approved.load(), 3);  // k0 and the two queued probes
 }
 
 INSTANTIATE_TEST_SUITE_P(

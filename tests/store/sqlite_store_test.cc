@@ -5,11 +5,9 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -27,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "forked_child.h"
 #include "store_contract.h"
 
 namespace stub {
@@ -556,14 +555,9 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileLoseNoUpdate) {
 // sets the org's head_seq to n together).
 TEST_F(SqliteStoreTest, AcknowledgedCommitsSurviveKill9) {
   { OPEN(store, DbPath()); }  // schema in place before the child starts
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    close(fds[0]);
+  testing_support::ForkedChild child([&](int fd) {
     auto store = SqliteStore::Open(DbPath());
-    if (!store.ok()) _exit(2);
+    if (!store.ok()) return 2;
     for (std::uint64_t seq = 1;; ++seq) {
       Status s = Apply(**store, [&](Transaction& t) {
         OrgRow org = MakeOrg("acme");
@@ -571,21 +565,17 @@ TEST_F(SqliteStoreTest, AcknowledgedCommitsSurviveKill9) {
         STUB_RETURN_IF_ERROR(t.PutOrg(org));
         return t.AppendEntry(MakeEntry("acme", seq));
       });
-      if (!s.ok()) _exit(3);
+      if (!s.ok()) return 3;
       // Acknowledge only after Commit returned.
-      if (write(fds[1], &seq, sizeof seq) != sizeof seq) _exit(4);
+      if (write(fd, &seq, sizeof seq) != sizeof seq) return 4;
     }
-  }
-  close(fds[1]);
+  });
+  ASSERT_TRUE(child.started());
   std::uint64_t acked = 0;
   std::uint64_t seq = 0;
-  while (acked < 200 && read(fds[0], &seq, sizeof seq) == sizeof seq) acked = seq;
-  ASSERT_EQ(kill(child, SIGKILL), 0);
-  int wstatus = 0;
-  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
-  EXPECT_TRUE(WIFSIGNALED(wstatus)) << "child exited early with " << WEXITSTATUS(wstatus);
-  while (read(fds[0], &seq, sizeof seq) == sizeof seq) acked = seq;  // acks in flight
-  close(fds[0]);
+  while (acked < 200 && child.Read(&seq, sizeof seq)) acked = seq;
+  EXPECT_TRUE(child.Kill()) << "child exited early with " << child.exit_code();
+  while (child.Read(&seq, sizeof seq)) acked = seq;  // acks in flight
   ASSERT_GE(acked, 200u);
 
   OPEN(store, DbPath());

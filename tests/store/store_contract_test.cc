@@ -372,6 +372,72 @@ TEST_P(StoreContractTest, AppendEntryOnAnExistingSeqConflicts) {
   });
 }
 
+// What a group-committed batch writes: hundreds of entries, idempotency
+// records and denials in one transaction (the SQL stores send each table's
+// rows as one multi-row statement), read back exactly; the batch's keys are
+// read in one GetIdempotencies call, in the order asked, absent ones empty.
+TEST_P(StoreContractTest, ABatchOfRowsInOneTransactionRoundTrips) {
+  constexpr std::uint64_t kRows = 300;
+  std::vector<IdempotencyRecord> records;
+  STUB_ASSERT_OK(Apply([&](Transaction& t) {
+    for (std::uint64_t seq = 1; seq <= kRows; ++seq) {
+      STUB_RETURN_IF_ERROR(t.AppendEntry(MakeEntry("acme", seq, static_cast<Micros>(seq))));
+      IdempotencyRecord r =
+          MakeIdempotency("acme", "key-" + std::to_string(seq), "fp-" + std::to_string(seq * 7));
+      r.outcome.entry_seq = seq;
+      if (seq % 3 == 0) {
+        r.outcome.status = OutcomeStatus::kDenied;
+        r.outcome.denial = MakeDenial("acme", "d", kT0).denial;
+      }
+      records.push_back(r);
+      STUB_RETURN_IF_ERROR(t.PutIdempotency(std::move(r)));
+    }
+    DenialRecord bare = MakeDenial("acme", "d-2", kT0 + 2);
+    bare.denial.node.clear();
+    bare.session = "s\"quoted'";
+    STUB_RETURN_IF_ERROR(t.InsertDenial(bare));
+    return t.InsertDenial(MakeDenial("acme", "d-1", kT0 + 1));
+  }));
+  Read([&](Transaction& r) {
+    STUB_ASSERT_OK_AND_ASSIGN(auto entries, r.ListEntries("acme", 0, 1'000));
+    ASSERT_EQ(entries.size(), kRows);
+    for (const Entry& e : entries)
+      EXPECT_EQ(e, MakeEntry("acme", e.seq, static_cast<Micros>(e.seq)));
+    STUB_ASSERT_OK_AND_ASSIGN(
+        auto got, r.GetIdempotencies("acme", {"key-300", "nope", "key-1", "key-150", "key-1"}));
+    ASSERT_EQ(got.size(), 5u);
+    ASSERT_TRUE(got[0] && got[2] && got[3] && got[4]);
+    EXPECT_FALSE(got[1].has_value());
+    EXPECT_EQ(*got[0], records[299]);
+    EXPECT_EQ(*got[2], records[0]);
+    EXPECT_EQ(*got[3], records[149]);
+    EXPECT_EQ(*got[4], records[0]);
+    STUB_ASSERT_OK_AND_ASSIGN(auto none, r.GetIdempotencies("beta", {"key-1"}));
+    ASSERT_EQ(none.size(), 1u);
+    EXPECT_FALSE(none[0].has_value());
+    STUB_ASSERT_OK_AND_ASSIGN(auto denials, r.ListDenials("acme", 10));
+    ASSERT_EQ(denials.size(), 2u);
+    EXPECT_EQ(denials[0], MakeDenial("acme", "d-1", kT0 + 1));
+    EXPECT_EQ(denials[1].session, "s\"quoted'");
+    EXPECT_EQ(denials[1].denial.node, "");
+  });
+  // One duplicate among many rows fails the whole transaction.
+  Status dup = Apply([&](Transaction& t) {
+    for (std::uint64_t seq = kRows + 1; seq <= kRows + 50; ++seq) {
+      STUB_RETURN_IF_ERROR(t.AppendEntry(MakeEntry("acme", seq)));
+      STUB_RETURN_IF_ERROR(t.PutIdempotency(MakeIdempotency("acme", "new-" + std::to_string(seq))));
+    }
+    return t.PutIdempotency(MakeIdempotency("acme", "key-42"));
+  });
+  EXPECT_EQ(dup.code(), StatusCode::kConflict) << dup.ToString();
+  Read([&](Transaction& r) {
+    STUB_ASSERT_OK_AND_ASSIGN(auto entries, r.ListEntries("acme", 0, 1'000));
+    EXPECT_EQ(entries.size(), kRows);
+    STUB_ASSERT_OK_AND_ASSIGN(auto fresh, r.GetIdempotencies("acme", {"new-301"}));
+    EXPECT_FALSE(fresh[0].has_value());
+  });
+}
+
 TEST_P(StoreContractTest, ConcurrentAppendOfTheSameSeqConflicts) {
   STUB_ASSERT_OK_AND_ASSIGN(auto t1, store().Begin());
   std::unique_ptr<Transaction> t2;

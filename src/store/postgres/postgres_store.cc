@@ -10,8 +10,10 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/group_sync.h"
 #include "store/row_codec.h"
 
 namespace stub {
@@ -205,6 +208,8 @@ constexpr Oid kBoolOid = 16;
 constexpr Oid kByteaOid = 17;
 constexpr Oid kInt8Oid = 20;
 constexpr Oid kTextOid = 25;
+constexpr Oid kTextArrayOid = 1009;
+constexpr Oid kInt8ArrayOid = 1016;
 
 enum StmtId : std::size_t {
   kGetOrg = 0,
@@ -223,6 +228,12 @@ enum StmtId : std::size_t {
   kNextHoldExpiry,
   kInsertDenial,
   kListDenials,
+  // Multi-row forms of the insert-only writes (one statement per batch) and
+  // of the idempotency read.
+  kAppendEntries,
+  kPutIdempotencies,
+  kInsertDenials,
+  kGetIdempotencies,
   kStmtCount,
 };
 
@@ -248,6 +259,8 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
   constexpr Oid I = kInt8Oid;
   constexpr Oid B = kBoolOid;
   constexpr Oid Y = kByteaOid;
+  constexpr Oid TA = kTextArrayOid;
+  constexpr Oid IA = kInt8ArrayOid;
   static const std::array<StmtDef, kStmtCount> kStmts = {{
       {"get_org",
        "SELECT name, currency, created_at, head_seq, head_hash, kill_switch, next_hold_expiry "
@@ -314,6 +327,24 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
       {"list_denials",
        "SELECT " STUB_DENIAL_COLS " FROM denials WHERE org = $1 ORDER BY created_at, id LIMIT $2",
        {T, I}},
+      {"append_entries",
+       "INSERT INTO entries (" STUB_ENTRY_COLS
+       ") SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+       "$16, $17, $18, $19, $20, $21)",
+       {TA, IA, TA, IA, IA, TA, TA, TA, TA, TA, TA, TA, TA, TA, IA, IA, TA, TA, TA, TA, TA}},
+      {"put_idempotencies",
+       "INSERT INTO idempotency (org, idem_key, fingerprint, outcome, created_at) "
+       "SELECT * FROM unnest($1, $2, $3, $4, $5)",
+       {TA, TA, TA, TA, IA}},
+      {"insert_denials",
+       "INSERT INTO denials (" STUB_DENIAL_COLS
+       ") SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+       "$16, $17, $18)",
+       {TA, IA, TA, TA, TA, IA, TA, TA, TA, TA, TA, TA, TA, TA, TA, IA, IA, TA}},
+      {"get_idempotencies",
+       "SELECT idem_key, fingerprint, outcome, created_at FROM idempotency "
+       "WHERE org = $1 AND idem_key = ANY($2)",
+       {T, TA}},
   }};
   return kStmts;
 }
@@ -326,10 +357,33 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
 // Statements per pipeline sync: bounds what either side buffers unread.
 constexpr std::size_t kPipelineChunk = 256;
 
+// The multi-row form of an insert-only write, if it has one. Insert-only
+// rows never overwrite each other, so a transaction may send them grouped by
+// table, after its other writes, in one statement per table.
+std::optional<StmtId> ManyOf(StmtId single) {
+  switch (single) {
+    case kAppendEntry:
+      return kAppendEntries;
+    case kPutIdempotency:
+      return kPutIdempotencies;
+    case kInsertDenial:
+      return kInsertDenials;
+    default:
+      return std::nullopt;
+  }
+}
+
 // --- parameters and results ---------------------------------------------------
 
 // Parameters of one statement, owned (a buffered write outlives the call),
 // in binary format: text as its bytes, int8 big-endian, bool one byte.
+void PutI32(std::string& out, std::int32_t v) {
+  const auto u = static_cast<std::uint32_t>(v);
+  const char bytes[] = {static_cast<char>(u >> 24), static_cast<char>(u >> 16),
+                        static_cast<char>(u >> 8), static_cast<char>(u)};
+  out.append(bytes, sizeof bytes);
+}
+
 class Params {
  public:
   Params& Text(std::string_view v) {
@@ -354,6 +408,36 @@ class Params {
     values_.emplace_back(std::nullopt);
     return *this;
   }
+  // A one-dimensional array of `element`-typed values in PostgreSQL's binary
+  // array format (array_send): ndim, has-nulls flag, element type, then the
+  // dimension's length and lower bound, then each value as length + bytes
+  // (-1 for NULL).
+  Params& Array(Oid element, std::size_t count,
+                const std::function<const std::optional<std::string>&(std::size_t)>& at) {
+    std::string out;
+    bool nulls = false;
+    std::size_t bytes = 20;
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto& v = at(i);
+      nulls = nulls || !v;
+      bytes += 4 + (v ? v->size() : 0);
+    }
+    out.reserve(bytes);
+    PutI32(out, 1);
+    PutI32(out, nulls ? 1 : 0);
+    PutI32(out, static_cast<std::int32_t>(element));
+    PutI32(out, static_cast<std::int32_t>(count));
+    PutI32(out, 1);
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto& v = at(i);
+      PutI32(out, v ? static_cast<std::int32_t>(v->size()) : -1);
+      if (v) out.append(*v);
+    }
+    values_.emplace_back(std::move(out));
+    return *this;
+  }
+  std::size_t size() const { return values_.size(); }
+  const std::optional<std::string>& value(std::size_t i) const { return values_[i]; }
 
   // Pointer arrays for libpq; valid while this object is unchanged.
   struct View {
@@ -450,6 +534,10 @@ Status MapError(PGconn* conn, const PGresult* res, std::string_view what,
 
 // --- connections ------------------------------------------------------------
 
+bool PipelinesDurability(const PostgresStoreOptions& options) {
+  return options.async_commit && !options.bare_begin;
+}
+
 class Connection {
  public:
   explicit Connection(PGconn* c) : conn_(c) {}
@@ -480,6 +568,10 @@ class Connection {
     // Server NOTICEs (e.g. "already exists, skipping") are not errors.
     PQsetNoticeProcessor(
         c->conn_, [](void*, const char*) {}, nullptr);
+    if (PipelinesDurability(options)) {
+      // Commits return before the WAL flush; MakeDurable flushes it.
+      STUB_RETURN_IF_ERROR(c->Exec("SET synchronous_commit = off"));
+    }
     return c;
   }
 
@@ -541,6 +633,7 @@ class PostgresStore::Impl {
 
   const std::string conninfo;
   const PostgresStoreOptions options;
+  GroupSync group_sync;  // async_commit: commits noted, flushed by MakeDurable
 
   std::mutex mu;  // guards idle and open
   std::condition_variable freed;
@@ -606,6 +699,42 @@ struct PendingWrite {
   Params params;
   OnDuplicate on_duplicate;
 };
+
+// The writes as they go to the server: the upserts (org, nodes, holds) in
+// the order they were made, then each insert-only table's rows as one
+// multi-row statement (a single row keeps its one-row statement). The end
+// state is the same: insert-only rows never overwrite anything, so a
+// duplicate among them fails the transaction in any order.
+std::vector<PendingWrite> Grouped(std::vector<PendingWrite> writes) {
+  std::vector<PendingWrite> out;
+  std::array<std::vector<PendingWrite*>, kStmtCount> by_stmt;
+  for (PendingWrite& w : writes) {
+    if (ManyOf(w.stmt)) {
+      by_stmt[w.stmt].push_back(&w);
+    } else {
+      out.push_back(std::move(w));
+    }
+  }
+  for (std::size_t stmt = 0; stmt < kStmtCount; ++stmt) {
+    std::vector<PendingWrite*>& rows = by_stmt[stmt];
+    if (rows.empty()) continue;
+    if (rows.size() == 1) {
+      out.push_back(std::move(*rows[0]));
+      continue;
+    }
+    const auto single = static_cast<StmtId>(stmt);
+    const StmtDef& def = Stmts()[single];
+    Params arrays;
+    for (std::size_t col = 0; col < def.types.size(); ++col) {
+      arrays.Array(def.types[col], rows.size(),
+                   [&](std::size_t i) -> const std::optional<std::string>& {
+                     return rows[i]->params.value(col);
+                   });
+    }
+    out.push_back({*ManyOf(single), std::move(arrays), rows[0]->on_duplicate});
+  }
+  return out;
+}
 
 class PostgresTransaction final : public Transaction {
  public:
@@ -737,6 +866,38 @@ class PostgresTransaction final : public Transaction {
     });
   }
 
+  Result<std::vector<std::optional<IdempotencyRecord>>> GetIdempotencies(
+      std::string_view org, const std::vector<std::string_view>& keys) override {
+    std::vector<std::optional<IdempotencyRecord>> out(keys.size());
+    if (keys.empty()) return out;
+    std::vector<std::optional<std::string>> values(keys.begin(), keys.end());
+    Params p;
+    p.Text(org).Array(
+        kTextOid, values.size(),
+        [&](std::size_t i) -> const std::optional<std::string>& { return values[i]; });
+    STUB_ASSIGN_OR_RETURN(PgResult r, Read(kGetIdempotencies, p));
+    std::map<std::string, IdempotencyRecord, std::less<>> found;
+    STUB_RETURN_IF_ERROR(Decode("idempotency record", [&] {
+                           for (int i = 0, n = PQntuples(r.get()); i < n; ++i) {
+                             const Row row(r.get(), i);
+                             IdempotencyRecord rec;
+                             rec.org = std::string(org);
+                             rec.key = row.Text(0);
+                             rec.fingerprint = row.Text(1);
+                             rec.outcome = DecodeOutcome(Parse(row.Text(2)));
+                             rec.created_at = row.Int(3);
+                             std::string key = rec.key;
+                             found.emplace(std::move(key), std::move(rec));
+                           }
+                           return true;
+                         }).status());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      auto it = found.find(keys[i]);
+      if (it != found.end()) out[i] = it->second;
+    }
+    return out;
+  }
+
   Status PutIdempotency(IdempotencyRecord record) override {
     STUB_RETURN_IF_ERROR(CheckWritable());
     STUB_ASSIGN_OR_RETURN(std::string outcome, Encode("idempotency outcome", [&] {
@@ -847,6 +1008,7 @@ class PostgresTransaction final : public Transaction {
     if (!status.ok()) return Fail(std::move(status));
     finished_ = true;
     store_->Return(std::move(conn_));
+    if (!read_only_) store_->group_sync.NoteCommit();
     return Status::Ok();
   }
 
@@ -899,7 +1061,7 @@ class PostgresTransaction final : public Transaction {
     if (PQenterPipelineMode(c) != 1) {
       return MapError(c, nullptr, "enter pipeline mode", OnDuplicate::kConflict);
     }
-    std::vector<PendingWrite> writes = std::move(pending_);
+    std::vector<PendingWrite> writes = Grouped(std::move(pending_));
     pending_.clear();
     Status first;
     std::size_t at = 0;
@@ -1064,6 +1226,28 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(std::string conninfo,
 PostgresStore::PostgresStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 PostgresStore::~PostgresStore() = default;
+
+bool PostgresStore::CommitIsDurable() const { return !PipelinesDurability(impl_->options); }
+
+Status PostgresStore::MakeDurable() {
+  if (CommitIsDurable()) return Status::Ok();
+  Impl& s = *impl_;
+  return s.group_sync.Wait([&s]() -> Status {
+    // A transaction that has an xid writes a commit record; committing it
+    // with synchronous_commit on flushes the WAL up to that record, so every
+    // commit before it (asynchronous ones included) is then on disk. A lost
+    // connection here is kUnavailable: reported to this round's waiters,
+    // retried by the next.
+    STUB_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, s.Take());
+    Status status =
+        c->Exec("BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_current_xact_id(); COMMIT");
+    if (!status.ok() && c->ok() && PQtransactionStatus(c->get()) != PQTRANS_IDLE) {
+      (void)c->Exec("ROLLBACK");
+    }
+    s.Return(std::move(c));
+    return status;
+  });
+}
 
 Result<std::unique_ptr<Transaction>> PostgresStore::Begin(const TxnOptions& options) {
   Impl& s = *impl_;

@@ -83,6 +83,12 @@ struct PostgresStoreOptions {
   // If set, called for every new connection; its value is passed as the
   // password (DSQL: a fresh IAM auth token per connection).
   std::function<Result<std::string>()> password;
+  // PostgreSQL (not bare_begin): commit with synchronous_commit = off, so a
+  // commit returns once visible, before its WAL flush, and the next batch
+  // runs while the server flushes; MakeDurable then flushes the WAL up to
+  // every commit so far (one short transaction that has an xid, committed
+  // with synchronous_commit = on). CommitIsDurable() is false then.
+  bool async_commit = true;
 };
 
 class PostgresStore final : public Store {
@@ -104,6 +110,8 @@ class PostgresStore final : public Store {
 
   Result<std::unique_ptr<Transaction>> Begin(const TxnOptions& options = {}) override;
   std::string_view Kind() const override { return "postgres"; }
+  bool CommitIsDurable() const override;
+  Status MakeDurable() override;
 
   class Impl;
 

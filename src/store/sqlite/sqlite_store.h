@@ -24,12 +24,21 @@
 // nor are blocked by it. Their Commit ends the snapshot and cannot fail with a
 // conflict; their write calls fail with kFailedPrecondition.
 //
-// Durability: journal_mode=WAL with synchronous=FULL. An acknowledged commit
-// (Commit returned OK) must survive kill -9 *and* power loss: with FULL the
-// WAL is fsynced at every commit, while NORMAL (the usual WAL pairing) only
-// survives a process crash and may lose the last commits on power loss. The
-// cost, one fsync per commit, is amortized by the engine's group commit (many
-// spends per transaction).
+// Durability: journal_mode=WAL. An acknowledged spend must survive kill -9
+// *and* power loss, so the WAL must be fsynced after a commit before anything
+// is acknowledged. Two ways, by Options::durability:
+//   kPipelined (default): synchronous=NORMAL, so COMMIT itself does not
+//     fsync; CommitIsDurable() is false and MakeDurable() fdatasyncs the WAL
+//     file (its own descriptor; the first time also the directory, as the WAL
+//     file may be new), one fsync for every commit since the last. The engine's
+//     group committer commits the next batch while the last one's fsync runs
+//     and acknowledges a batch only after MakeDurable covered it. Checkpoints
+//     at NORMAL still sync the WAL before copying it into the database, so a
+//     crash can lose only commits nobody was told about, and those only
+//     together with every later commit (the WAL is replayed in order).
+//   kFull: synchronous=FULL, every COMMIT fsyncs the WAL; CommitIsDurable()
+//     is true. Simpler; one fsync on the critical path of every transaction.
+// NORMAL without the explicit fsync would survive a process crash only.
 //
 // Schema: versioned migrations, an ordered list of SQL steps; Open applies the
 // missing ones in one transaction, records each in schema_migrations and sets
@@ -82,6 +91,9 @@ struct SqliteStoreOptions {
   // Idle read-only connections kept open for reuse; more may be open while
   // busy.
   std::size_t max_idle_readers = 4;
+  // See "Durability" above.
+  enum class Durability { kPipelined, kFull };
+  Durability durability = Durability::kPipelined;
 };
 
 class SqliteStore final : public Store {
@@ -105,6 +117,8 @@ class SqliteStore final : public Store {
 
   Result<std::unique_ptr<Transaction>> Begin(const TxnOptions& options = {}) override;
   std::string_view Kind() const override { return "sqlite"; }
+  bool CommitIsDurable() const override;
+  Status MakeDurable() override;
 
   const std::string& path() const;
 
