@@ -3,6 +3,8 @@
 namespace stub {
 
 int ExitCodeFor(const Status& status) {
+  // A command that cannot tell what it was asked to do (e.g. which org).
+  if (status.reason() == kUsageReason) return kExitUsage;
   switch (status.code()) {
     case StatusCode::kOk:
       return kExitOk;

@@ -5,16 +5,26 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <vector>
 
+#include "cli/agent_command.h"
 #include "cli/bench_command.h"
+#include "cli/command.h"
 #include "cli/exit_codes.h"
+#include "cli/limits_command.h"
+#include "cli/org_command.h"
 #include "cli/race_command.h"
+#include "cli/seed_demo_command.h"
+#include "cli/spend_command.h"
+#include "cli/team_command.h"
+#include "cli/verify_command.h"
 #include "core/money.h"
 
 namespace {
 
 constexpr const char* kExitCodesHelp =
-    "Exit codes: 0 success; 1 the command found a problem (overspend, failed verify); "
+    "Exit codes: 0 success; 1 the command found a problem (overspend, failed verify) or a spend "
+    "was denied; "
     "2 usage error; 3 refused input or not found; 4 transient failure, retry; 5 internal error.";
 
 // Parses a decimal amount flag; throws CLI::ValidationError (→ exit 2).
@@ -118,8 +128,18 @@ int main(int argc, char** argv) {
   bench_cmd->add_flag("--json", bench_json, "print exactly one JSON object");
   bench_cmd->footer(kExitCodesHelp);
 
+  // Operator commands over the database (--db, default $STUB_DB or sqlite:./stub.db).
+  std::vector<stub::Command> commands = {stub::AddSeedDemoCommand(app), stub::AddOrgCommand(app),
+                                         stub::AddTeamCommand(app),     stub::AddAgentCommand(app),
+                                         stub::AddLimitsCommand(app),   stub::AddSpendCommand(app),
+                                         stub::AddVerifyCommand(app)};
+  for (const stub::Command& command : commands) command.app->footer(kExitCodesHelp);
+
   try {
     app.parse(argc, argv);
+    for (const stub::Command& command : commands) {
+      if (command.app->parsed()) return command.run();
+    }
     if (race_cmd->parsed()) return RunRaceCommand(race, race_budget, race_amount, race_json);
     if (bench_cmd->parsed()) {
       bench.batch = !bench_no_batch;
