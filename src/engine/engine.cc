@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/idempotency.h"
+#include "core/vendor.h"
 #include "engine/ledger_ops.h"
 #include "engine/ledger_txn.h"
 
@@ -33,6 +34,21 @@ std::vector<std::pair<std::string_view, std::vector<std::string_view>>> KeysByOr
     it->second.push_back(r.idempotency_key);
   }
   return out;
+}
+
+// A request arrives with its vendor as the caller wrote it and maybe a
+// receipt without its digest. Preparing normalises the vendor (when it is a
+// valid host; an invalid one is refused later, in the transaction, as a
+// request error) and digests the receipt — outside the transaction, once.
+bool NeedsPreparing(const SpendRequest& r) {
+  if (!r.receipt.empty() && r.receipt_hash.empty()) return true;
+  auto vendor = NormalizeVendor(r.vendor);
+  return vendor.ok() && *vendor != r.vendor;
+}
+
+void Prepare(SpendRequest& r) {
+  if (auto vendor = NormalizeVendor(r.vendor); vendor.ok()) r.vendor = std::move(*vendor);
+  if (!r.receipt.empty() && r.receipt_hash.empty()) r.receipt_hash = ReceiptHash(r.receipt);
 }
 
 bool IsValidCurrency(std::string_view c) {
@@ -177,11 +193,11 @@ Result<std::optional<OrgRow>> Engine::GetOrg(std::string_view org) {
 
 Result<SpendResult> Engine::SpendOrHold(const SpendRequest& original,
                                         const HoldRequest* original_hold) {
-  // Digest the receipt once, before the transaction, not on every attempt.
+  // Prepare once, before the transaction, not on every attempt.
   std::optional<HoldRequest> prepared;
-  if (!original.receipt.empty() && original.receipt_hash.empty()) {
+  if (NeedsPreparing(original)) {
     prepared.emplace(HoldRequest{original, original_hold ? original_hold->ttl : 0});
-    prepared->spend.receipt_hash = ReceiptHash(original.receipt);
+    Prepare(prepared->spend);
   }
   const SpendRequest& request = prepared ? prepared->spend : original;
   const HoldRequest* hold = original_hold == nullptr ? nullptr
@@ -210,13 +226,13 @@ Result<SpendResult> Engine::Spend(const SpendRequest& request) {
 
 std::vector<Result<SpendResult>> Engine::SpendBatch(std::span<const SpendRequest> original,
                                                     bool wait_durable) {
-  // Digest receipts once, before the transaction.
+  // Prepare once, before the transaction.
   std::vector<SpendRequest> prepared;
   std::span<const SpendRequest> requests = original;
   for (std::size_t i = 0; i < original.size(); ++i) {
-    if (original[i].receipt.empty() || !original[i].receipt_hash.empty()) continue;
+    if (!NeedsPreparing(original[i])) continue;
     if (prepared.empty()) prepared.assign(original.begin(), original.end());
-    prepared[i].receipt_hash = ReceiptHash(prepared[i].receipt);
+    Prepare(prepared[i]);
     requests = prepared;
   }
   std::vector<Result<SpendResult>> results;

@@ -8,6 +8,7 @@
 #include "core/canonical_json.h"
 #include "core/idempotency.h"
 #include "core/journal.h"
+#include "core/vendor.h"
 #include "engine/ids.h"
 
 namespace stub {
@@ -24,6 +25,12 @@ Status ValidateSpendRequest(const SpendRequest& r) {
   if (r.agent.empty()) return InvalidArgument("agent is required", "invalid_request");
   if (r.amount <= 0) return InvalidArgument("amount must be positive", "invalid_amount");
   if (r.vendor.empty()) return InvalidArgument("vendor is required", "invalid_request");
+  // The engine normalises vendors before the transaction (Engine::Prepare):
+  // one that is still not in normal form is not a host name.
+  STUB_ASSIGN_OR_RETURN(std::string vendor, NormalizeVendor(r.vendor));
+  if (vendor != r.vendor) {
+    return InvalidArgument("vendor '" + r.vendor + "' is not normalised", "invalid_request");
+  }
   if (r.receipt.size() > kMaxReceiptBytes) {
     return InvalidArgument("receipt is larger than 64 KiB", "invalid_request");
   }

@@ -15,7 +15,7 @@ struct SpendRequest {
   std::string org;
   std::string agent;
   Micros amount = 0;     // > 0
-  std::string vendor;    // normalised host or payee id, non-empty
+  std::string vendor;    // a host or URL; the engine normalises it (core/vendor.h)
   std::string category;  // empty → "uncategorized"
   std::string session;
   std::string user;

@@ -156,6 +156,13 @@ TEST_F(EngineTest, RefusesBadRequestsAndChangesNothing) {
   SpendRequest no_vendor = MakeSpend("mkt-1", "0.1", "k");
   no_vendor.vendor.clear();
   EXPECT_EQ(engine_.Spend(no_vendor).status().reason(), "invalid_request");
+  for (const char* vendor : {"evil com", "api..openai.com", "*.openai.com", "https://"}) {
+    SpendRequest bad_vendor = MakeSpend("mkt-1", "0.1", "k");
+    bad_vendor.vendor = vendor;
+    EXPECT_EQ(engine_.Spend(bad_vendor).status().reason(), "invalid_request") << vendor;
+    EXPECT_EQ(engine_.SpendBatch(std::vector{bad_vendor})[0].status().reason(), "invalid_request")
+        << vendor;
+  }
 
   auto report = engine_.Verify("acme");
   ASSERT_TRUE(report.ok());
@@ -163,6 +170,31 @@ TEST_F(EngineTest, RefusesBadRequestsAndChangesNothing) {
   EXPECT_EQ(Spent("acme", Period::kTotal), 0);
   auto txn = store_.Begin({.read_only = true});
   EXPECT_EQ((*txn)->ListDenials("acme", 10)->size(), 0u);
+}
+
+// Vendors are booked in one normal form whatever way the caller wrote them,
+// so a replay written differently is still the same request.
+TEST_F(EngineTest, VendorsAreNormalisedBeforeTheyAreBooked) {
+  MakeTree(engine_, {}, {}, {});
+  SpendRequest url = MakeSpend("mkt-1", "0.1", "k1");
+  url.vendor = "HTTPS://API.OpenAI.com:443/v1/chat";
+  auto first = engine_.Spend(url);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  SpendRequest plain = MakeSpend("mkt-1", "0.1", "k1");
+  plain.vendor = "api.openai.com.";
+  auto replay = engine_.Spend(plain);
+  ASSERT_TRUE(replay.ok());
+  EXPECT_TRUE(replay->replayed);
+  SpendRequest batched = MakeSpend("mkt-1", "0.1", "k2");
+  batched.vendor = "Bücher.example";
+  ASSERT_TRUE(engine_.SpendBatch(std::vector{batched})[0].ok());
+  auto txn = store_.Begin({.read_only = true});
+  auto entries = (*txn)->ListEntries("acme", 0, 10);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].vendor, "api.openai.com");
+  EXPECT_EQ((*entries)[1].vendor, "xn--bcher-kva.example");
+  ExpectVerifies();
 }
 
 TEST_F(EngineTest, ANewPeriodStartsAtZeroWithoutAResetJob) {
