@@ -8,6 +8,7 @@
 #include "cli/bench_command.h"
 #include "cli/exit_codes.h"
 #include "cli/race_command.h"
+#include "cli/serve_command.h"
 #include "core/money.h"
 
 namespace {
@@ -106,8 +107,28 @@ int main(int argc, char** argv) {
   bench_cmd->add_flag("--json", bench_json, "print exactly one JSON object");
   bench_cmd->footer(kExitCodesHelp);
 
+  stub::ServeConfig serve;
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve",
+      "run the HTTP API server until SIGINT/SIGTERM (then finish in-flight requests and stop)");
+  serve_cmd->add_option("--db", serve.db,
+                        "store URL: sqlite:PATH, postgres://… or memory: (default: $STUB_DB, "
+                        "else sqlite:./stub.db)");
+  serve_cmd->add_option("--listen", serve.listen, "host:port to listen on")->capture_default_str();
+  serve_cmd->footer(std::string(kExitCodesHelp) +
+                    " The root key comes from $STUB_ROOT_KEY; otherwise the first serve of an "
+                    "empty database creates one and prints it once.");
+
   try {
     app.parse(argc, argv);
+    if (serve_cmd->parsed()) {
+      const stub::Status served = stub::RunServe(serve);
+      if (!served.ok()) {
+        std::cerr << "stub serve: " << served.message() << "\n";
+        return stub::ExitCodeFor(served);
+      }
+      return stub::kExitOk;
+    }
     if (race_cmd->parsed()) return RunRaceCommand(race, race_budget, race_amount, race_json);
     if (bench_cmd->parsed()) {
       bench.batch = !bench_no_batch;
