@@ -51,6 +51,9 @@ Status RunServe(const ServeConfig& config) {
       std::cout << "Created the root key (shown once; store it safely):\n  " << root->secret << "\n"
                 << std::flush;
     }
+    // Scripts (and tests, with port 0) read the bound address from here.
+    std::cout << "Listening on http://" << options.http.host << ":" << server.port() << "\n"
+              << std::flush;
     spdlog::info("stub serving on http://{}:{} (store: {})", options.http.host, server.port(),
                  store->Kind());
     server.Run();

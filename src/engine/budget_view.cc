@@ -1,5 +1,6 @@
 #include "engine/budget_view.h"
 
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
@@ -30,8 +31,13 @@ BudgetNodeView Build(const Tree& t, const NodeRow& row, Timestamp now) {
   v.node = row.node;
   for (const Limit& l : row.node.limits) {
     const BucketBalance b = CurrentBalance(row.balances, l.period, now);
-    v.limits.push_back(
-        {.limit = l, .spent = b.spent, .held = b.held, .remaining = l.amount - b.spent - b.held});
+    // Saturates instead of wrapping should the figures ever exceed int64.
+    auto used = CheckedAdd(b.spent, b.held);
+    auto left = used.ok() ? CheckedSub(l.amount, *used) : Result<Micros>(used.status());
+    v.limits.push_back({.limit = l,
+                        .spent = b.spent,
+                        .held = b.held,
+                        .remaining = left.ok() ? *left : std::numeric_limits<Micros>::min()});
   }
   // The chain from this node to the root.
   std::vector<ChainLink> chain;

@@ -13,8 +13,13 @@ namespace {
 
 using nlohmann::json;
 
-class ApiTest : public ServerTest {
+// Runs on the memory store and on a real SQLite file.
+class ApiTest : public ServerTest, public ::testing::WithParamInterface<std::string> {
  protected:
+  std::unique_ptr<Store> MakeStore() override {
+    return GetParam() == "sqlite" ? MakeSqliteStore() : ServerTest::MakeStore();
+  }
+
   void SetUp() override {
     ServerTest::SetUp();
     admin_key_ = CreateOrg("acme");
@@ -56,7 +61,7 @@ class ApiTest : public ServerTest {
   std::string agent_key_id_;
 };
 
-TEST_F(ApiTest, AuthIsRequiredAndChecked) {
+TEST_P(ApiTest, AuthIsRequiredAndChecked) {
   auto anon = Client();
   auto r = anon.Get("/v1/budgets");
   EXPECT_EQ(r.status, 401);
@@ -75,7 +80,7 @@ TEST_F(ApiTest, AuthIsRequiredAndChecked) {
   EXPECT_EQ(dup.code(), "already_exists");
 }
 
-TEST_F(ApiTest, AgentKeysSpendOnlyAsTheirAgentAndCannotChangeTheTree) {
+TEST_P(ApiTest, AgentKeysSpendOnlyAsTheirAgentAndCannotChangeTheTree) {
   auto agent = Client(agent_key_);
   auto put = agent.Put("/v1/teams/x", json::object());
   EXPECT_EQ(put.status, 403);
@@ -98,7 +103,7 @@ TEST_F(ApiTest, AgentKeysSpendOnlyAsTheirAgentAndCannotChangeTheTree) {
   EXPECT_EQ(implied.status, 201) << implied.body;
 }
 
-TEST_F(ApiTest, FinanceReadsButCannotSpendAndRevocationIsImmediate) {
+TEST_P(ApiTest, FinanceReadsButCannotSpendAndRevocationIsImmediate) {
   auto admin = Client(admin_key_);
   auto made = admin.Post("/v1/keys", {{"role", "finance"}, {"name", "cfo"}});
   ASSERT_EQ(made.status, 201);
@@ -121,7 +126,7 @@ TEST_F(ApiTest, FinanceReadsButCannotSpendAndRevocationIsImmediate) {
   EXPECT_EQ(admin.Post("/v1/keys", {{"role", "emperor"}}).status, 400);
 }
 
-TEST_F(ApiTest, AnotherOrgsObjectsAre404) {
+TEST_P(ApiTest, AnotherOrgsObjectsAre404) {
   auto spend = Client(admin_key_).Post("/v1/spends", Spend("0.10", "s1"));
   ASSERT_EQ(spend.status, 201);
   auto hold = Client(admin_key_).Post("/v1/holds", Spend("0.10", "h1"));
@@ -142,7 +147,7 @@ TEST_F(ApiTest, AnotherOrgsObjectsAre404) {
   EXPECT_EQ(Client(agent_key_).Get("/v1/budgets/a1").status, 200);  // still works
 }
 
-TEST_F(ApiTest, SpendApprovedDeniedAndReplayed) {
+TEST_P(ApiTest, SpendApprovedDeniedAndReplayed) {
   auto admin = Client(admin_key_);
   auto ok = admin.Post("/v1/spends", Spend("0.25", "k-1"));
   ASSERT_EQ(ok.status, 201) << ok.body;
@@ -221,7 +226,7 @@ TEST_F(ApiTest, SpendApprovedDeniedAndReplayed) {
 }
 
 // Every bad input gets its 4xx and changes neither the journal nor balances.
-TEST_F(ApiTest, BadInputIsRefusedAndChangesNothing) {
+TEST_P(ApiTest, BadInputIsRefusedAndChangesNothing) {
   auto admin = Client(admin_key_);
   ASSERT_EQ(admin.Post("/v1/spends", Spend("0.10", "seed")).status, 201);
   const std::string before = Books();
@@ -294,7 +299,7 @@ TEST_F(ApiTest, BadInputIsRefusedAndChangesNothing) {
   EXPECT_EQ(Books(), before);
 }
 
-TEST_F(ApiTest, HoldLifecycleCaptureVoidAndExpiry) {
+TEST_P(ApiTest, HoldLifecycleCaptureVoidAndExpiry) {
   auto agent = Client(agent_key_);
   auto held = agent.Post("/v1/holds", {{"amount", "0.50"},
                                        {"vendor", "api.openai.com"},
@@ -358,7 +363,7 @@ TEST_F(ApiTest, HoldLifecycleCaptureVoidAndExpiry) {
 
 // Many connections race one budget through the batcher: exactly what fits
 // is approved, never more.
-TEST_F(ApiTest, ConcurrentSpendsOnOneBudgetApproveExactlyWhatFits) {
+TEST_P(ApiTest, ConcurrentSpendsOnOneBudgetApproveExactlyWhatFits) {
   auto admin = Client(admin_key_);
   ASSERT_EQ(admin
                 .Put("/v1/agents/a1",
@@ -398,6 +403,9 @@ TEST_F(ApiTest, ConcurrentSpendsOnOneBudgetApproveExactlyWhatFits) {
   EXPECT_EQ(budget["effective_remaining"], "0");
   EXPECT_EQ(admin.Get("/v1/verify").json()["ok"], true);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, ApiTest, ::testing::Values("memory", "sqlite"),
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace stub::server_testing

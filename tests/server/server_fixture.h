@@ -4,7 +4,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <thread>
@@ -13,6 +16,7 @@
 #include "http_client.h"
 #include "server/stub_server.h"
 #include "store/memory/memory_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace stub::server_testing {
 
@@ -22,8 +26,28 @@ inline constexpr Timestamp kStart = 1'795'860'000'000'000;
 
 class ServerTest : public ::testing::Test {
  protected:
-  void SetUp() override { StartServer(std::make_unique<MemoryStore>()); }
-  void TearDown() override { StopServer(); }
+  void SetUp() override { StartServer(MakeStore()); }
+  void TearDown() override {
+    StopServer();
+    store_.reset();
+    if (!sqlite_path_.empty()) {
+      for (const char* suffix : {"", "-wal", "-shm"}) std::remove((sqlite_path_ + suffix).c_str());
+    }
+  }
+
+  // The store of the test: memory unless overridden.
+  virtual std::unique_ptr<Store> MakeStore() { return std::make_unique<MemoryStore>(); }
+
+  // A fresh SQLite database file (removed at the end of the test).
+  std::unique_ptr<Store> MakeSqliteStore() {
+    static std::atomic<int> counter{0};
+    sqlite_path_ = ::testing::TempDir() + "stub_server_test_" + std::to_string(::getpid()) + "_" +
+                   std::to_string(counter++) + ".db";
+    auto store = SqliteStore::Open(sqlite_path_);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    if (!store.ok()) return nullptr;
+    return std::move(*store);
+  }
 
   void StartServer(std::unique_ptr<Store> store, ServerOptions options = {}) {
     store_ = std::move(store);
@@ -59,6 +83,7 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
   std::unique_ptr<StubServer> server_;
   std::thread thread_;
+  std::string sqlite_path_;
 };
 
 }  // namespace stub::server_testing
