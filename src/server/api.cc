@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "server/api_error.h"
+#include "server/event_feed.h"
 #include "server/json_views.h"
 
 namespace stub {
@@ -55,7 +56,7 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
   Authed("POST", "/v1/approvals/{id}/approve", &Api::NotYet);
   Authed("POST", "/v1/approvals/{id}/deny", &Api::NotYet);
   Authed("POST", "/v1/query", &Api::NotYet);
-  Authed("GET", "/v1/events", &Api::NotYet);
+  Authed("GET", "/v1/events", &Api::Events);
 }
 
 void Api::Authed(std::string method, std::string_view pattern, Endpoint endpoint) {
@@ -124,6 +125,22 @@ ApiResponse Api::Readyz(const ApiRequest&, const PathParams&) {
     return JsonResponse(503, {{"ok", false}, {"store", std::string(store_.Kind())}});
   }
   return JsonResponse(200, {{"ok", true}, {"store", std::string(store_.Kind())}});
+}
+
+ApiResponse Api::Events(const ApiRequest& request, const PathParams&, const Principal& p) {
+  if (Status s =
+          RequireRole(p, {KeyRole::kAdmin, KeyRole::kFinance, KeyRole::kApprover, KeyRole::kAgent});
+      !s.ok()) {
+    return ErrorResponse(s);
+  }
+  auto feed = EventFeed::Open(store_, p.org, p.role == KeyRole::kAgent ? p.agent : "",
+                              request.Header("last-event-id"));
+  if (!feed.ok()) return ErrorResponse(feed.status());
+  ApiResponse r;
+  r.content_type = "text/event-stream";
+  auto shared = std::make_shared<EventFeed>(std::move(*feed));
+  r.stream = [shared](std::string& out) { return shared->Next(out); };
+  return r;
 }
 
 ApiResponse Api::NotYet(const ApiRequest& request, const PathParams&, const Principal&) {

@@ -79,6 +79,7 @@ class Api {
   ApiResponse GetSpend(const ApiRequest&, const PathParams&, const Principal&);
   ApiResponse Journal(const ApiRequest&, const PathParams&, const Principal&);
   ApiResponse VerifyOrg(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse Events(const ApiRequest&, const PathParams&, const Principal&);
 
   void Count(const ApiResponse& response);
   void CountOutcome(const Outcome& outcome);

@@ -2,6 +2,7 @@
 // and the endpoints see (no Beast types), and what they answer.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -36,6 +37,12 @@ struct ApiResponse {
   std::string body;  // empty for 204
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // A streaming answer (Server-Sent Events) when set: the status and headers
+  // are sent (no Content-Length; the body ends when the connection closes),
+  // then `stream` is called on a worker thread again and again; it appends
+  // what is new to `out` (nothing: the server waits a little and asks again)
+  // and returns false to end the stream. Calls never overlap.
+  std::function<bool(std::string& out)> stream;
 };
 
 }  // namespace stub

@@ -252,6 +252,49 @@ class HttpServer::Impl {
     co_await http::async_write(c.stream, out, asio::redirect_error(kAwait, ec));
   }
 
+  // Sends the head of a streaming response, then what res.stream produces,
+  // until it ends, the client goes away, or the server stops.
+  asio::awaitable<void> Stream(Conn& c, ApiResponse& res, unsigned version,
+                               const std::string& request_id) {
+    http::response<http::empty_body> head{static_cast<http::status>(res.status), version};
+    head.set(http::field::server, "stub");
+    head.set(http::field::content_type, res.content_type);
+    head.set(http::field::cache_control, "no-cache");
+    if (!request_id.empty()) head.set("X-Request-Id", request_id);
+    for (const auto& [name, value] : res.headers) head.set(name, value);
+    head.keep_alive(false);  // the body ends when the connection closes
+    http::response_serializer<http::empty_body> serializer{head};
+    beast::error_code ec;
+    c.stream.expires_after(options_.write_timeout);
+    co_await http::async_write_header(c.stream, serializer, asio::redirect_error(kAwait, ec));
+    asio::steady_timer pause(io_);
+    auto last_write = std::chrono::steady_clock::now();
+    while (!ec && !stopping_) {
+      auto next = [&res] {
+        std::pair<bool, std::string> out;
+        out.first = res.stream(out.second);
+        return out;
+      };
+      std::pair<bool, std::string> chunk =
+          co_await OnPool<std::pair<bool, std::string>>(std::move(next));
+      const auto now = std::chrono::steady_clock::now();
+      if (chunk.second.empty() && now - last_write >= options_.stream_heartbeat) {
+        chunk.second = ": keep-alive\n\n";
+      }
+      if (!chunk.second.empty()) {
+        c.stream.expires_after(options_.write_timeout);
+        co_await asio::async_write(c.stream, asio::buffer(chunk.second),
+                                   asio::redirect_error(kAwait, ec));
+        last_write = now;
+      }
+      if (!chunk.first || ec || stopping_) break;
+      if (chunk.second.empty() || chunk.second.starts_with(':')) {
+        pause.expires_after(options_.stream_poll);
+        co_await pause.async_wait(asio::redirect_error(kAwait, ec));
+      }
+    }
+  }
+
   // After refusing a request whose body the client may still be sending:
   // stop sending, then read and discard (bounded by the read deadline and a
   // byte budget) so that closing does not reset the connection before the
@@ -329,6 +372,10 @@ class HttpServer::Impl {
       bool keep_alive = req.keep_alive();
       auto work = [this, api = std::move(api)]() mutable { return Dispatch(api); };
       ApiResponse res = co_await OnPool<ApiResponse>(std::move(work));
+      if (res.stream) {
+        co_await Stream(*c, res, version, request_id);
+        break;
+      }
       keep_alive = keep_alive && !stopping_;
       co_await Write(*c, res, version, keep_alive, request_id, ec);
       if (ec || !keep_alive) break;

@@ -33,6 +33,10 @@ struct HttpServerOptions {
   std::chrono::milliseconds write_timeout{15'000};
   std::size_t max_connections = 1024;  // connections beyond it are closed at once
   std::size_t worker_threads = 64;     // handler calls that may block at once
+  // Streams (ApiResponse::stream): how often to ask for more when there was
+  // nothing new, and how often to send a heartbeat comment when idle.
+  std::chrono::milliseconds stream_poll{200};
+  std::chrono::milliseconds stream_heartbeat{15'000};
 };
 
 class HttpServer {

@@ -409,3 +409,67 @@ INSTANTIATE_TEST_SUITE_P(Stores, ApiTest, ::testing::Values("memory", "sqlite"),
 
 }  // namespace
 }  // namespace stub::server_testing
+
+namespace stub::server_testing {
+namespace {
+
+// Server-Sent Events: spend and hold events arrive live, denials too, an agent
+// key sees only its agent, and Last-Event-ID resumes after the last one seen.
+TEST_P(ApiTest, EventsStreamSpendsAndHoldsAndResume) {
+  auto admin = Client(admin_key_);
+  ASSERT_EQ(admin.Post("/v1/spends", Spend("0.10", "before")).status, 201);  // not replayed
+  std::string hold_id;
+  auto [status, events] = HttpClient::ReadEvents(port(), admin_key_, "", 5, [&] {
+    // Events of one feed are ordered by commit time; the clock moves so
+    // that journal entries and denials interleave as they happened.
+    auto c = Client(admin_key_);
+    EXPECT_EQ(c.Post("/v1/spends", Spend("0.20", "e-1")).status, 201);
+    clock_.Advance(1);
+    EXPECT_EQ(c.Post("/v1/spends", Spend("5.00", "e-2")).status, 402);
+    clock_.Advance(1);
+    auto h = c.Post("/v1/holds", Spend("0.30", "e-3"));
+    EXPECT_EQ(h.status, 201);
+    hold_id = h.json().value("id", "");
+    clock_.Advance(1);
+    EXPECT_EQ(c.Post("/v1/holds/" + hold_id + "/capture", {{"amount", "0.25"}}).status, 201);
+    clock_.Advance(1);
+    EXPECT_EQ(
+        c.Post(
+             "/v1/spends",
+             {{"agent", "a2"}, {"amount", "0.01"}, {"vendor", "y.com"}, {"idempotency_key", "e-4"}})
+            .status,
+        201);
+  });
+  EXPECT_EQ(status, 200);
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[0].event, "spend.approved");
+  EXPECT_EQ(events[0].data["amount"], "0.2");
+  EXPECT_EQ(events[1].event, "spend.denied");
+  EXPECT_EQ(events[1].data["reason"], "budget_exceeded");
+  EXPECT_EQ(events[2].event, "hold.created");
+  EXPECT_EQ(events[2].data["id"], hold_id);
+  EXPECT_EQ(events[3].event, "hold.captured");
+  EXPECT_EQ(events[3].data["hold"], hold_id);
+  EXPECT_EQ(events[4].event, "spend.approved");
+  EXPECT_EQ(events[4].data["agent"], "a2");
+
+  // Resume after the second event: the next three, nothing before.
+  auto [status2, resumed] = HttpClient::ReadEvents(port(), admin_key_, events[1].id, 3);
+  EXPECT_EQ(status2, 200);
+  ASSERT_EQ(resumed.size(), 3u);
+  EXPECT_EQ(resumed[0].event, "hold.created");
+  EXPECT_EQ(resumed[0].id, events[2].id);
+  EXPECT_EQ(resumed[2].id, events[4].id);
+
+  // An agent key sees only its own agent's events (a1: 4 of the 5 above).
+  auto [status3, own] = HttpClient::ReadEvents(port(), agent_key_, events[0].id, 3);
+  EXPECT_EQ(status3, 200);
+  ASSERT_EQ(own.size(), 3u);
+  for (const auto& e : own) EXPECT_EQ(e.data["agent"], "a1");
+
+  EXPECT_EQ(HttpClient::ReadEvents(port(), admin_key_, "garbage", 1).first, 400);
+  EXPECT_EQ(HttpClient::ReadEvents(port(), "stub_live_nobody", "", 1).first, 401);
+}
+
+}  // namespace
+}  // namespace stub::server_testing

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace stub::server_testing {
 
@@ -52,6 +55,19 @@ class HttpClient {
   // Writes raw bytes on a fresh connection and reads until the server closes
   // it (or answers one response); returns what came back.
   static std::string Raw(std::uint16_t port, const std::string& bytes);
+
+  struct Event {
+    std::string id;
+    std::string event;
+    nlohmann::json data;
+  };
+  // Opens GET /v1/events (with Last-Event-ID when non-empty), calls
+  // `after_open` once the response head has arrived, and reads until `count`
+  // events came (heartbeat comments skipped) or 10 s passed without data.
+  // Returns the status and the events read.
+  static std::pair<int, std::vector<Event>> ReadEvents(
+      std::uint16_t port, const std::string& key, const std::string& last_event_id,
+      std::size_t count, const std::function<void()>& after_open = [] {});
 
  private:
   struct Conn;
