@@ -1,7 +1,9 @@
 #include "server/api.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <utility>
 
 #include "server/api_error.h"
@@ -77,7 +79,16 @@ void Api::Open(std::string method, std::string_view pattern,
 }
 
 ApiResponse Api::Handle(const ApiRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
   ApiResponse response = router_.Handle(request);
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  const double seconds = static_cast<double>(us) / 1e6;
+  std::size_t bucket = 0;
+  while (bucket < kLatencyBuckets.size() && seconds > kLatencyBuckets[bucket]) ++bucket;
+  latency_counts_[bucket].fetch_add(1, std::memory_order_relaxed);
+  latency_sum_us_.fetch_add(static_cast<std::uint64_t>(us), std::memory_order_relaxed);
   if (response.status >= 500) {
     spdlog::error("request_id={} path={} answered {}: {}", request.request_id, request.path,
                   response.status, response.body);
@@ -183,6 +194,20 @@ ApiResponse Api::Metrics(const ApiRequest&, const PathParams&) {
     if (colon != std::string::npos) labels += ",reason=\"" + key.substr(colon + 1) + "\"";
     out += "stub_spend_outcomes_total{" + labels + "} " + std::to_string(n) + "\n";
   }
+  out +=
+      "# HELP stub_http_request_duration_seconds Time to handle a request (queueing excluded).\n";
+  out += "# TYPE stub_http_request_duration_seconds histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= kLatencyBuckets.size(); ++i) {
+    cumulative += latency_counts_[i].load(std::memory_order_relaxed);
+    const std::string le =
+        i < kLatencyBuckets.size() ? fmt::format("{}", kLatencyBuckets[i]) : "+Inf";
+    out += "stub_http_request_duration_seconds_bucket{le=\"" + le + "\"} " +
+           std::to_string(cumulative) + "\n";
+  }
+  out += "stub_http_request_duration_seconds_sum " +
+         fmt::format("{}", static_cast<double>(latency_sum_us_.load()) / 1e6) + "\n";
+  out += "stub_http_request_duration_seconds_count " + std::to_string(cumulative) + "\n";
   const EngineStats e = engine_.Stats();
   const BatcherStats b = batcher_.Stats();
   auto counter = [&out](const char* name, const char* help, std::uint64_t v) {

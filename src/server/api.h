@@ -7,6 +7,7 @@
 // the event loop. Thread-safe.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -96,6 +97,11 @@ class Api {
   std::map<int, std::uint64_t> responses_by_status_;
   std::map<std::string, std::uint64_t> outcomes_;  // "approved", "held", "denied:<reason>"
   std::atomic<std::uint64_t> holds_expired_{0};
+  // Handling time (worker side, queueing excluded), a Prometheus histogram.
+  static constexpr std::array<double, 11> kLatencyBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
+  std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size() + 1> latency_counts_{};
+  std::atomic<std::uint64_t> latency_sum_us_{0};
 };
 
 // A JSON response.

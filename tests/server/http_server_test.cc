@@ -90,6 +90,12 @@ TEST_F(ServerTest, MetricsAndOpenApi) {
   EXPECT_TRUE(m.header("content-type").starts_with("text/plain")) << m.header("content-type");
   EXPECT_NE(m.body.find("stub_http_responses_total{code=\"200\"}"), std::string::npos) << m.body;
   EXPECT_NE(m.body.find("stub_batches_total"), std::string::npos);
+  // The histogram counted the healthz above and this metrics request is not
+  // counted yet: count 1, and +Inf holds every request.
+  EXPECT_NE(m.body.find("stub_http_request_duration_seconds_bucket{le=\"+Inf\"} 1\n"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("stub_http_request_duration_seconds_count 1\n"), std::string::npos);
   auto o = c.Get("/openapi.json");
   ASSERT_EQ(o.status, 200);
   auto doc = o.json();
