@@ -407,12 +407,6 @@ TEST_P(ApiTest, ConcurrentSpendsOnOneBudgetApproveExactlyWhatFits) {
 INSTANTIATE_TEST_SUITE_P(Stores, ApiTest, ::testing::Values("memory", "sqlite"),
                          [](const auto& param_info) { return param_info.param; });
 
-}  // namespace
-}  // namespace stub::server_testing
-
-namespace stub::server_testing {
-namespace {
-
 // Server-Sent Events: spend and hold events arrive live, denials too, an agent
 // key sees only its agent, and Last-Event-ID resumes after the last one seen.
 TEST_P(ApiTest, EventsStreamSpendsAndHoldsAndResume) {

@@ -4,9 +4,12 @@
 #include "server/http_server.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <sstream>
 #include <thread>
 
 #include "server_fixture.h"
@@ -186,6 +189,33 @@ TEST(HttpServerLimits, GracefulStopFinishesInFlightRequests) {
   EXPECT_EQ(in_flight.body, "{\"done\":true}");
   EXPECT_EQ(in_flight.header("connection"), "close");
   EXPECT_EQ(idle.Get("/healthz").status, 0);  // nobody listens any more
+}
+
+// The log has a line per request with its id (the caller's X-Request-Id when
+// given) and never a secret: neither the root key, nor an issued key, nor
+// the Authorization header.
+TEST_F(ServerTest, LogsCarryRequestIdsAndNeverAKey) {
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  auto logger = spdlog::default_logger();
+  logger->sinks().push_back(sink);
+  const std::string admin = CreateOrg("acme");
+  auto c = Client(admin);
+  auto made = c.Post("/v1/keys", {{"role", "finance"}});
+  ASSERT_EQ(made.status, 201);
+  auto traced = c.Send("GET", "/v1/budgets", "", {{"X-Request-Id", "trace-42"}});
+  EXPECT_EQ(traced.status, 200);
+  EXPECT_EQ(traced.header("x-request-id"), "trace-42");
+  EXPECT_EQ(Client("stub_live_wrong").Get("/v1/budgets").status, 401);
+  logger->flush();
+  logger->sinks().pop_back();
+  const std::string text = log.str();
+  EXPECT_NE(text.find("request_id=trace-42 method=GET path=/v1/budgets status=200"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("stub_live_"), std::string::npos) << text;
+  EXPECT_EQ(text.find(admin.substr(10)), std::string::npos);
+  EXPECT_EQ(text.find("Bearer"), std::string::npos);
 }
 
 }  // namespace
