@@ -151,14 +151,18 @@ ApiResponse Api::PutTreeNode(const ApiRequest& request, const Principal& p, Node
   if (!name.ok()) return ErrorResponse(name.status());
   auto existing = engine_.GetNode(p.org, node.id);
   if (!existing.ok()) return ErrorResponse(existing.status());
+  // An update keeps what the body does not name. A team without "parent"
+  // goes under the org root when created and stays where it is when updated
+  // (moving a subtree only because a field was left out would be a trap).
+  node.parent = p.org;
   if (*existing) {
+    node.parent = (*existing)->node.parent;
     node.name = (*existing)->node.name;
     node.limits = (*existing)->node.limits;
     node.frozen = (*existing)->node.frozen;
     node.frozen_reason = (*existing)->node.frozen_reason;
   }
-  node.parent = parent->value_or(p.org);
-  if (node.parent.empty()) node.parent = p.org;
+  if (*parent && !(*parent)->empty()) node.parent = **parent;
   if (*name) node.name = **name;
   if (auto it = body->find("limits"); it != body->end() && !it->is_null()) {
     auto limits = ParseLimits(*it);

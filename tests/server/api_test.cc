@@ -61,6 +61,28 @@ class ApiTest : public ServerTest, public ::testing::WithParamInterface<std::str
   std::string agent_key_id_;
 };
 
+TEST_P(ApiTest, TreeNodesAreCreatedThenUpdatedKeepingWhatTheBodyLeavesOut) {
+  auto admin = Client(admin_key_);
+  auto nested = admin.Put("/v1/teams/seo", {{"parent", "marketing"}, {"name", "SEO"}});
+  ASSERT_EQ(nested.status, 201) << nested.body;
+  EXPECT_EQ(nested.json()["parent"], "marketing");
+  auto updated =
+      admin.Put("/v1/teams/seo", {{"limits", {{{"amount", "2.5"}, {"period", "week"}}}}});
+  ASSERT_EQ(updated.status, 200);
+  EXPECT_EQ(updated.json()["parent"], "marketing");  // not moved
+  EXPECT_EQ(updated.json()["name"], "SEO");
+  EXPECT_EQ(updated.json()["limits"], json::array({{{"amount", "2.5"}, {"period", "week"}}}));
+  auto moved = admin.Put("/v1/agents/a2", {{"team", "seo"}});
+  ASSERT_EQ(moved.status, 200);
+  EXPECT_EQ(moved.json()["parent"], "seo");
+  auto cycle = admin.Put("/v1/teams/marketing", {{"parent", "seo"}});
+  EXPECT_EQ(cycle.status, 400);
+  auto node = admin.Get("/v1/budgets/seo").json();
+  EXPECT_EQ(node["children"][0]["id"], "a2");
+  EXPECT_EQ(node["binding"], json({{"node", "seo"}, {"period", "week"}}));
+  EXPECT_EQ(node["effective_remaining"], "2.5");
+}
+
 TEST_P(ApiTest, AuthIsRequiredAndChecked) {
   auto anon = Client();
   auto r = anon.Get("/v1/budgets");
@@ -290,6 +312,8 @@ TEST_P(ApiTest, BadInputIsRefusedAndChangesNothing) {
   auto bad_period =
       admin.Put("/v1/teams/t", {{"limits", {{{"amount", "5"}, {"period", "fortnight"}}}}});
   EXPECT_EQ(bad_period.code(), "invalid_request");
+  auto agent_under_agent = admin.Put("/v1/agents/z", {{"team", "a2"}});
+  EXPECT_EQ(agent_under_agent.code(), "invalid_request");
   auto unknown_team = admin.Put("/v1/agents/z", {{"team", "nope"}});
   EXPECT_EQ(unknown_team.status, 404);
   auto bad_id = admin.Put("/v1/teams/Bad%20Id", json::object());
