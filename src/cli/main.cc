@@ -15,6 +15,7 @@
 #include "cli/org_command.h"
 #include "cli/race_command.h"
 #include "cli/seed_demo_command.h"
+#include "cli/serve_command.h"
 #include "cli/spend_command.h"
 #include "cli/team_command.h"
 #include "cli/verify_command.h"
@@ -128,6 +129,18 @@ int main(int argc, char** argv) {
   bench_cmd->add_flag("--json", bench_json, "print exactly one JSON object");
   bench_cmd->footer(kExitCodesHelp);
 
+  stub::ServeConfig serve;
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve",
+      "run the HTTP API server until SIGINT/SIGTERM (then finish in-flight requests and stop)");
+  serve_cmd->add_option("--db", serve.db,
+                        "store URL: sqlite:PATH, postgres://… or memory: (default: $STUB_DB, "
+                        "else sqlite:./stub.db)");
+  serve_cmd->add_option("--listen", serve.listen, "host:port to listen on")->capture_default_str();
+  serve_cmd->footer(std::string(kExitCodesHelp) +
+                    " The root key comes from $STUB_ROOT_KEY; otherwise the first serve of an "
+                    "empty database creates one and prints it once.");
+
   // Operator commands over the database (--db, default $STUB_DB or sqlite:./stub.db).
   std::vector<stub::Command> commands = {stub::AddSeedDemoCommand(app), stub::AddOrgCommand(app),
                                          stub::AddTeamCommand(app),     stub::AddAgentCommand(app),
@@ -137,6 +150,14 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+    if (serve_cmd->parsed()) {
+      const stub::Status served = stub::RunServe(serve);
+      if (!served.ok()) {
+        std::cerr << "stub serve: " << served.message() << "\n";
+        return stub::ExitCodeFor(served);
+      }
+      return stub::kExitOk;
+    }
     for (const stub::Command& command : commands) {
       if (command.app->parsed()) return command.run();
     }

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/api_key.h"
 #include "core/budget.h"
 #include "core/denial_record.h"
 #include "core/hold.h"
@@ -217,6 +218,20 @@ DenialRecord ReadDenial(const Row& q) {
   d.denial.used = q.Int(16);
   d.denial.message = q.Text(17);
   return d;
+}
+
+template <typename Row>
+ApiKeyRow ReadApiKey(const Row& q) {
+  ApiKeyRow k;
+  k.id = q.Text(0);
+  k.org = q.Text(1);
+  k.hash = q.Text(2);
+  k.role = ParseName<KeyRole>(q.Text(3), ParseKeyRole);
+  k.agent = q.Text(4);
+  k.name = q.Text(5);
+  k.created_at = q.Int(6);
+  k.revoked_at = q.Int(7);
+  return k;
 }
 
 }  // namespace stub::row_codec

@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/api_key.h"
 #include "core/budget.h"
 #include "core/denial_record.h"
 #include "core/hold.h"
@@ -103,6 +104,20 @@ class Transaction {
   // `limit`.
   virtual Result<std::vector<DenialRecord>> ListDenials(std::string_view org,
                                                         std::size_t limit) = 0;
+
+  // --- API keys (the secret is never stored, only its hash) ---
+  // Inserts a key row. Ids and hashes are random, so an existing id or hash
+  // is a caller bug: kAlreadyExists (or kConflict when two transactions race
+  // to insert it).
+  virtual Status InsertKey(ApiKeyRow row) = 0;
+  // The key whose hash is `hash`, revoked or not.
+  virtual Result<std::optional<ApiKeyRow>> GetKeyByHash(std::string_view hash) = 0;
+  // Every key of `org` (revoked included), ordered by id. org "" lists the
+  // root keys.
+  virtual Result<std::vector<ApiKeyRow>> ListKeys(std::string_view org) = 0;
+  // Marks the key `id` of `org` revoked at `at` (> 0); a key already revoked
+  // keeps its first revoked_at. Errors: kNotFound when `org` has no such key.
+  virtual Status RevokeKey(std::string_view org, std::string_view id, Timestamp at) = 0;
 
   // Makes every write visible atomically. kConflict: nothing was applied.
   // After Commit (any result) the transaction is finished.

@@ -50,6 +50,7 @@ using IdempotencyKey = std::tuple<std::string, std::string>;           // org, k
 using HoldKey = std::tuple<std::string, std::string>;                  // org, hold id
 using HoldIndexKey = std::tuple<std::string, Timestamp, std::string>;  // org, expires_at, id
 using DenialKey = std::tuple<std::string, Timestamp, std::string>;     // org, created_at, id
+using ApiKeyKey = std::tuple<std::string>;                             // hash of the secret
 
 using View1 = std::tuple<std::string_view>;
 using View2 = std::tuple<std::string_view, std::string_view>;
@@ -115,6 +116,7 @@ class MemoryStore::Impl {
   // hold's version; a tombstone when it stops being held or moves.
   MvccTable<HoldIndexKey, Hold> pending_holds;
   MvccTable<DenialKey, DenialRecord> denials;
+  MvccTable<ApiKeyKey, ApiKeyRow> keys;
   std::uint64_t commits = 0;
   std::uint64_t conflicts = 0;
 };
@@ -324,6 +326,53 @@ class MemoryTransaction final : public Transaction {
     });
   }
 
+  // --- API keys ---
+
+  Status InsertKey(ApiKeyRow row) override {
+    return WriteCall([&]() -> Status {
+      const std::string hash = row.hash;  // outlives the moved row
+      if (key_writes_.Find(View1(hash)) != nullptr || CommittedExists(store_->keys, View1(hash))) {
+        return AlreadyExists("a key with this hash already exists");
+      }
+      for (const ApiKeyRow& k : AllKeys()) {
+        if (k.id == row.id) return AlreadyExists("key " + row.id + " already exists");
+      }
+      key_writes_.Put(View1(hash), std::move(row));
+      return Status::Ok();
+    });
+  }
+
+  Result<std::optional<ApiKeyRow>> GetKeyByHash(std::string_view hash) override {
+    return ReadCall<std::optional<ApiKeyRow>>(
+        [&] { return PointGet(store_->keys, key_writes_, key_reads_, View1(hash)); });
+  }
+
+  Result<std::vector<ApiKeyRow>> ListKeys(std::string_view org) override {
+    return ReadCall<std::vector<ApiKeyRow>>([&]() -> Result<std::vector<ApiKeyRow>> {
+      std::vector<ApiKeyRow> out;
+      for (ApiKeyRow& k : AllKeys()) {
+        if (k.org == org) out.push_back(std::move(k));
+      }
+      std::sort(out.begin(), out.end(),
+                [](const ApiKeyRow& a, const ApiKeyRow& b) { return a.id < b.id; });
+      return out;
+    });
+  }
+
+  Status RevokeKey(std::string_view org, std::string_view id, Timestamp at) override {
+    return WriteCall([&]() -> Status {
+      for (ApiKeyRow& k : AllKeys()) {
+        if (k.id != id || k.org != org) continue;
+        if (k.revoked_at != 0) return Status::Ok();
+        k.revoked_at = at;
+        const std::string hash = k.hash;
+        key_writes_.Put(View1(hash), std::move(k));
+        return Status::Ok();
+      }
+      return NotFound("no key " + std::string(id), "not_found");
+    });
+  }
+
   // --- commit ---
 
   Status Commit() override {
@@ -443,6 +492,15 @@ class MemoryTransaction final : public Transaction {
     return Scan(table, range, limit, reads, [](const Value&) { return false; });
   }
 
+  // Every key row visible to this transaction (own writes included), by hash.
+  std::vector<ApiKeyRow> AllKeys() {
+    ScanRange<ApiKeyKey> range{ApiKeyKey{}, std::nullopt, false, /*same_first=*/false};
+    auto own = key_writes_.Collect(range);
+    auto committed = Scan(store_->keys, range, kNoLimit, key_reads_);
+    return Merge(committed, own, kNoLimit,
+                 [](const ApiKeyRow& k) { return std::string_view(k.hash); });
+  }
+
   // True if this transaction wrote the hold (its own version decides).
   bool OverriddenHold(const Hold& h) { return hold_writes_.Find(View2(h.org, h.id)) != nullptr; }
 
@@ -464,7 +522,8 @@ class MemoryTransaction final : public Transaction {
 
   bool HasWrites() const {
     return !org_writes_.empty() || !node_writes_.empty() || !entry_writes_.empty() ||
-           !idempotency_writes_.empty() || !hold_writes_.empty() || !denial_writes_.empty();
+           !idempotency_writes_.empty() || !hold_writes_.empty() || !denial_writes_.empty() ||
+           !key_writes_.empty();
   }
 
   // Checks the writes of one table against versions committed after the
@@ -487,6 +546,7 @@ class MemoryTransaction final : public Transaction {
     if (!ValidateWrites(s.idempotency, idempotency_writes_)) return "an idempotency key it inserts";
     if (!ValidateWrites(s.holds, hold_writes_)) return "a hold it writes";
     if (!ValidateWrites(s.denials, denial_writes_)) return "a denial it inserts";
+    if (!ValidateWrites(s.keys, key_writes_)) return "an API key it writes";
     if (!record_reads_) return nullptr;
     if (org_reads_.ChangedSince(s.orgs, snapshot_)) return "an org row it read";
     if (node_reads_.ChangedSince(s.nodes, snapshot_)) return "a node row it read";
@@ -499,6 +559,7 @@ class MemoryTransaction final : public Transaction {
       return "a range of pending holds it read";
     }
     if (denial_reads_.ChangedSince(s.denials, snapshot_)) return "a denial range it read";
+    if (key_reads_.ChangedSince(s.keys, snapshot_)) return "an API key it read";
     return nullptr;
   }
 
@@ -590,6 +651,7 @@ class MemoryTransaction final : public Transaction {
     std::vector<std::shared_ptr<const Hold>> index_holds;
     const auto index_touched = InstallHolds(ts, index_holds);
     InstallWrites(s.denials, denial_writes_, ts);
+    InstallWrites(s.keys, key_writes_, ts);
     ++s.commits;
 
     if (s.options.on_commit) {
@@ -614,6 +676,7 @@ class MemoryTransaction final : public Transaction {
     PruneWrites(s.idempotency, idempotency_writes_, s.active);
     PruneWrites(s.holds, hold_writes_, s.active);
     PruneWrites(s.denials, denial_writes_, s.active);
+    PruneWrites(s.keys, key_writes_, s.active);
     for (const auto& key : index_touched) s.pending_holds.Prune(key, s.active);
     return Status::Ok();
   }
@@ -625,6 +688,7 @@ class MemoryTransaction final : public Transaction {
     idempotency_writes_.Clear();
     hold_writes_.Clear();
     denial_writes_.Clear();
+    key_writes_.Clear();
     if (!record_reads_) return;
     org_reads_ = {};
     node_reads_ = {};
@@ -633,6 +697,7 @@ class MemoryTransaction final : public Transaction {
     hold_reads_ = {};
     pending_hold_reads_ = {};
     denial_reads_ = {};
+    key_reads_ = {};
   }
 
   MemoryStore::Impl* const store_;
@@ -648,6 +713,7 @@ class MemoryTransaction final : public Transaction {
   WriteSet<IdempotencyKey, IdempotencyRecord> idempotency_writes_;
   WriteSet<HoldKey, Hold> hold_writes_;
   WriteSet<DenialKey, DenialRecord> denial_writes_;
+  WriteSet<ApiKeyKey, ApiKeyRow> key_writes_;
 
   ReadSet<OrgKey> org_reads_;
   ReadSet<NodeKey> node_reads_;
@@ -656,6 +722,7 @@ class MemoryTransaction final : public Transaction {
   ReadSet<HoldKey> hold_reads_;
   ReadSet<HoldIndexKey> pending_hold_reads_;
   ReadSet<DenialKey> denial_reads_;
+  ReadSet<ApiKeyKey> key_reads_;
 };
 
 }  // namespace
@@ -689,7 +756,8 @@ MemoryStore::Stats MemoryStore::GetStats() const {
   stats.conflicts = s.conflicts;
   stats.versions = s.orgs.version_count() + s.nodes.version_count() + s.entries.version_count() +
                    s.idempotency.version_count() + s.holds.version_count() +
-                   s.pending_holds.version_count() + s.denials.version_count();
+                   s.pending_holds.version_count() + s.denials.version_count() +
+                   s.keys.version_count();
   return stats;
 }
 

@@ -44,6 +44,7 @@ using row_codec::EncodeStrings;
 using row_codec::Parse;
 using row_codec::ParseName;
 using row_codec::PutI64;
+using row_codec::ReadApiKey;
 using row_codec::ReadDenial;
 using row_codec::ReadEntry;
 using row_codec::ReadHold;
@@ -190,6 +191,22 @@ const std::vector<Migration>& Migrations() {
   PRIMARY KEY (org, created_at, id)))sql",
             nullptr},
        }},
+      {2,
+       "api keys",
+       {
+           {R"sql(CREATE TABLE IF NOT EXISTS api_keys (
+  id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  org TEXT COLLATE "C" NOT NULL,
+  hash TEXT COLLATE "C" NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  name TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT NOT NULL))sql",
+            nullptr},
+           {"CREATE INDEX IF NOT EXISTS api_keys_org ON api_keys (org, id)",
+            "CREATE INDEX ASYNC IF NOT EXISTS api_keys_org ON api_keys (org, id)"},
+       }},
   };
   return kMigrations;
 }
@@ -228,6 +245,10 @@ enum StmtId : std::size_t {
   kNextHoldExpiry,
   kInsertDenial,
   kListDenials,
+  kInsertKey,
+  kGetKeyByHash,
+  kListKeys,
+  kRevokeKey,
   // Multi-row forms of the insert-only writes (one statement per batch) and
   // of the idempotency read.
   kAppendEntries,
@@ -250,6 +271,7 @@ struct StmtDef {
 #define STUB_HOLD_COLS                                                                   \
   "org, id, agent, path, vendor, category, session, user_id, intent, amount, captured, " \
   "created_at, expires_at, resolved_at, status, spend_id"
+#define STUB_KEY_COLS "id, org, hash, role, agent, name, created_at, revoked_at"
 #define STUB_DENIAL_COLS                                                                   \
   "org, created_at, id, request_kind, agent, amount, vendor, category, session, user_id, " \
   "intent, idempotency_key, reason, node, period, limit_amount, used, message"
@@ -327,6 +349,15 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
       {"list_denials",
        "SELECT " STUB_DENIAL_COLS " FROM denials WHERE org = $1 ORDER BY created_at, id LIMIT $2",
        {T, I}},
+      {"insert_key",
+       "INSERT INTO api_keys (" STUB_KEY_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+       {T, T, T, T, T, T, I, I}},
+      {"get_key_by_hash", "SELECT " STUB_KEY_COLS " FROM api_keys WHERE hash = $1", {T}},
+      {"list_keys", "SELECT " STUB_KEY_COLS " FROM api_keys WHERE org = $1 ORDER BY id", {T}},
+      {"revoke_key",
+       "UPDATE api_keys SET revoked_at = CASE WHEN revoked_at = 0 THEN $3 ELSE revoked_at END "
+       "WHERE org = $1 AND id = $2 RETURNING id",
+       {T, T, I}},
       {"append_entries",
        "INSERT INTO entries (" STUB_ENTRY_COLS
        ") SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
@@ -353,6 +384,7 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
 #undef STUB_ENTRY_COLS
 #undef STUB_HOLD_COLS
 #undef STUB_DENIAL_COLS
+#undef STUB_KEY_COLS
 
 // Statements per pipeline sync: bounds what either side buffers unread.
 constexpr std::size_t kPipelineChunk = 256;
@@ -1001,6 +1033,45 @@ class PostgresTransaction final : public Transaction {
     Params p;
     p.Text(org).Int(SqlLimit(limit));
     return Collect<DenialRecord>(kListDenials, p, "denial", ReadDenial<Row>);
+  }
+
+  // --- API keys ---
+
+  Status InsertKey(ApiKeyRow row) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    Params p;
+    p.Bytes(std::move(row.id))
+        .Bytes(std::move(row.org))
+        .Bytes(std::move(row.hash))
+        .Text(KeyRoleName(row.role))
+        .Bytes(std::move(row.agent))
+        .Bytes(std::move(row.name))
+        .Int(row.created_at)
+        .Int(row.revoked_at);
+    return Buffer(kInsertKey, std::move(p), OnDuplicate::kAlreadyExists);
+  }
+
+  Result<std::optional<ApiKeyRow>> GetKeyByHash(std::string_view hash) override {
+    Params p;
+    p.Text(hash);
+    return One<ApiKeyRow>(kGetKeyByHash, p, "key", ReadApiKey<Row>);
+  }
+
+  Result<std::vector<ApiKeyRow>> ListKeys(std::string_view org) override {
+    Params p;
+    p.Text(org);
+    return Collect<ApiKeyRow>(kListKeys, p, "key", ReadApiKey<Row>);
+  }
+
+  Status RevokeKey(std::string_view org, std::string_view id, Timestamp at) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    Params p;
+    p.Text(org).Text(id).Int(at);
+    STUB_ASSIGN_OR_RETURN(PgResult r, Read(kRevokeKey, p));
+    if (PQntuples(r.get()) == 0) {
+      return NotFound("postgres store: no key " + std::string(id), "not_found");
+    }
+    return Status::Ok();
   }
 
   // --- end ---

@@ -144,6 +144,19 @@ CREATE TABLE denials (
   PRIMARY KEY (org, created_at, id)
 ) WITHOUT ROWID, STRICT;
 )sql"},
+    {2, "api keys", R"sql(
+CREATE TABLE api_keys (
+  id TEXT NOT NULL PRIMARY KEY,
+  org TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX api_keys_org ON api_keys (org, id);
+)sql"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -172,6 +185,10 @@ enum StmtId : std::size_t {
   kNextHoldExpiry,
   kInsertDenial,
   kListDenials,
+  kInsertKey,
+  kGetKeyByHash,
+  kListKeys,
+  kRevokeKey,
   kStmtCount,
 };
 
@@ -182,6 +199,7 @@ enum StmtId : std::size_t {
 #define STUB_HOLD_COLS                                                                   \
   "org, id, agent, path, vendor, category, session, user_id, intent, amount, captured, " \
   "created_at, expires_at, resolved_at, status, spend_id"
+#define STUB_KEY_COLS "id, org, hash, role, agent, name, created_at, revoked_at"
 #define STUB_DENIAL_COLS                                                                   \
   "org, created_at, id, request_kind, agent, amount, vendor, category, session, user_id, " \
   "intent, idempotency_key, reason, node, period, limit_amount, used, message"
@@ -219,12 +237,18 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "INSERT INTO denials (" STUB_DENIAL_COLS
     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     "SELECT " STUB_DENIAL_COLS " FROM denials WHERE org = ?1 ORDER BY created_at, id LIMIT ?2",
+    "INSERT INTO api_keys (" STUB_KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    "SELECT " STUB_KEY_COLS " FROM api_keys WHERE hash = ?1",
+    "SELECT " STUB_KEY_COLS " FROM api_keys WHERE org = ?1 ORDER BY id",
+    "UPDATE api_keys SET revoked_at = CASE WHEN revoked_at = 0 THEN ?3 ELSE revoked_at END "
+    "WHERE org = ?1 AND id = ?2",
 };
 
 #undef STUB_NODE_COLS
 #undef STUB_ENTRY_COLS
 #undef STUB_HOLD_COLS
 #undef STUB_DENIAL_COLS
+#undef STUB_KEY_COLS
 
 // --- errors -----------------------------------------------------------------
 
@@ -431,6 +455,7 @@ using row_codec::EncodeOutcome;
 using row_codec::EncodeStrings;
 using row_codec::Parse;
 using row_codec::ParseName;
+using row_codec::ReadApiKey;
 using row_codec::ReadDenial;
 using row_codec::ReadEntry;
 using row_codec::ReadHold;
@@ -891,6 +916,54 @@ class SqliteTransaction final : public Transaction {
     Query q(*conn_, s);
     q.Text(org).Int(SqlLimit(limit));
     return Collect<DenialRecord>(q, "ListDenials", "denial", FromQuery<ReadDenial<QueryRow>>);
+  }
+
+  // --- API keys ---
+
+  Status InsertKey(ApiKeyRow row) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kInsertKey));
+    Query q(*conn_, s);
+    q.Text(row.id)
+        .Text(row.org)
+        .Text(row.hash)
+        .Text(KeyRoleName(row.role))
+        .Text(row.agent)
+        .Text(row.name)
+        .Int(row.created_at)
+        .Int(row.revoked_at);
+    const int rc = q.Step();
+    if (IsConstraint(rc)) return AlreadyExists("sqlite store: key " + row.id + " already exists");
+    if (rc != SQLITE_DONE) return q.Error(rc, "InsertKey");
+    return Status::Ok();
+  }
+
+  Result<std::optional<ApiKeyRow>> GetKeyByHash(std::string_view hash) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kGetKeyByHash));
+    Query q(*conn_, s);
+    q.Text(hash);
+    return One<ApiKeyRow>(q, "GetKeyByHash", "key", FromQuery<ReadApiKey<QueryRow>>);
+  }
+
+  Result<std::vector<ApiKeyRow>> ListKeys(std::string_view org) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListKeys));
+    Query q(*conn_, s);
+    q.Text(org);
+    return Collect<ApiKeyRow>(q, "ListKeys", "key", FromQuery<ReadApiKey<QueryRow>>);
+  }
+
+  Status RevokeKey(std::string_view org, std::string_view id, Timestamp at) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kRevokeKey));
+    Query q(*conn_, s);
+    q.Text(org).Text(id).Int(at);
+    STUB_RETURN_IF_ERROR(Done(q, "RevokeKey"));
+    if (sqlite3_changes(conn_->db()) == 0) {
+      return NotFound("sqlite store: no key " + std::string(id), "not_found");
+    }
+    return Status::Ok();
   }
 
   // --- end ---

@@ -1,0 +1,66 @@
+#include "cli/serve_command.h"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/store_url.h"
+#include "engine/clock.h"
+#include "server/stub_server.h"
+
+namespace stub {
+
+std::string DefaultStoreUrl() {
+  const char* env = std::getenv("STUB_DB");
+  return env != nullptr && *env != '\0' ? std::string(env) : std::string("sqlite:./stub.db");
+}
+
+Status ParseListen(std::string_view listen, std::string& host, std::uint16_t& port) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return InvalidArgument("--listen must be host:port, e.g. 127.0.0.1:8402", "invalid_request");
+  }
+  std::string_view h = listen.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  const std::string_view p = listen.substr(colon + 1);
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (ec != std::errc() || end != p.data() + p.size() || value > 65535) {
+    return InvalidArgument("--listen has a bad port '" + std::string(p) + "'", "invalid_request");
+  }
+  host = std::string(h);
+  port = static_cast<std::uint16_t>(value);
+  return Status::Ok();
+}
+
+Status RunServe(const ServeConfig& config) {
+  ServerOptions options;
+  STUB_RETURN_IF_ERROR(ParseListen(config.listen, options.http.host, options.http.port));
+  if (const char* root = std::getenv("STUB_ROOT_KEY"); root != nullptr) options.root_key = root;
+  options.handle_signals = true;
+  const std::string url = config.db.empty() ? DefaultStoreUrl() : config.db;
+  STUB_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(url));
+  SystemClock clock;
+  {
+    StubServer server(*store, clock, options);
+    STUB_RETURN_IF_ERROR(server.Start());
+    if (const auto& root = server.created_root_key()) {
+      // Shown once, on stdout only (never logged): it is not stored anywhere.
+      std::cout << "Created the root key (shown once; store it safely):\n  " << root->secret << "\n"
+                << std::flush;
+    }
+    // Scripts (and tests, with port 0) read the bound address from here.
+    std::cout << "Listening on http://" << options.http.host << ":" << server.port() << "\n"
+              << std::flush;
+    spdlog::info("stub serving on http://{}:{} (store: {})", options.http.host, server.port(),
+                 store->Kind());
+    server.Run();
+  }  // in-flight requests answered, batcher drained
+  store.reset();
+  spdlog::info("stub stopped cleanly");
+  return Status::Ok();
+}
+
+}  // namespace stub

@@ -1,0 +1,27 @@
+// `stub serve`: runs the HTTP server on a store until SIGINT/SIGTERM, then
+// shuts down gracefully (stop accepting, finish in-flight requests, drain the
+// batcher, close the store).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+
+namespace stub {
+
+struct ServeConfig {
+  std::string db;                         // store URL; "" → $STUB_DB or sqlite:./stub.db
+  std::string listen = "127.0.0.1:8402";  // host:port
+};
+
+// The store URL serve uses when --db is not given.
+std::string DefaultStoreUrl();
+
+// Splits "host:port" ("[::1]:8402" for IPv6). Errors: kInvalidArgument.
+Status ParseListen(std::string_view listen, std::string& host, std::uint16_t& port);
+
+// Serves until a signal; returns how it ended (OK after a graceful stop).
+Status RunServe(const ServeConfig& config);
+
+}  // namespace stub

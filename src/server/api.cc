@@ -1,0 +1,257 @@
+#include "server/api.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <utility>
+
+#include "server/api_error.h"
+#include "server/event_feed.h"
+#include "server/json_views.h"
+
+namespace stub {
+
+ApiResponse JsonResponse(int status, const Json& body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = DumpJson(body);
+  return r;
+}
+
+Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher, KeyService& keys,
+         const Authenticator& auth)
+    : store_(store), clock_(clock), engine_(engine), batcher_(batcher), keys_(keys), auth_(auth) {
+  Open("GET", "/healthz", &Api::Healthz);
+  Open("GET", "/readyz", &Api::Readyz);
+  Open("GET", "/metrics", &Api::Metrics);
+  Open("GET", "/openapi.json", &Api::OpenApi);
+
+  Authed("POST", "/v1/orgs", &Api::CreateOrg);
+  Authed("POST", "/v1/keys", &Api::CreateKey);
+  Authed("GET", "/v1/keys", &Api::ListKeys);
+  Authed("DELETE", "/v1/keys/{id}", &Api::RevokeKey);
+  Authed("PUT", "/v1/org", &Api::PutOrg);
+  Authed("PUT", "/v1/teams/{id}", &Api::PutTeam);
+  Authed("PUT", "/v1/agents/{id}", &Api::PutAgent);
+  Authed("GET", "/v1/budgets", &Api::GetBudgets);
+  Authed("GET", "/v1/budgets/{node}", &Api::GetBudget);
+
+  Authed("POST", "/v1/spends", &Api::PostSpend);
+  Authed("GET", "/v1/spends", &Api::ListSpends);
+  Authed("GET", "/v1/spends/{id}", &Api::GetSpend);
+  Authed("POST", "/v1/holds", &Api::PostHold);
+  Authed("GET", "/v1/holds/{id}", &Api::GetHold);
+  Authed("POST", "/v1/holds/{id}/capture", &Api::CaptureHold);
+  Authed("POST", "/v1/holds/{id}/void", &Api::VoidHold);
+
+  Authed("GET", "/v1/journal", &Api::Journal);
+  Authed("GET", "/v1/verify", &Api::VerifyOrg);
+
+  // Other issues fill these (policies, approvals, safety, queries, events).
+  Authed("POST", "/v1/agents/{id}/freeze", &Api::NotYet);
+  Authed("POST", "/v1/agents/{id}/unfreeze", &Api::NotYet);
+  Authed("POST", "/v1/kill-switch", &Api::NotYet);
+  Authed("PUT", "/v1/policies/{node}", &Api::NotYet);
+  Authed("GET", "/v1/policies/{node}", &Api::NotYet);
+  Authed("GET", "/v1/approvals", &Api::NotYet);
+  Authed("POST", "/v1/approvals/{id}/approve", &Api::NotYet);
+  Authed("POST", "/v1/approvals/{id}/deny", &Api::NotYet);
+  Authed("POST", "/v1/query", &Api::NotYet);
+  Authed("GET", "/v1/events", &Api::Events);
+}
+
+void Api::Authed(std::string method, std::string_view pattern, Endpoint endpoint) {
+  router_.Add(std::move(method), pattern,
+              [this, endpoint](const ApiRequest& request, const PathParams& params) {
+                auto principal = auth_.Authenticate(request);
+                if (!principal.ok()) return ErrorResponse(principal.status());
+                return (this->*endpoint)(request, params, *principal);
+              });
+}
+
+void Api::Open(std::string method, std::string_view pattern,
+               ApiResponse (Api::*endpoint)(const ApiRequest&, const PathParams&)) {
+  router_.Add(std::move(method), pattern,
+              [this, endpoint](const ApiRequest& request, const PathParams& params) {
+                return (this->*endpoint)(request, params);
+              });
+}
+
+ApiResponse Api::Handle(const ApiRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  ApiResponse response = router_.Handle(request);
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  const double seconds = static_cast<double>(us) / 1e6;
+  std::size_t bucket = 0;
+  while (bucket < kLatencyBuckets.size() && seconds > kLatencyBuckets[bucket]) ++bucket;
+  latency_counts_[bucket].fetch_add(1, std::memory_order_relaxed);
+  latency_sum_us_.fetch_add(static_cast<std::uint64_t>(us), std::memory_order_relaxed);
+  if (response.status >= 500) {
+    spdlog::error("request_id={} path={} answered {}: {}", request.request_id, request.path,
+                  response.status, response.body);
+  }
+  Count(response);
+  return response;
+}
+
+std::size_t Api::ExpireDueHolds() {
+  const Timestamp now = clock_.Now();
+  std::vector<std::string> due;
+  {
+    auto txn = store_.Begin({.read_only = true});
+    if (!txn.ok()) return 0;
+    auto orgs = (*txn)->ListOrgs();
+    if (!orgs.ok()) return 0;
+    for (const auto& id : *orgs) {
+      auto org = (*txn)->GetOrg(id);
+      if (org.ok() && *org && (*org)->next_hold_expiry <= now) due.push_back(id);
+    }
+  }
+  std::size_t total = 0;
+  for (const auto& id : due) {
+    auto n = engine_.ExpireDueHolds(id);
+    if (!n.ok()) {
+      spdlog::warn("expiring holds of org {} failed: {}", id, n.status().ToString());
+      continue;
+    }
+    total += *n;
+  }
+  holds_expired_ += total;
+  return total;
+}
+
+ApiResponse Api::Healthz(const ApiRequest&, const PathParams&) {
+  return JsonResponse(200, {{"ok", true}});
+}
+
+ApiResponse Api::Readyz(const ApiRequest&, const PathParams&) {
+  auto txn = store_.Begin({.read_only = true});
+  Status status = txn.status();
+  if (status.ok()) status = (*txn)->GetOrg("").status();
+  if (!status.ok()) {
+    spdlog::warn("readyz: the store does not answer: {}", status.ToString());
+    return JsonResponse(503, {{"ok", false}, {"store", std::string(store_.Kind())}});
+  }
+  return JsonResponse(200, {{"ok", true}, {"store", std::string(store_.Kind())}});
+}
+
+ApiResponse Api::Events(const ApiRequest& request, const PathParams&, const Principal& p) {
+  if (Status s =
+          RequireRole(p, {KeyRole::kAdmin, KeyRole::kFinance, KeyRole::kApprover, KeyRole::kAgent});
+      !s.ok()) {
+    return ErrorResponse(s);
+  }
+  auto feed = EventFeed::Open(store_, p.org, p.role == KeyRole::kAgent ? p.agent : "",
+                              request.Header("last-event-id"));
+  if (!feed.ok()) return ErrorResponse(feed.status());
+  ApiResponse r;
+  r.content_type = "text/event-stream";
+  auto shared = std::make_shared<EventFeed>(std::move(*feed));
+  r.stream = [shared](std::string& out) { return shared->Next(out); };
+  return r;
+}
+
+ApiResponse Api::NotYet(const ApiRequest& request, const PathParams&, const Principal&) {
+  return ErrorResponse(NotImplemented(request.method + " " + request.path +
+                                      " is not implemented yet in this version"));
+}
+
+void Api::Count(const ApiResponse& response) {
+  std::lock_guard lock(metrics_mu_);
+  ++responses_by_status_[response.status];
+}
+
+void Api::CountOutcome(const Outcome& outcome) {
+  std::string key(OutcomeStatusName(outcome.status));
+  if (outcome.denial) key += ":" + std::string(DenyReasonName(outcome.denial->reason));
+  std::lock_guard lock(metrics_mu_);
+  ++outcomes_[key];
+}
+
+ApiResponse Api::Metrics(const ApiRequest&, const PathParams&) {
+  std::string out;
+  out += "# HELP stub_http_responses_total HTTP responses by status code.\n";
+  out += "# TYPE stub_http_responses_total counter\n";
+  std::map<int, std::uint64_t> by_status;
+  std::map<std::string, std::uint64_t> outcomes;
+  {
+    std::lock_guard lock(metrics_mu_);
+    by_status = responses_by_status_;
+    outcomes = outcomes_;
+  }
+  for (const auto& [status, n] : by_status) {
+    out += "stub_http_responses_total{code=\"" + std::to_string(status) + "\"} " +
+           std::to_string(n) + "\n";
+  }
+  out += "# HELP stub_spend_outcomes_total Spend, hold and capture answers (replays excluded).\n";
+  out += "# TYPE stub_spend_outcomes_total counter\n";
+  for (const auto& [key, n] : outcomes) {
+    const auto colon = key.find(':');
+    std::string labels = "status=\"" + key.substr(0, colon) + "\"";
+    if (colon != std::string::npos) labels += ",reason=\"" + key.substr(colon + 1) + "\"";
+    out += "stub_spend_outcomes_total{" + labels + "} " + std::to_string(n) + "\n";
+  }
+  out +=
+      "# HELP stub_http_request_duration_seconds Time to handle a request (queueing excluded).\n";
+  out += "# TYPE stub_http_request_duration_seconds histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= kLatencyBuckets.size(); ++i) {
+    cumulative += latency_counts_[i].load(std::memory_order_relaxed);
+    const std::string le =
+        i < kLatencyBuckets.size() ? fmt::format("{}", kLatencyBuckets[i]) : "+Inf";
+    out += "stub_http_request_duration_seconds_bucket{le=\"" + le + "\"} " +
+           std::to_string(cumulative) + "\n";
+  }
+  out += "stub_http_request_duration_seconds_sum " +
+         fmt::format("{}", static_cast<double>(latency_sum_us_.load()) / 1e6) + "\n";
+  out += "stub_http_request_duration_seconds_count " + std::to_string(cumulative) + "\n";
+  const EngineStats e = engine_.Stats();
+  const BatcherStats b = batcher_.Stats();
+  auto counter = [&out](const char* name, const char* help, std::uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
+           " " + std::to_string(v) + "\n";
+  };
+  counter("stub_serialization_conflicts_total", "Store serialization failures seen.", e.conflicts);
+  counter("stub_retries_total", "Transaction attempts beyond the first.", e.retries);
+  counter("stub_contention_denials_total", "Spends denied after exhausting retries.", e.contention);
+  counter("stub_batches_total", "Group-commit batches.", b.batches);
+  counter("stub_batched_spends_total", "Spends applied through batches.", b.spends);
+  counter("stub_holds_expired_total", "Holds expired by the server's sweeper.",
+          holds_expired_.load());
+  ApiResponse r;
+  r.content_type = "text/plain; version=0.0.4";
+  r.body = std::move(out);
+  return r;
+}
+
+ApiResponse Api::OpenApi(const ApiRequest&, const PathParams&) {
+  Json paths = Json::object();
+  for (const auto& [method, pattern] : router_.Routes()) {
+    std::string m = method;
+    for (char& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    Json op = {{"responses", {{"default", {{"description", "see API.md"}}}}}};
+    Json params = Json::array();
+    for (auto seg : SplitPath(pattern)) {
+      if (seg.size() > 2 && seg.front() == '{') {
+        params.push_back({{"name", std::string(seg.substr(1, seg.size() - 2))},
+                          {"in", "path"},
+                          {"required", true},
+                          {"schema", {{"type", "string"}}}});
+      }
+    }
+    if (!params.empty()) op["parameters"] = std::move(params);
+    if (pattern.starts_with("/v1/")) op["security"] = Json::array({{{"bearer", Json::array()}}});
+    paths[pattern][m] = std::move(op);
+  }
+  Json doc = {{"openapi", "3.1.0"},
+              {"info", {{"title", "Stub API"}, {"version", "1"}}},
+              {"paths", std::move(paths)},
+              {"components",
+               {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}}};
+  return JsonResponse(200, doc);
+}
+
+}  // namespace stub

@@ -1,0 +1,110 @@
+// The endpoints of API v1 (see /work/shared/API.md, the contract): one
+// router, authentication and role checks per route, strict JSON input, and
+// every error through ErrorResponse. Spends go through the SpendBatcher
+// (group commit); everything else calls the Engine or reads the Store.
+//
+// Handle() blocks on the database: call it from a worker thread, never from
+// the event loop. Thread-safe.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "engine/batcher.h"
+#include "engine/clock.h"
+#include "engine/engine.h"
+#include "engine/key_service.h"
+#include "server/api_types.h"
+#include "server/auth.h"
+#include "server/json_body.h"
+#include "server/router.h"
+#include "store/store.h"
+
+namespace stub {
+
+class Api {
+ public:
+  // Every reference must outlive the Api.
+  Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher, KeyService& keys,
+      const Authenticator& auth);
+
+  ApiResponse Handle(const ApiRequest& request);
+
+  // Expires due holds of every org (what the server's periodic task calls).
+  // Returns how many were expired.
+  std::size_t ExpireDueHolds();
+
+  const Router& router() const { return router_; }
+
+ private:
+  // An endpoint: its principal already authenticated.
+  using Endpoint = ApiResponse (Api::*)(const ApiRequest&, const PathParams&, const Principal&);
+  void Authed(std::string method, std::string_view pattern, Endpoint endpoint);
+  void Open(std::string method, std::string_view pattern,
+            ApiResponse (Api::*endpoint)(const ApiRequest&, const PathParams&));
+
+  // --- operations (no auth) ---
+  ApiResponse Healthz(const ApiRequest&, const PathParams&);
+  ApiResponse Readyz(const ApiRequest&, const PathParams&);
+  ApiResponse Metrics(const ApiRequest&, const PathParams&);
+  ApiResponse OpenApi(const ApiRequest&, const PathParams&);
+  ApiResponse NotYet(const ApiRequest&, const PathParams&, const Principal&);
+
+  // --- orgs, keys, tree (api_admin.cc) ---
+  ApiResponse CreateOrg(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse CreateKey(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse ListKeys(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse RevokeKey(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse PutOrg(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse PutTeam(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse PutAgent(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse PutTreeNode(const ApiRequest&, const Principal&, Node node, bool team);
+  ApiResponse GetBudgets(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse GetBudget(const ApiRequest&, const PathParams&, const Principal&);
+
+  // --- money (api_money.cc) ---
+  ApiResponse PostSpend(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse PostHold(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse CaptureHold(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse VoidHold(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse GetHold(const ApiRequest&, const PathParams&, const Principal&);
+  // The hold `id` if `p` may act on it: its org's, and an agent key's own.
+  Result<stub::Hold> HoldFor(const Principal& p, std::string_view id);
+  ApiResponse OutcomeResponse(const SpendResult& result, int approved_status);
+
+  // --- audit (api_audit.cc) ---
+  ApiResponse ListSpends(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse GetSpend(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse Journal(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse VerifyOrg(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse Events(const ApiRequest&, const PathParams&, const Principal&);
+
+  void Count(const ApiResponse& response);
+  void CountOutcome(const Outcome& outcome);
+
+  Store& store_;
+  const Clock& clock_;
+  Engine& engine_;
+  SpendBatcher& batcher_;
+  KeyService& keys_;
+  const Authenticator& auth_;
+  Router router_;
+
+  mutable std::mutex metrics_mu_;
+  std::map<int, std::uint64_t> responses_by_status_;
+  std::map<std::string, std::uint64_t> outcomes_;  // "approved", "held", "denied:<reason>"
+  std::atomic<std::uint64_t> holds_expired_{0};
+  // Handling time (worker side, queueing excluded), a Prometheus histogram.
+  static constexpr std::array<double, 11> kLatencyBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
+  std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size() + 1> latency_counts_{};
+  std::atomic<std::uint64_t> latency_sum_us_{0};
+};
+
+// A JSON response.
+ApiResponse JsonResponse(int status, const Json& body);
+
+}  // namespace stub

@@ -1,0 +1,48 @@
+// The server's transport-neutral view of one HTTP exchange: what the router
+// and the endpoints see (no Beast types), and what they answer.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace stub {
+
+struct ApiRequest {
+  std::string method;                        // "GET", "POST", …
+  std::string path;                          // without the query string
+  std::map<std::string, std::string> query;  // percent-decoded; the last value of a name wins
+  // Lowercase header names. Holds the Authorization header: never log it.
+  std::map<std::string, std::string> headers;
+  std::string body;
+  std::string request_id;  // for logs and the X-Request-Id response header
+
+  // The header's value, or "" when absent. `name` in lowercase.
+  std::string_view Header(std::string_view name) const {
+    auto it = headers.find(std::string(name));
+    return it == headers.end() ? std::string_view() : std::string_view(it->second);
+  }
+  // The query parameter's value, or "" when absent.
+  std::string_view Query(std::string_view name) const {
+    auto it = query.find(std::string(name));
+    return it == query.end() ? std::string_view() : std::string_view(it->second);
+  }
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string body;  // empty for 204
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // A streaming answer (Server-Sent Events) when set: the status and headers
+  // are sent (no Content-Length; the body ends when the connection closes),
+  // then `stream` is called on a worker thread again and again; it appends
+  // what is new to `out` (nothing: the server waits a little and asks again)
+  // and returns false to end the stream. Calls never overlap.
+  std::function<bool(std::string& out)> stream;
+};
+
+}  // namespace stub

@@ -1,0 +1,45 @@
+#include "server/stub_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+namespace stub {
+
+StubServer::StubServer(Store& store, const Clock& clock, ServerOptions options)
+    : options_(std::move(options)),
+      engine_(store, clock, options_.engine),
+      batcher_(engine_, options_.batcher),
+      keys_(store, clock),
+      auth_(keys_, options_.root_key),
+      api_(store, clock, engine_, batcher_, keys_, auth_),
+      http_(std::make_unique<HttpServer>(options_.http,
+                                         [this](ApiRequest& r) { return api_.Handle(r); })) {}
+
+StubServer::~StubServer() {
+  http_.reset();  // joins the workers: no request is in flight past here
+}
+
+Status StubServer::Start() {
+  if (options_.root_key.empty()) {
+    STUB_ASSIGN_OR_RETURN(created_root_key_, keys_.EnsureRootKey());
+  }
+  STUB_RETURN_IF_ERROR(http_->Start());
+  http_->Every(options_.expiry_interval, [this] {
+    const std::size_t n = api_.ExpireDueHolds();
+    if (n > 0) spdlog::info("expired {} hold(s)", n);
+  });
+  if (options_.handle_signals) {
+    http_->StopOnSignals([](int signal) {
+      spdlog::info("signal {}: stopping (finishing in-flight requests)", signal);
+    });
+  }
+  return Status::Ok();
+}
+
+void StubServer::Run() {
+  http_->Run();
+  spdlog::info("stopped accepting; in-flight requests answered");
+}
+
+}  // namespace stub

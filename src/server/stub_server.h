@@ -1,0 +1,67 @@
+// The Stub server: engine, group-commit batcher, keys, the API and the HTTP
+// transport over one Store, plus the periodic hold-expiry task.
+//
+// Lifecycle: Start (ensures a root key, binds), Run (blocks until Stop or a
+// signal), then the destructor drains: the HTTP server finishes in-flight
+// requests first, then the batcher commits what is queued. The caller closes
+// the store afterwards.
+//
+// Thread-safety: Start and Run on one thread; Stop from any thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/batcher.h"
+#include "engine/clock.h"
+#include "engine/engine.h"
+#include "engine/key_service.h"
+#include "server/api.h"
+#include "server/auth.h"
+#include "server/http_server.h"
+#include "store/store.h"
+
+namespace stub {
+
+struct ServerOptions {
+  HttpServerOptions http;
+  // STUB_ROOT_KEY: when set, the root key; no root key is created then.
+  std::string root_key;
+  std::chrono::milliseconds expiry_interval{1000};
+  bool handle_signals = false;  // stop on SIGINT/SIGTERM
+  EngineOptions engine;
+  BatcherOptions batcher;
+};
+
+class StubServer {
+ public:
+  // `store` and `clock` must outlive the server.
+  StubServer(Store& store, const Clock& clock, ServerOptions options);
+  ~StubServer();
+
+  // Creates a root key on a store that has none (unless options.root_key is
+  // set) and binds the listener. Errors: the store's, or kUnavailable when
+  // the address cannot be bound.
+  Status Start();
+  // The root key created by Start (shown once), if it created one.
+  const std::optional<IssuedKey>& created_root_key() const { return created_root_key_; }
+  std::uint16_t port() const { return http_->port(); }
+
+  // Serves until Stop() (or a signal) has taken effect.
+  void Run();
+  void Stop() { http_->Stop(); }
+
+ private:
+  ServerOptions options_;
+  Engine engine_;
+  SpendBatcher batcher_;
+  KeyService keys_;
+  Authenticator auth_;
+  Api api_;
+  std::optional<IssuedKey> created_root_key_;
+  std::unique_ptr<HttpServer> http_;  // destroyed first: in-flight requests end before the batcher
+};
+
+}  // namespace stub

@@ -1,0 +1,186 @@
+// `stub serve` as a real process: it prints the root key once on an empty
+// database, serves HTTP, stops cleanly on SIGTERM (exit 0), and keeps its
+// data and keys across restarts.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/http_client.h"  // tests/server
+
+namespace stub {
+namespace {
+
+using server_testing::HttpClient;
+
+struct Served {
+  pid_t pid = -1;
+  FILE* out = nullptr;
+  std::uint16_t port = 0;
+  std::string root_key;  // when serve printed one
+};
+
+// Starts `stub serve` on a free port; reads its stdout up to the
+// "Listening on" line.
+Served Serve(const std::string& db, const std::vector<std::string>& env = {}) {
+  int fds[2];
+  EXPECT_EQ(pipe(fds), 0);
+  Served s;
+  s.pid = fork();
+  if (s.pid == 0) {
+    dup2(fds[1], 1);
+    close(fds[0]);
+    close(fds[1]);
+    std::freopen("/dev/null", "w", stderr);
+    for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
+    execl(STUB_BINARY, STUB_BINARY, "serve", "--db", db.c_str(), "--listen", "127.0.0.1:0",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(fds[1]);
+  s.out = fdopen(fds[0], "r");
+  char line[512];
+  bool next_is_key = false;
+  while (std::fgets(line, sizeof line, s.out) != nullptr) {
+    std::string l(line);
+    if (next_is_key) {
+      s.root_key = l.substr(l.find_first_not_of(' '));
+      s.root_key.erase(s.root_key.find_last_not_of("\n") + 1);
+      next_is_key = false;
+    } else if (l.starts_with("Created the root key")) {
+      next_is_key = true;
+    } else if (l.starts_with("Listening on http://127.0.0.1:")) {
+      s.port = static_cast<std::uint16_t>(std::stoi(l.substr(l.rfind(':') + 1)));
+      break;
+    }
+  }
+  return s;
+}
+
+int Terminate(Served& s) {
+  kill(s.pid, SIGTERM);
+  int status = 0;
+  waitpid(s.pid, &status, 0);
+  std::fclose(s.out);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(ServeCommand, RootKeyOnceGracefulStopAndRestart) {
+  const std::string path = ::testing::TempDir() + "stub_serve_test_" + std::to_string(getpid());
+  const std::string db = "sqlite:" + path + ".db";
+  Served first = Serve(db);
+  ASSERT_NE(first.port, 0);
+  ASSERT_TRUE(first.root_key.starts_with("stub_live_")) << first.root_key;
+  std::string admin;
+  {
+    HttpClient root(first.port, first.root_key);
+    EXPECT_EQ(root.Get("/healthz").status, 200);
+    auto org = root.Post("/v1/orgs", {{"id", "acme"}});
+    ASSERT_EQ(org.status, 201) << org.body;
+    admin = org.json()["admin_key"];
+  }
+  EXPECT_EQ(Terminate(first), 0);
+
+  // The same database: no new root key; the old keys still work.
+  Served second = Serve(db);
+  ASSERT_NE(second.port, 0);
+  EXPECT_EQ(second.root_key, "");
+  {
+    HttpClient a(second.port, admin);
+    EXPECT_EQ(a.Get("/v1/budgets").status, 200);
+    HttpClient root(second.port, first.root_key);
+    EXPECT_EQ(root.Post("/v1/orgs", {{"id", "acme"}}).status, 409);
+  }
+  EXPECT_EQ(Terminate(second), 0);
+  for (const char* suffix : {".db", ".db-wal", ".db-shm"}) std::remove((path + suffix).c_str());
+}
+
+TEST(ServeCommand, RootKeyFromTheEnvironment) {
+  Served s = Serve("memory:", {"STUB_ROOT_KEY=stub_live_from_env_123"});
+  ASSERT_NE(s.port, 0);
+  EXPECT_EQ(s.root_key, "");  // nothing created or printed
+  {
+    HttpClient root(s.port, "stub_live_from_env_123");
+    EXPECT_EQ(root.Post("/v1/orgs", {{"id", "acme"}}).status, 201);
+    HttpClient wrong(s.port, "stub_live_other");
+    EXPECT_EQ(wrong.Post("/v1/orgs", {{"id", "beta"}}).status, 401);
+  }
+  EXPECT_EQ(Terminate(s), 0);
+}
+
+// Two server processes on one SQLite file, 32 connections spread over
+// both, one budget: exactly what fits is approved, and the books verify.
+TEST(ServeCommand, TwoProcessesOneBudgetNoOverspend) {
+  const std::string path = ::testing::TempDir() + "stub_serve_two_" + std::to_string(getpid());
+  const std::string db = "sqlite:" + path + ".db";
+  const std::vector<std::string> env = {"STUB_ROOT_KEY=stub_live_two_processes"};
+  Served a = Serve(db, env);
+  Served b = Serve(db, env);
+  ASSERT_NE(a.port, 0);
+  ASSERT_NE(b.port, 0);
+  std::string agent_key;
+  std::string admin_key;
+  {
+    HttpClient root(a.port, "stub_live_two_processes");
+    auto org = root.Post("/v1/orgs", {{"id", "acme"}});
+    ASSERT_EQ(org.status, 201) << org.body;
+    admin_key = org.json()["admin_key"];
+    HttpClient admin(b.port, admin_key);
+    ASSERT_EQ(
+        admin.Put("/v1/org", {{"limits", {{{"amount", "2.00"}, {"period", "total"}}}}}).status,
+        200);
+    ASSERT_EQ(admin.Put("/v1/teams/t", nlohmann::json::object()).status, 201);
+    ASSERT_EQ(admin.Put("/v1/agents/bot", {{"team", "t"}}).status, 201);
+    auto key = admin.Post("/v1/keys", {{"role", "agent"}, {"agent", "bot"}});
+    ASSERT_EQ(key.status, 201);
+    agent_key = key.json()["key"];
+  }
+  constexpr int kClients = 32;
+  constexpr int kEach = 3;  // 96 spends of 0.05 = 4.80 against 2.00: 40 fit
+  std::atomic<int> approved{0};
+  std::atomic<int> denied{0};
+  std::atomic<int> other{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      HttpClient client(c % 2 == 0 ? a.port : b.port, agent_key);
+      for (int i = 0; i < kEach; ++i) {
+        auto r = client.Post("/v1/spends",
+                             {{"amount", "0.05"},
+                              {"vendor", "x.com"},
+                              {"idempotency_key", std::to_string(c) + "-" + std::to_string(i)}});
+        if (r.status == 201) {
+          ++approved;
+        } else if (r.status == 402 && r.json()["reason"] == "budget_exceeded") {
+          ++denied;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(approved.load(), 40);
+  EXPECT_EQ(denied.load(), kClients * kEach - 40);
+  EXPECT_EQ(other.load(), 0);
+  {
+    HttpClient admin(a.port, admin_key);
+    auto budget = admin.Get("/v1/budgets/acme").json();
+    EXPECT_EQ(budget["limits"][0]["spent"], "2");
+    EXPECT_EQ(budget["effective_remaining"], "0");
+    EXPECT_EQ(admin.Get("/v1/verify").json()["ok"], true);
+  }
+  EXPECT_EQ(Terminate(a), 0);
+  EXPECT_EQ(Terminate(b), 0);
+  for (const char* suffix : {".db", ".db-wal", ".db-shm"}) std::remove((path + suffix).c_str());
+}
+
+}  // namespace
+}  // namespace stub

@@ -1,0 +1,145 @@
+#include "http_client.h"
+
+#include <utility>
+//
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace stub::server_testing {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct HttpClient::Conn {
+  asio::io_context io;
+  beast::tcp_stream stream{io};
+  beast::flat_buffer buffer;
+  bool open = false;
+};
+
+HttpClient::HttpClient(std::uint16_t port, std::string key)
+    : port_(port), key_(std::move(key)), conn_(std::make_unique<Conn>()) {}
+
+HttpClient::~HttpClient() = default;
+
+HttpResult HttpClient::Send(const std::string& method, const std::string& target,
+                            const std::string& body,
+                            const std::map<std::string, std::string>& extra) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    beast::error_code ec;
+    if (!conn_->open) {
+      conn_ = std::make_unique<Conn>();
+      conn_->stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
+      if (ec) return {};
+      conn_->open = true;
+    }
+    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    if (!key_.empty()) req.set(http::field::authorization, "Bearer " + key_);
+    if (!body.empty()) req.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : extra) req.set(name, value);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(conn_->stream, req, ec);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 << 20);
+    if (!ec) http::read(conn_->stream, conn_->buffer, parser, ec);
+    if (ec) {
+      conn_->open = false;
+      if (attempt == 0) continue;  // a closed keep-alive connection: retry once
+      return {};
+    }
+    auto res = parser.release();
+    HttpResult out;
+    out.status = static_cast<int>(res.result_int());
+    out.body = std::move(res.body());
+    for (const auto& f : res) {
+      std::string name(f.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.headers[name] = std::string(f.value());
+    }
+    if (!res.keep_alive()) conn_->open = false;
+    return out;
+  }
+  return {};
+}
+
+std::string HttpClient::Raw(std::uint16_t port, const std::string& bytes) {
+  asio::io_context io;
+  tcp::socket socket(io);
+  beast::error_code ec;
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return "";
+  asio::write(socket, asio::buffer(bytes), ec);
+  std::string got;
+  char buf[4096];
+  for (;;) {
+    const std::size_t n = socket.read_some(asio::buffer(buf), ec);
+    got.append(buf, n);
+    if (ec) break;
+  }
+  return got;
+}
+
+std::pair<int, std::vector<HttpClient::Event>> HttpClient::ReadEvents(
+    std::uint16_t port, const std::string& key, const std::string& last_event_id, std::size_t count,
+    const std::function<void()>& after_open) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return {0, {}};
+  std::string request =
+      "GET /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key + "\r\n";
+  if (!last_event_id.empty()) request += "Last-Event-ID: " + last_event_id + "\r\n";
+  request += "\r\n";
+  asio::write(stream, asio::buffer(request), ec);
+  std::string got;
+  char buf[4096];
+  std::size_t head_end = std::string::npos;
+  std::vector<Event> events;
+  bool opened = false;
+  while (events.size() < count) {
+    stream.expires_after(std::chrono::seconds(10));
+    const std::size_t n = stream.read_some(asio::buffer(buf), ec);
+    got.append(buf, n);
+    if (head_end == std::string::npos) head_end = got.find("\r\n\r\n");
+    if (head_end != std::string::npos && !opened) {
+      opened = true;
+      if (!got.starts_with("HTTP/1.1 200")) break;
+      after_open();
+    }
+    if (head_end != std::string::npos) {
+      // Parse complete blocks after the head.
+      events.clear();
+      std::size_t at = head_end + 4;
+      for (;;) {
+        const std::size_t end = got.find("\n\n", at);
+        if (end == std::string::npos) break;
+        const std::string block = got.substr(at, end - at);
+        at = end + 2;
+        if (block.starts_with(":")) continue;
+        Event e;
+        std::size_t line_at = 0;
+        while (line_at < block.size()) {
+          std::size_t nl = block.find('\n', line_at);
+          if (nl == std::string::npos) nl = block.size();
+          const std::string line = block.substr(line_at, nl - line_at);
+          line_at = nl + 1;
+          if (line.starts_with("id: ")) e.id = line.substr(4);
+          if (line.starts_with("event: ")) e.event = line.substr(7);
+          if (line.starts_with("data: ")) e.data = nlohmann::json::parse(line.substr(6));
+        }
+        events.push_back(std::move(e));
+      }
+    }
+    if (ec) break;
+  }
+  const int status = got.size() >= 12 ? std::atoi(got.substr(9, 3).c_str()) : 0;
+  return {status, events};
+}
+
+}  // namespace stub::server_testing

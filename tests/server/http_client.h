@@ -1,0 +1,79 @@
+// A small synchronous HTTP/1.1 client for the server tests (Boost.Beast):
+// one keep-alive connection to 127.0.0.1:port.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace stub::server_testing {
+
+struct HttpResult {
+  int status = 0;  // 0: the connection failed or was closed
+  std::string body;
+  std::map<std::string, std::string> headers;  // lowercase names
+  nlohmann::json json() const {
+    return nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  }
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+  // The contract error code, or "".
+  std::string code() const {
+    auto j = json();
+    if (!j.is_object() || !j.contains("error")) return "";
+    return j["error"].value("code", "");
+  }
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(std::uint16_t port, std::string key = "");
+  ~HttpClient();
+
+  void set_key(std::string key) { key_ = std::move(key); }
+
+  // Sends one request (reconnecting if the connection was closed) and reads
+  // the answer. `extra` headers are added as given.
+  HttpResult Send(const std::string& method, const std::string& target,
+                  const std::string& body = "",
+                  const std::map<std::string, std::string>& extra = {});
+  HttpResult Get(const std::string& target) { return Send("GET", target); }
+  HttpResult Post(const std::string& target, const nlohmann::json& body) {
+    return Send("POST", target, body.dump());
+  }
+  HttpResult Put(const std::string& target, const nlohmann::json& body) {
+    return Send("PUT", target, body.dump());
+  }
+
+  // Writes raw bytes on a fresh connection and reads until the server closes
+  // it (or answers one response); returns what came back.
+  static std::string Raw(std::uint16_t port, const std::string& bytes);
+
+  struct Event {
+    std::string id;
+    std::string event;
+    nlohmann::json data;
+  };
+  // Opens GET /v1/events (with Last-Event-ID when non-empty), calls
+  // `after_open` once the response head has arrived, and reads until `count`
+  // events came (heartbeat comments skipped) or 10 s passed without data.
+  // Returns the status and the events read.
+  static std::pair<int, std::vector<Event>> ReadEvents(
+      std::uint16_t port, const std::string& key, const std::string& last_event_id,
+      std::size_t count, const std::function<void()>& after_open = [] {});
+
+ private:
+  struct Conn;
+  std::uint16_t port_;
+  std::string key_;
+  std::unique_ptr<Conn> conn_;
+};
+
+}  // namespace stub::server_testing

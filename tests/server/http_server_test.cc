@@ -1,0 +1,222 @@
+// The transport over real loopback HTTP: health, routing errors, the body
+// limit, keep-alive, malformed requests, timeouts and the connection bound,
+// and graceful shutdown.
+#include "server/http_server.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <sstream>
+#include <thread>
+
+#include "server_fixture.h"
+
+namespace stub::server_testing {
+namespace {
+
+TEST_F(ServerTest, HealthAndReadiness) {
+  auto c = Client();
+  auto h = c.Get("/healthz");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.json(), nlohmann::json({{"ok", true}}));
+  EXPECT_FALSE(h.header("x-request-id").empty());
+  auto r = c.Get("/readyz");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.json()["ok"], true);
+  EXPECT_EQ(r.json()["store"], "memory");
+}
+
+TEST_F(ServerTest, UnknownPathIs404AndWrongMethodIs405) {
+  auto c = Client();
+  auto r = c.Get("/v1/nothing-here");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.code(), "not_found");
+  auto m = c.Send("DELETE", "/healthz");
+  EXPECT_EQ(m.status, 405);
+  EXPECT_EQ(m.code(), "method_not_allowed");
+  EXPECT_EQ(m.header("allow"), "GET");
+}
+
+TEST_F(ServerTest, RoutesOfOtherIssuesAnswer501) {
+  const std::string admin = CreateOrg("acme");
+  auto c = Client(admin);
+  for (const auto& [method, path] :
+       std::vector<std::pair<std::string, std::string>>{{"PUT", "/v1/policies/acme"},
+                                                        {"GET", "/v1/approvals"},
+                                                        {"POST", "/v1/query"},
+                                                        {"POST", "/v1/kill-switch"}}) {
+    auto r = c.Send(method, path, "{}");
+    EXPECT_EQ(r.status, 501) << method << " " << path;
+    EXPECT_EQ(r.code(), "not_implemented");
+  }
+}
+
+TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+  auto c = Client();
+  for (int i = 0; i < 20; ++i) {
+    auto r = c.Get("/healthz");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("connection"), "");  // HTTP/1.1 default: keep-alive
+  }
+  EXPECT_EQ(server_->port(), port());
+}
+
+TEST_F(ServerTest, BodyOverOneMebibyteIs413) {
+  const std::string admin = CreateOrg("acme");
+  auto c = Client(admin);
+  const std::string big = "{\"pad\":\"" + std::string((1 << 20) + 1, 'x') + "\"}";
+  auto r = c.Send("POST", "/v1/spends", big);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.code(), "payload_too_large");
+  // Exactly at the limit is read (and refused for its content, not its size).
+  const std::string at_limit = "{\"pad\":\"" + std::string((1 << 20) - 10, 'x') + "\"}";
+  ASSERT_EQ(at_limit.size(), std::size_t{1} << 20);
+  auto ok = Client(admin).Send("POST", "/v1/spends", at_limit);
+  EXPECT_EQ(ok.status, 400);
+  EXPECT_EQ(ok.code(), "invalid_request");
+}
+
+TEST_F(ServerTest, MalformedHttpIs400) {
+  const std::string got =
+      HttpClient::Raw(port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n");
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 400")) << got;
+}
+
+TEST_F(ServerTest, MetricsAndOpenApi) {
+  auto c = Client();
+  ASSERT_EQ(c.Get("/healthz").status, 200);
+  auto m = c.Get("/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_TRUE(m.header("content-type").starts_with("text/plain")) << m.header("content-type");
+  EXPECT_NE(m.body.find("stub_http_responses_total{code=\"200\"}"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("stub_batches_total"), std::string::npos);
+  // The histogram counted the healthz above and this metrics request is not
+  // counted yet: count 1, and +Inf holds every request.
+  EXPECT_NE(m.body.find("stub_http_request_duration_seconds_bucket{le=\"+Inf\"} 1\n"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("stub_http_request_duration_seconds_count 1\n"), std::string::npos);
+  auto o = c.Get("/openapi.json");
+  ASSERT_EQ(o.status, 200);
+  auto doc = o.json();
+  EXPECT_EQ(doc["openapi"], "3.1.0");
+  EXPECT_TRUE(doc["paths"].contains("/v1/spends"));
+  EXPECT_TRUE(doc["paths"]["/v1/holds/{id}/capture"].contains("post"));
+}
+
+// A client that sends half a request and stalls is cut off at the read
+// deadline; the bound on connections refuses the excess; neither stops the
+// server from answering others afterwards.
+TEST(HttpServerLimits, SlowClientsAreCutOffAndConnectionsAreBounded) {
+  HttpServerOptions options;
+  options.port = 0;
+  options.read_timeout = std::chrono::milliseconds(200);
+  options.max_connections = 2;
+  options.worker_threads = 2;
+  HttpServer server(options, [](ApiRequest&) {
+    ApiResponse r;
+    r.body = "{}";
+    return r;
+  });
+  ASSERT_TRUE(server.Start().ok());
+  std::thread loop([&] { server.Run(); });
+
+  namespace asio = boost::asio;
+  asio::io_context io;
+  const asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server.port());
+  std::vector<asio::ip::tcp::socket> slow;
+  for (int i = 0; i < 2; ++i) {
+    slow.emplace_back(io);
+    slow.back().connect(ep);
+    asio::write(slow.back(), asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHo")));
+  }
+  // Wait until both are registered, then a third is refused at once.
+  while (server.GetStats().open < 2) std::this_thread::yield();
+  asio::ip::tcp::socket third(io);
+  third.connect(ep);
+  char c;
+  boost::system::error_code ec;
+  third.read_some(asio::buffer(&c, 1), ec);
+  EXPECT_EQ(ec, asio::error::eof);
+  EXPECT_GE(server.GetStats().rejected, 1u);
+  // The stalled clients are disconnected by the deadline (read returns EOF or
+  // reset, never data).
+  for (auto& s : slow) {
+    const std::size_t n = s.read_some(asio::buffer(&c, 1), ec);
+    EXPECT_EQ(n, 0u);
+    EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  }
+  while (server.GetStats().open > 0) std::this_thread::yield();
+  HttpClient client(server.port());
+  EXPECT_EQ(client.Get("/healthz").status, 200);
+  server.Stop();
+  loop.join();
+}
+
+// Stop lets a request being handled finish (answered, with Connection:
+// close) and closes idle connections; Run returns.
+TEST(HttpServerLimits, GracefulStopFinishesInFlightRequests) {
+  HttpServerOptions options;
+  options.port = 0;
+  std::atomic<bool> entered{false};
+  std::atomic<bool> release{false};
+  HttpServer server(options, [&](ApiRequest& request) {
+    ApiResponse r;
+    r.body = "{\"done\":true}";
+    if (request.path != "/slow") return r;
+    entered = true;
+    while (!release) std::this_thread::yield();
+    return r;
+  });
+  ASSERT_TRUE(server.Start().ok());
+  std::thread loop([&] { server.Run(); });
+  HttpClient idle(server.port());
+  ASSERT_EQ(idle.Get("/fast").status, 200);  // now an idle keep-alive connection
+  HttpResult in_flight;
+  std::thread request([&] {
+    HttpClient c(server.port());
+    in_flight = c.Get("/slow");
+  });
+  while (!entered) std::this_thread::yield();
+  server.Stop();
+  release = true;
+  request.join();
+  loop.join();  // Run returned: nothing left open
+  EXPECT_EQ(in_flight.status, 200);
+  EXPECT_EQ(in_flight.body, "{\"done\":true}");
+  EXPECT_EQ(in_flight.header("connection"), "close");
+  EXPECT_EQ(idle.Get("/healthz").status, 0);  // nobody listens any more
+}
+
+// The log has a line per request with its id (the caller's X-Request-Id when
+// given) and never a secret: neither the root key, nor an issued key, nor
+// the Authorization header.
+TEST_F(ServerTest, LogsCarryRequestIdsAndNeverAKey) {
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  auto logger = spdlog::default_logger();
+  logger->sinks().push_back(sink);
+  const std::string admin = CreateOrg("acme");
+  auto c = Client(admin);
+  auto made = c.Post("/v1/keys", {{"role", "finance"}});
+  ASSERT_EQ(made.status, 201);
+  auto traced = c.Send("GET", "/v1/budgets", "", {{"X-Request-Id", "trace-42"}});
+  EXPECT_EQ(traced.status, 200);
+  EXPECT_EQ(traced.header("x-request-id"), "trace-42");
+  EXPECT_EQ(Client("stub_live_wrong").Get("/v1/budgets").status, 401);
+  logger->flush();
+  logger->sinks().pop_back();
+  const std::string text = log.str();
+  EXPECT_NE(text.find("request_id=trace-42 method=GET path=/v1/budgets status=200"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("stub_live_"), std::string::npos) << text;
+  EXPECT_EQ(text.find(admin.substr(10)), std::string::npos);
+  EXPECT_EQ(text.find("Bearer"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace stub::server_testing
