@@ -137,6 +137,9 @@ int main(int argc, char** argv) {
                         "store URL: sqlite:PATH, postgres://… or memory: (default: $STUB_DB, "
                         "else sqlite:./stub.db)");
   serve_cmd->add_option("--listen", serve.listen, "host:port to listen on")->capture_default_str();
+  serve_cmd->add_flag("--demo", serve.demo,
+                      "seed the demo org (idempotent) and print a fresh admin key, the URL and a "
+                      "curl example");
   serve_cmd->footer(std::string(kExitCodesHelp) +
                     " The root key comes from $STUB_ROOT_KEY; otherwise the first serve of an "
                     "empty database creates one and prints it once.");

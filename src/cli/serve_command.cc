@@ -5,9 +5,14 @@
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <vector>
 
+#include "cli/demo_org.h"
+#include "cli/demo_seed.h"
 #include "cli/store_url.h"
 #include "engine/clock.h"
+#include "engine/key_service.h"
 #include "server/stub_server.h"
 
 namespace stub {
@@ -35,6 +40,27 @@ Status ParseListen(std::string_view listen, std::string& host, std::uint16_t& po
   return Status::Ok();
 }
 
+namespace {
+
+constexpr std::string_view kDemoKeyName = "demo-admin";
+
+// Seeds the demo org (a no-op when it is already there) and issues a fresh
+// admin key for it, revoking the demo keys issued before.
+Result<IssuedKey> PrepareDemo(Store& store, const Clock& clock) {
+  std::cout << "Seeding the demo org (the first time takes a few seconds)...\n" << std::flush;
+  STUB_RETURN_IF_ERROR(SeedDemo(store, clock.Now()).status());
+  KeyService keys(store, clock);
+  STUB_ASSIGN_OR_RETURN(std::vector<ApiKeyRow> existing, keys.List(kDemoOrgId));
+  for (const ApiKeyRow& key : existing) {
+    if (key.name == kDemoKeyName && !key.revoked()) {
+      STUB_RETURN_IF_ERROR(keys.Revoke(kDemoOrgId, key.id));
+    }
+  }
+  return keys.Create(kDemoOrgId, KeyRole::kAdmin, "", kDemoKeyName);
+}
+
+}  // namespace
+
 Status RunServe(const ServeConfig& config) {
   ServerOptions options;
   STUB_RETURN_IF_ERROR(ParseListen(config.listen, options.http.host, options.http.port));
@@ -43,12 +69,25 @@ Status RunServe(const ServeConfig& config) {
   const std::string url = config.db.empty() ? DefaultStoreUrl() : config.db;
   STUB_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(url));
   SystemClock clock;
+  std::optional<IssuedKey> demo_key;
+  if (config.demo) {
+    STUB_ASSIGN_OR_RETURN(demo_key, PrepareDemo(*store, clock));
+  }
   {
     StubServer server(*store, clock, options);
     STUB_RETURN_IF_ERROR(server.Start());
     if (const auto& root = server.created_root_key()) {
       // Shown once, on stdout only (never logged): it is not stored anywhere.
       std::cout << "Created the root key (shown once; store it safely):\n  " << root->secret << "\n"
+                << std::flush;
+    }
+    if (demo_key) {
+      const std::string base = "http://" + options.http.host + ":" + std::to_string(server.port());
+      std::cout << "Demo org '" << kDemoOrgId
+                << "' is ready (teams, agents, limits, weeks of spend).\n"
+                << "  admin key (shown once): " << demo_key->secret << "\n"
+                << "  try: curl -s -H 'Authorization: Bearer " << demo_key->secret << "' " << base
+                << "/v1/budgets\n"
                 << std::flush;
     }
     // Scripts (and tests, with port 0) read the bound address from here.

@@ -13,6 +13,10 @@ namespace stub {
 struct ServeConfig {
   std::string db;                         // store URL; "" → $STUB_DB or sqlite:./stub.db
   std::string listen = "127.0.0.1:8402";  // host:port
+  // Seed the demo org (idempotent) and print a fresh admin key for it, the
+  // URL and a curl example before serving. Earlier demo admin keys are
+  // revoked, so only the last one printed works.
+  bool demo = false;
 };
 
 // The store URL serve uses when --db is not given.

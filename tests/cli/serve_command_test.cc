@@ -25,11 +25,12 @@ struct Served {
   FILE* out = nullptr;
   std::uint16_t port = 0;
   std::string root_key;  // when serve printed one
+  std::string demo_key;  // with --demo
 };
 
 // Starts `stub serve` on a free port; reads its stdout up to the
 // "Listening on" line.
-Served Serve(const std::string& db, const std::vector<std::string>& env = {}) {
+Served Serve(const std::string& db, const std::vector<std::string>& env = {}, bool demo = false) {
   int fds[2];
   EXPECT_EQ(pipe(fds), 0);
   Served s;
@@ -40,8 +41,13 @@ Served Serve(const std::string& db, const std::vector<std::string>& env = {}) {
     close(fds[1]);
     std::freopen("/dev/null", "w", stderr);
     for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
-    execl(STUB_BINARY, STUB_BINARY, "serve", "--db", db.c_str(), "--listen", "127.0.0.1:0",
-          static_cast<char*>(nullptr));
+    if (demo) {
+      execl(STUB_BINARY, STUB_BINARY, "serve", "--demo", "--db", db.c_str(), "--listen",
+            "127.0.0.1:0", static_cast<char*>(nullptr));
+    } else {
+      execl(STUB_BINARY, STUB_BINARY, "serve", "--db", db.c_str(), "--listen", "127.0.0.1:0",
+            static_cast<char*>(nullptr));
+    }
     _exit(127);
   }
   close(fds[1]);
@@ -54,6 +60,9 @@ Served Serve(const std::string& db, const std::vector<std::string>& env = {}) {
       s.root_key = l.substr(l.find_first_not_of(' '));
       s.root_key.erase(s.root_key.find_last_not_of("\n") + 1);
       next_is_key = false;
+    } else if (l.starts_with("  admin key (shown once): ")) {
+      s.demo_key = l.substr(l.rfind(' ') + 1);
+      s.demo_key.erase(s.demo_key.find_last_not_of("\n") + 1);
     } else if (l.starts_with("Created the root key")) {
       next_is_key = true;
     } else if (l.starts_with("Listening on http://127.0.0.1:")) {
@@ -97,6 +106,45 @@ TEST(ServeCommand, RootKeyOnceGracefulStopAndRestart) {
     EXPECT_EQ(a.Get("/v1/budgets").status, 200);
     HttpClient root(second.port, first.root_key);
     EXPECT_EQ(root.Post("/v1/orgs", {{"id", "acme"}}).status, 409);
+  }
+  EXPECT_EQ(Terminate(second), 0);
+  for (const char* suffix : {".db", ".db-wal", ".db-shm"}) std::remove((path + suffix).c_str());
+}
+
+// The README's first command: the demo org is seeded once (a second start
+// changes nothing), each start prints a fresh admin key and revokes the last.
+TEST(ServeCommand, DemoSeedsOnceAndPrintsAFreshAdminKey) {
+  const std::string path = ::testing::TempDir() + "stub_serve_demo_" + std::to_string(getpid());
+  const std::string db = "sqlite:" + path + ".db";
+  Served first = Serve(db, {}, /*demo=*/true);
+  ASSERT_NE(first.port, 0);
+  ASSERT_TRUE(first.demo_key.starts_with("stub_live_")) << first.demo_key;
+  std::string head;
+  {
+    HttpClient admin(first.port, first.demo_key);
+    auto budgets = admin.Get("/v1/budgets");
+    ASSERT_EQ(budgets.status, 200) << budgets.body;
+    EXPECT_EQ(budgets.json()["id"], "acme");
+    EXPECT_GE(budgets.json()["children"].size(), 3u);
+    auto verify = admin.Get("/v1/verify");
+    ASSERT_EQ(verify.status, 200);
+    EXPECT_EQ(verify.json()["ok"], true);
+    EXPECT_GT(verify.json()["entries"].get<int>(), 1000);
+    head = verify.json()["head"];
+  }
+  EXPECT_EQ(Terminate(first), 0);
+
+  Served second = Serve(db, {}, /*demo=*/true);
+  ASSERT_NE(second.port, 0);
+  ASSERT_TRUE(second.demo_key.starts_with("stub_live_"));
+  EXPECT_NE(second.demo_key, first.demo_key);
+  {
+    HttpClient old_key(second.port, first.demo_key);
+    EXPECT_EQ(old_key.Get("/v1/budgets").status, 401);
+    HttpClient admin(second.port, second.demo_key);
+    auto verify = admin.Get("/v1/verify");
+    ASSERT_EQ(verify.status, 200);
+    EXPECT_EQ(verify.json()["head"], head);  // seeding again changed nothing
   }
   EXPECT_EQ(Terminate(second), 0);
   for (const char* suffix : {".db", ".db-wal", ".db-shm"}) std::remove((path + suffix).c_str());
