@@ -7,21 +7,15 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli_test_util.h"
+
 namespace stub {
 namespace {
 
 std::string RunStubOk(const std::string& args) {
-  const std::string cmd = std::string(STUB_BINARY) + " " + args + " 2>/dev/null";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  if (pipe == nullptr) return {};
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  const int status = pclose(pipe);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << args << "\n" << out;
-  return out;
+  const testing::StubRun run = testing::RunStub(args);
+  EXPECT_EQ(run.exit_code, 0) << args << "\n" << run.out << run.err;
+  return run.out;
 }
 
 void ExpectReport(const nlohmann::json& j, const char* store, int clients) {

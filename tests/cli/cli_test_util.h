@@ -41,13 +41,14 @@ struct StubRun {
 };
 
 // Runs `stub <args>` (a shell command line: quote arguments as in sh) with
-// STUB_DB unset, so that only --db chooses the store.
-inline StubRun RunStub(const std::string& args) {
+// STUB_DB unset, so that only --db chooses the store; `env_args` are more
+// arguments for env(1) first (e.g. "-u AWS_ACCESS_KEY_ID" or "NAME=value").
+inline StubRun RunStub(const std::string& args, const std::string& env_args = "") {
   StubRun run;
   const std::filesystem::path err_file =
       std::filesystem::temp_directory_path() / ("stub-cli-err-" + std::to_string(::getpid()));
-  const std::string cmd =
-      "env -u STUB_DB " + std::string(STUB_BINARY) + " " + args + " 2>" + err_file.string();
+  const std::string cmd = "env -u STUB_DB " + env_args + " " + std::string(STUB_BINARY) + " " +
+                          args + " 2>" + err_file.string();
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) return run;
   char buf[4096];

@@ -8,29 +8,15 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli_test_util.h"
 #include "core/money.h"
 #include "store/pg_test_cluster.h"
 
 namespace stub {
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-};
-
-RunResult RunStub(const std::string& args) {
-  RunResult run;
-  const std::string cmd = std::string(STUB_BINARY) + " " + args + " 2>/dev/null";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+using testing::RunStub;
+using RunResult = testing::StubRun;
 
 Micros Amount(const nlohmann::json& j, const char* field) {
   EXPECT_TRUE(j.contains(field) && j[field].is_string()) << field;

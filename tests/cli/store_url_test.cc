@@ -9,25 +9,10 @@
 #include <cstdio>
 #include <string>
 
+#include "cli_test_util.h"
+
 namespace stub {
 namespace {
-
-struct RunResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-RunResult RunShell(const std::string& cmd) {
-  RunResult run;
-  FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) run.output.append(buf, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
 
 TEST(StoreUrlTest, ABadDsqlUrlIsRefusedBeforeConnecting) {
   const auto no_region = OpenStore("dsql://db.example.com?user=admin");
@@ -53,14 +38,14 @@ TEST(StoreUrlTest, UnknownSchemesListDsql) {
 TEST(StoreUrlTest, TheBinaryNamesMissingAwsCredentialsForDsql) {
   // The endpoint is never contacted: the token is built before the
   // connection, and without credentials there is none.
-  const RunResult run = RunShell(
-      "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN " +
-      std::string(STUB_BINARY) +
-      " bench --db 'dsql://abc123def.dsql.us-east-1.on.aws?user=admin' --seconds 1 --json");
-  EXPECT_EQ(run.exit_code, 3) << run.output;
-  EXPECT_NE(run.output.find("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"),
+  const testing::StubRun run = testing::RunStub(
+      "bench --db 'dsql://abc123def.dsql.us-east-1.on.aws?user=admin' "
+      "--seconds 1 --json",
+      "-u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN");
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+  EXPECT_NE(run.err.find("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"),
             std::string::npos)
-      << run.output;
+      << run.err;
 }
 
 }  // namespace

@@ -145,6 +145,32 @@ void CheckAllLimits(Store& store, InvariantMonitor& monitor) {
   monitor.OnCommit(all);
 }
 
+// The end of every run: let the remaining holds expire and sweep them, then
+// the books must verify, nothing may stay reserved and the org's total stays
+// within its limit. Returns the verify report and the org's total balance.
+struct FinalState {
+  VerifyReport report;
+  BucketBalance total;
+};
+FinalState ExpectFinalStateSound(Engine& admin, const Clock& clock) {
+  FinalState out;
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  EXPECT_TRUE(admin.ExpireDueHolds("acme").ok());
+  auto report = admin.Verify("acme");
+  EXPECT_TRUE(report.ok()) << report.status().ToString();
+  if (!report.ok()) return out;
+  for (const Problem& p : report->problems) ADD_FAILURE() << p.code << " " << p.message;
+  EXPECT_TRUE(report->ok);
+  out.report = std::move(*report);
+  auto root = admin.GetNode("acme", "acme");
+  EXPECT_TRUE(root.ok() && root->has_value());
+  if (!root.ok() || !root->has_value()) return out;
+  out.total = CurrentBalance((*root)->balances, Period::kTotal, clock.Now());
+  EXPECT_EQ(out.total.held, 0);
+  EXPECT_LE(out.total.spent, Amt("60"));
+  return out;
+}
+
 // What one worker saw.
 struct WorkerTally {
   int replays_checked = 0;
@@ -438,18 +464,9 @@ TEST_P(RandomizedConcurrencyTest, NoCommittedStateOverspendsAndTheBooksVerify) {
   for (const std::string& f : failures) ADD_FAILURE() << f;
   for (const std::string& f : monitor.failures()) ADD_FAILURE() << "invariant: " << f;
 
-  // Let every remaining hold expire, then sweep: nothing may stay reserved.
-  std::this_thread::sleep_for(std::chrono::milliseconds(60));
-  ASSERT_TRUE(admin.ExpireDueHolds("acme").ok());
-  auto report = admin.Verify("acme");
-  ASSERT_TRUE(report.ok()) << report.status().ToString();
-  for (const Problem& p : report->problems) ADD_FAILURE() << p.code << " " << p.message;
-  EXPECT_TRUE(report->ok);
-  auto root = admin.GetNode("acme", "acme");
-  ASSERT_TRUE(root.ok() && root->has_value());
-  const BucketBalance total = CurrentBalance((*root)->balances, Period::kTotal, clock.Now());
-  EXPECT_EQ(total.held, 0);
-  EXPECT_LE(total.spent, Amt("60"));
+  const FinalState final_state = ExpectFinalStateSound(admin, clock);
+  const VerifyReport* report = &final_state.report;
+  const BucketBalance& total = final_state.total;
 
   std::uint64_t conflicts = 0;
   for (const auto& e : engines) conflicts += e->Stats().conflicts;
@@ -627,19 +644,10 @@ TEST_P(MultiProcessConcurrencyTest, NoJournalStateOverspendsAndTheBooksVerify) {
   CheckAllLimits(**store, monitor);
   for (const std::string& f : monitor.failures()) ADD_FAILURE() << "invariant: " << f;
 
-  // Let every remaining hold expire, then sweep: nothing may stay reserved.
-  std::this_thread::sleep_for(std::chrono::milliseconds(60));
-  ASSERT_TRUE(admin.ExpireDueHolds("acme").ok());
-  auto report = admin.Verify("acme");
-  ASSERT_TRUE(report.ok()) << report.status().ToString();
-  for (const Problem& p : report->problems) ADD_FAILURE() << p.code << " " << p.message;
-  EXPECT_TRUE(report->ok);
+  const FinalState final_state = ExpectFinalStateSound(admin, clock);
+  const VerifyReport* report = &final_state.report;
+  const BucketBalance& total = final_state.total;
   EXPECT_GE(report->entries, replayed);
-  auto root = admin.GetNode("acme", "acme");
-  ASSERT_TRUE(root.ok() && root->has_value());
-  const BucketBalance total = CurrentBalance((*root)->balances, Period::kTotal, clock.Now());
-  EXPECT_EQ(total.held, 0);
-  EXPECT_LE(total.spent, Amt("60"));
 
   std::cout << "[ stats    ] processes=" << kProcesses << " entries=" << report->entries
             << " conflicts=" << conflicts << " retries=" << retries
