@@ -142,6 +142,8 @@ Result<std::string> NormalizeVendor(std::string_view raw) {
   return host;
 }
 
+bool IsNormalizedVendor(std::string_view v) { return IsHostName(v) || IsIpv6Literal(v); }
+
 Result<std::string> NormalizeVendorPattern(std::string_view raw) {
   std::string_view v = raw;
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);

@@ -30,6 +30,10 @@ namespace stub {
 
 Result<std::string> NormalizeVendor(std::string_view raw);
 
+// Whether `v` is already in normal form (NormalizeVendor(v) == v): a cheap
+// check for the spend path, where vendors were normalised on the way in.
+bool IsNormalizedVendor(std::string_view v);
+
 // A vendor list entry: a normalised host ("api.openai.com": that host only)
 // or "*." and a normalised host ("*.openai.com": every host *under* it, not
 // the domain itself — list "openai.com" too to include it). Errors as

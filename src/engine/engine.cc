@@ -41,13 +41,13 @@ std::vector<std::pair<std::string_view, std::vector<std::string_view>>> KeysByOr
 // valid host; an invalid one is refused later, in the transaction, as a
 // request error) and digests the receipt — outside the transaction, once.
 bool NeedsPreparing(const SpendRequest& r) {
-  if (!r.receipt.empty() && r.receipt_hash.empty()) return true;
-  auto vendor = NormalizeVendor(r.vendor);
-  return vendor.ok() && *vendor != r.vendor;
+  return (!r.receipt.empty() && r.receipt_hash.empty()) || !IsNormalizedVendor(r.vendor);
 }
 
 void Prepare(SpendRequest& r) {
-  if (auto vendor = NormalizeVendor(r.vendor); vendor.ok()) r.vendor = std::move(*vendor);
+  if (!IsNormalizedVendor(r.vendor)) {
+    if (auto vendor = NormalizeVendor(r.vendor); vendor.ok()) r.vendor = std::move(*vendor);
+  }
   if (!r.receipt.empty() && r.receipt_hash.empty()) r.receipt_hash = ReceiptHash(r.receipt);
 }
 

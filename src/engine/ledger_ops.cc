@@ -27,8 +27,9 @@ Status ValidateSpendRequest(const SpendRequest& r) {
   if (r.vendor.empty()) return InvalidArgument("vendor is required", "invalid_request");
   // The engine normalises vendors before the transaction (Engine::Prepare):
   // one that is still not in normal form is not a host name.
-  STUB_ASSIGN_OR_RETURN(std::string vendor, NormalizeVendor(r.vendor));
-  if (vendor != r.vendor) {
+  if (!IsNormalizedVendor(r.vendor)) {
+    auto normalized = NormalizeVendor(r.vendor);
+    if (!normalized.ok()) return normalized.status();
     return InvalidArgument("vendor '" + r.vendor + "' is not normalised", "invalid_request");
   }
   if (r.receipt.size() > kMaxReceiptBytes) {

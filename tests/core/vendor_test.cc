@@ -41,7 +41,13 @@ TEST(VendorTest, NormalisesWhatPeoplePaste) {
        "api.openai.com"},           // ideographic full stops
       {"faß.de", "xn--fa-hia.de"},  // non-transitional: ß stays ß
   };
-  for (const auto& [raw, want] : cases) EXPECT_EQ(Norm(raw), want) << raw;
+  for (const auto& [raw, want] : cases) {
+    EXPECT_EQ(Norm(raw), want) << raw;
+    EXPECT_TRUE(IsNormalizedVendor(want)) << want;
+    EXPECT_EQ(IsNormalizedVendor(raw), raw == want) << raw;
+  }
+  EXPECT_FALSE(IsNormalizedVendor(""));
+  EXPECT_FALSE(IsNormalizedVendor("api.openai.com@evil.net"));
 }
 
 // The userinfo trick resolves to the host after '@', as a browser would: it
