@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# POST /v1/spends against GET /healthz on the same `stub serve`, side by side.
+#
+#   bash bench/http_bench.sh
+#
+# Starts `stub serve --demo` on a throwaway SQLite file on a free loopback
+# port, then runs wrk (Debian's, installed by scripts/setup.sh): healthz and
+# spends with CONNECTIONS connections (default 32) for SECONDS (default 10),
+# then spends on 1 and 4 connections with latency percentiles. Every spend is
+# 0.000001 by one demo agent with a unique idempotency key (all approved).
+# Prints each figure and the spends/healthz ratio; removes the file after.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds="${SECONDS_PER_RUN:-10}"
+conns="${CONNECTIONS:-32}"
+command -v wrk >/dev/null || { echo "http_bench: wrk is missing (bash scripts/setup.sh)" >&2; exit 2; }
+
+cmake --preset release >/dev/null
+cmake --build --preset release --target stub >/dev/null
+
+tmp=$(mktemp -d /tmp/stub-http-bench.XXXXXX)
+server=""
+cleanup() {
+  [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+./build/release/stub serve --demo --db "sqlite:$tmp/stub.db" --listen 127.0.0.1:0 \
+  >"$tmp/out" 2>"$tmp/err" &
+server=$!
+for _ in $(seq 1 600); do
+  grep -q '^Listening on ' "$tmp/out" 2>/dev/null && break
+  sleep 0.1
+done
+url=$(sed -n 's/^Listening on //p' "$tmp/out")
+key=$(sed -n 's/^  admin key (shown once): //p' "$tmp/out")
+[ -n "$url" ] && [ -n "$key" ] || { echo "http_bench: stub serve did not start" >&2; cat "$tmp/err" >&2; exit 1; }
+
+cat >"$tmp/spend.lua" <<LUA
+local n = 0
+local run = tostring(os.time()) .. "-" .. tostring(math.random(1, 1000000000))
+request = function()
+  n = n + 1
+  local body = '{"agent":"mkt-researcher-1","amount":"0.000001","vendor":"api.openai.com",'
+    .. '"category":"llm","idempotency_key":"wrk-' .. run .. '-' .. n .. '"}'
+  return wrk.format("POST", "/v1/spends", {["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer $key"}, body)
+end
+LUA
+
+rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'; }
+health=$(wrk -t2 -c"$conns" -d"${seconds}s" "$url/healthz" | rps)
+spends_out=$(wrk -t2 -c"$conns" -d"${seconds}s" -s "$tmp/spend.lua" "$url/")
+spends=$(printf '%s\n' "$spends_out" | rps)
+if printf '%s\n' "$spends_out" | grep -q 'Non-2xx'; then
+  echo "http_bench: some spends were not approved:" >&2
+  printf '%s\n' "$spends_out" >&2
+fi
+echo "GET /healthz, $conns connections:   $health req/s"
+echo "POST /v1/spends, $conns connections: $spends spends/s"
+python3 -c "print(f'spends / healthz: {float($spends) / float($health):.0%}')"
+for c in 1 4; do
+  out=$(wrk -t1 -c"$c" -d"${seconds}s" --latency -s "$tmp/spend.lua" "$url/")
+  p50=$(printf '%s\n' "$out" | awk '$1 == "50%" {print $2}')
+  p99=$(printf '%s\n' "$out" | awk '$1 == "99%" {print $2}')
+  echo "POST /v1/spends, $c connection(s): $(printf '%s\n' "$out" | rps) spends/s, p50 $p50, p99 $p99"
+done
