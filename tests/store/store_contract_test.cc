@@ -438,6 +438,56 @@ TEST_P(StoreContractTest, ABatchOfRowsInOneTransactionRoundTrips) {
   });
 }
 
+// Rows past the SQL stores' streaming threshold are on their way to the
+// database before Commit: the transaction still reads its own writes, a
+// rollback leaves nothing behind and the store stays usable, and a duplicate
+// in an early, already-sent part fails the transaction with a conflict.
+TEST_P(StoreContractTest, ManyRowsAreReadBackRolledBackAndFailTogether) {
+  constexpr std::uint64_t kRows = 700;
+  {
+    STUB_ASSERT_OK_AND_ASSIGN(auto t, store().Begin());
+    for (std::uint64_t seq = 1; seq <= kRows; ++seq) {
+      STUB_ASSERT_OK(t->AppendEntry(MakeEntry("acme", seq)));
+      STUB_ASSERT_OK(t->PutIdempotency(MakeIdempotency("acme", "k-" + std::to_string(seq))));
+    }
+    STUB_ASSERT_OK_AND_ASSIGN(auto own, t->ListEntries("acme", 0, 10'000));
+    EXPECT_EQ(own.size(), kRows);
+    STUB_ASSERT_OK_AND_ASSIGN(auto key, t->GetIdempotency("acme", "k-1"));
+    EXPECT_TRUE(key.has_value());
+    // More rows after the read, then abandon it all.
+    for (std::uint64_t seq = kRows + 1; seq <= kRows + 300; ++seq) {
+      STUB_ASSERT_OK(t->AppendEntry(MakeEntry("acme", seq)));
+    }
+    t->Rollback();
+  }
+  Read([&](Transaction& r) {
+    STUB_ASSERT_OK_AND_ASSIGN(auto entries, r.ListEntries("acme", 0, 10'000));
+    EXPECT_TRUE(entries.empty());
+  });
+  Status dup = Apply([&](Transaction& t) {
+    STUB_RETURN_IF_ERROR(t.PutIdempotency(MakeIdempotency("acme", "twice")));
+    STUB_RETURN_IF_ERROR(t.PutIdempotency(MakeIdempotency("acme", "twice")));
+    for (std::uint64_t seq = 1; seq <= kRows; ++seq) {
+      STUB_RETURN_IF_ERROR(t.AppendEntry(MakeEntry("acme", seq)));
+      STUB_RETURN_IF_ERROR(t.PutIdempotency(MakeIdempotency("acme", "k-" + std::to_string(seq))));
+    }
+    return Status::Ok();
+  });
+  EXPECT_EQ(dup.code(), StatusCode::kConflict) << dup.ToString();
+  STUB_ASSERT_OK(Apply([&](Transaction& t) {
+    for (std::uint64_t seq = 1; seq <= kRows; ++seq) {
+      STUB_RETURN_IF_ERROR(t.AppendEntry(MakeEntry("acme", seq)));
+    }
+    return Status::Ok();
+  }));
+  Read([&](Transaction& r) {
+    STUB_ASSERT_OK_AND_ASSIGN(auto entries, r.ListEntries("acme", 0, 10'000));
+    EXPECT_EQ(entries.size(), kRows);
+    STUB_ASSERT_OK_AND_ASSIGN(auto twice, r.GetIdempotency("acme", "twice"));
+    EXPECT_FALSE(twice.has_value());
+  });
+}
+
 TEST_P(StoreContractTest, ConcurrentAppendOfTheSameSeqConflicts) {
   STUB_ASSERT_OK_AND_ASSIGN(auto t1, store().Begin());
   std::unique_ptr<Transaction> t2;

@@ -388,6 +388,9 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
 
 // Statements per pipeline sync: bounds what either side buffers unread.
 constexpr std::size_t kPipelineChunk = 256;
+// Rows of one insert-only table buffered before they are streamed to the
+// server as one multi-row statement, ahead of Commit (see Buffer).
+constexpr std::size_t kStreamRows = 128;
 
 // The multi-row form of an insert-only write, if it has one. Insert-only
 // rows never overwrite each other, so a transaction may send them grouped by
@@ -1095,6 +1098,15 @@ class PostgresTransaction final : public Transaction {
     if (finished_) return;
     finished_ = true;
     pending_.clear();
+    if (conn_ != nullptr && conn_->ok() && pipeline_) {
+      // Read the streamed statements' results and leave pipeline mode.
+      Status ignored;
+      if (!Sync(in_flight_, ignored).ok() || PQexitPipelineMode(conn_->get()) != 1) {
+        conn_->MarkBroken();
+      }
+      in_flight_.clear();
+      pipeline_ = false;
+    }
     if (conn_ != nullptr && conn_->ok()) {
       if (!conn_->Exec("ROLLBACK").ok()) conn_->MarkBroken();
     }
@@ -1119,9 +1131,71 @@ class PostgresTransaction final : public Transaction {
     return Status::Ok();
   }
 
+  // Buffers a write. Once kStreamRows rows of one insert-only table are
+  // buffered, they are sent at once as one multi-row statement in pipeline
+  // mode, without waiting for its result: the server inserts them while the
+  // caller computes the rest of the transaction (a batch of spends), instead
+  // of everything waiting for Commit. Their results are read at the next
+  // sync (a read, Commit or Rollback), where the first error wins — so an
+  // insert's duplicate key is reported there, as a conflict like any other.
   Status Buffer(StmtId stmt, Params params, OnDuplicate on_duplicate) {
     STUB_RETURN_IF_ERROR(CheckWritable());
     pending_.push_back({stmt, std::move(params), on_duplicate});
+    if (ManyOf(stmt) && ++pending_rows_[stmt] >= kStreamRows) {
+      if (Status s = Stream(stmt); !s.ok()) return Fail(std::move(s));
+    }
+    return Status::Ok();
+  }
+
+  // A statement sent in pipeline mode whose result is not read yet; a null
+  // name is the COMMIT.
+  struct Sent {
+    const char* name = nullptr;
+    OnDuplicate on_duplicate = OnDuplicate::kConflict;
+  };
+
+  Status EnterPipeline() {
+    if (pipeline_) return Status::Ok();
+    PGconn* c = conn_->get();
+    if (PQenterPipelineMode(c) != 1) {
+      return MapError(c, nullptr, "enter pipeline mode", OnDuplicate::kConflict);
+    }
+    pipeline_ = true;
+    return Status::Ok();
+  }
+
+  // Sends one buffered write in pipeline mode.
+  Status Send(const PendingWrite& w) {
+    const Params::View v = w.params.Build();
+    if (PQsendQueryPrepared(conn_->get(), Stmts()[w.stmt].name, v.count(), v.values.data(),
+                            v.lengths.data(), v.formats.data(), 1) != 1) {
+      conn_->MarkBroken();
+      return MapError(conn_->get(), nullptr, "send", OnDuplicate::kConflict);
+    }
+    return Status::Ok();
+  }
+
+  // Sends the buffered rows of insert-only `stmt` as one statement now.
+  Status Stream(StmtId stmt) {
+    std::vector<PendingWrite> rows;
+    rows.reserve(pending_rows_[stmt]);
+    std::vector<PendingWrite> rest;
+    rest.reserve(pending_.size() - pending_rows_[stmt]);
+    for (PendingWrite& w : pending_) (w.stmt == stmt ? rows : rest).push_back(std::move(w));
+    pending_ = std::move(rest);
+    pending_rows_[stmt] = 0;
+    std::vector<PendingWrite> grouped = Grouped(std::move(rows));
+    STUB_RETURN_IF_ERROR(EnterPipeline());
+    for (const PendingWrite& w : grouped) {
+      STUB_RETURN_IF_ERROR(Send(w));
+      in_flight_.push_back({Stmts()[w.stmt].name, w.on_duplicate});
+    }
+    if (PQflush(conn_->get()) != 0) {
+      conn_->MarkBroken();
+      return MapError(conn_->get(), nullptr, "flush", OnDuplicate::kConflict);
+    }
+    // Bound what either side holds unread.
+    if (in_flight_.size() >= kPipelineChunk) return Flush(/*commit=*/false);
     return Status::Ok();
   }
 
@@ -1133,30 +1207,26 @@ class PostgresTransaction final : public Transaction {
   }
 
   // Sends the buffered writes (and COMMIT if `commit`) in pipelines of at
-  // most kPipelineChunk statements each; the first error wins.
+  // most kPipelineChunk statements each, reads the results of those and of
+  // every streamed statement, and leaves pipeline mode; the first error wins.
   Status Flush(bool commit) {
-    if (pending_.empty() && !commit) return Status::Ok();
+    if (pending_.empty() && in_flight_.empty() && !commit) return Status::Ok();
     PGconn* c = conn_->get();
-    if (PQenterPipelineMode(c) != 1) {
-      return MapError(c, nullptr, "enter pipeline mode", OnDuplicate::kConflict);
-    }
+    STUB_RETURN_IF_ERROR(EnterPipeline());
     std::vector<PendingWrite> writes = Grouped(std::move(pending_));
     pending_.clear();
+    pending_rows_.fill(0);
+    std::vector<Sent> sent = std::move(in_flight_);
+    in_flight_.clear();
     Status first;
     std::size_t at = 0;
     bool commit_sent = false;
-    while (first.ok() && (at < writes.size() || (commit && !commit_sent))) {
+    bool synced = false;  // nothing sent since the last sync
+    while (first.ok() && (!synced || at < writes.size() || (commit && !commit_sent))) {
       const std::size_t end = std::min(writes.size(), at + kPipelineChunk);
-      std::vector<const PendingWrite*> sent;
       for (; at < end; ++at) {
-        const PendingWrite& w = writes[at];
-        const Params::View v = w.params.Build();
-        if (PQsendQueryPrepared(c, Stmts()[w.stmt].name, v.count(), v.values.data(),
-                                v.lengths.data(), v.formats.data(), 1) != 1) {
-          conn_->MarkBroken();
-          return MapError(c, nullptr, "send", OnDuplicate::kConflict);
-        }
-        sent.push_back(&w);
+        STUB_RETURN_IF_ERROR(Send(writes[at]));
+        sent.push_back({Stmts()[writes[at].stmt].name, writes[at].on_duplicate});
       }
       if (commit && at == writes.size()) {
         if (PQsendQueryParams(c, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 1) != 1) {
@@ -1164,39 +1234,49 @@ class PostgresTransaction final : public Transaction {
           return MapError(c, nullptr, "send COMMIT", OnDuplicate::kConflict);
         }
         commit_sent = true;
-        sent.push_back(nullptr);
+        sent.push_back({});
       }
-      if (PQpipelineSync(c) != 1) {
-        conn_->MarkBroken();
-        return MapError(c, nullptr, "pipeline sync", OnDuplicate::kConflict);
-      }
-      for (const PendingWrite* w : sent) {
-        PgResult r(PQgetResult(c));
-        if (r == nullptr) {
-          conn_->MarkBroken();
-          return MapError(c, nullptr, "pipeline result", OnDuplicate::kConflict);
-        }
-        const ExecStatusType st = PQresultStatus(r.get());
-        if (st != PGRES_COMMAND_OK && st != PGRES_PIPELINE_ABORTED && first.ok()) {
-          first = MapError(c, r.get(), w != nullptr ? Stmts()[w->stmt].name : "COMMIT",
-                           w != nullptr ? w->on_duplicate : OnDuplicate::kConflict);
-        }
-        // Each statement's results end with a null.
-        while (PgResult extra{PQgetResult(c)}) {
-        }
-      }
-      PgResult sync(PQgetResult(c));
-      if (sync == nullptr || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
-        conn_->MarkBroken();
-        return first.ok() ? MapError(c, sync.get(), "pipeline sync", OnDuplicate::kConflict)
-                          : first;
-      }
+      STUB_RETURN_IF_ERROR(Sync(sent, first));
+      sent.clear();
+      synced = true;
     }
+    pipeline_ = false;
     if (PQexitPipelineMode(c) != 1) conn_->MarkBroken();
     if (first.ok() && !conn_->ok()) {
       return MapError(c, nullptr, "pipeline", OnDuplicate::kConflict);
     }
     return first;
+  }
+
+  // Ends the pipeline's current segment and reads the results of `sent`, in
+  // order, recording the first failure in `first`. A non-OK return means the
+  // connection is unusable (marked broken).
+  Status Sync(const std::vector<Sent>& sent, Status& first) {
+    PGconn* c = conn_->get();
+    if (PQpipelineSync(c) != 1) {
+      conn_->MarkBroken();
+      return MapError(c, nullptr, "pipeline sync", OnDuplicate::kConflict);
+    }
+    for (const Sent& w : sent) {
+      PgResult r(PQgetResult(c));
+      if (r == nullptr) {
+        conn_->MarkBroken();
+        return MapError(c, nullptr, "pipeline result", OnDuplicate::kConflict);
+      }
+      const ExecStatusType st = PQresultStatus(r.get());
+      if (st != PGRES_COMMAND_OK && st != PGRES_PIPELINE_ABORTED && first.ok()) {
+        first = MapError(c, r.get(), w.name != nullptr ? w.name : "COMMIT", w.on_duplicate);
+      }
+      // Each statement's results end with a null.
+      while (PgResult extra{PQgetResult(c)}) {
+      }
+    }
+    PgResult sync(PQgetResult(c));
+    if (sync == nullptr || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+      conn_->MarkBroken();
+      return first.ok() ? MapError(c, sync.get(), "pipeline sync", OnDuplicate::kConflict) : first;
+    }
+    return Status::Ok();
   }
 
   // Runs a read (after flushing buffered writes); an error ends the txn.
@@ -1232,6 +1312,9 @@ class PostgresTransaction final : public Transaction {
   const bool read_only_;
   bool finished_ = false;
   std::vector<PendingWrite> pending_;
+  std::array<std::size_t, kStmtCount> pending_rows_{};  // insert-only rows in pending_
+  std::vector<Sent> in_flight_;                         // streamed, results unread
+  bool pipeline_ = false;                               // the connection is in pipeline mode
 };
 
 std::int64_t NowMicros() {
