@@ -680,7 +680,8 @@ TEST_F(SqliteStoreTest, FullDurabilityCommitsAreDurableAtOnce) {
 }
 
 TEST_F(SqliteStoreTest, InsertOnlyTablesReportDuplicates) {
-  OPEN(store, DbPath());
+  // Without write-behind each insert reports its own duplicate at once.
+  OPEN(store, DbPath(), {.write_behind = false});
   STUB_ASSERT_OK(Apply(*store, [](Transaction& t) {
     STUB_RETURN_IF_ERROR(t.AppendEntry(MakeEntry("acme", 1)));
     STUB_RETURN_IF_ERROR(t.PutIdempotency(MakeIdempotency("acme", "k")));
@@ -694,6 +695,52 @@ TEST_F(SqliteStoreTest, InsertOnlyTablesReportDuplicates) {
   STUB_EXPECT_OK(t->InsertDenial(MakeDenial("acme", "d", kT0 + 1)));
   EXPECT_EQ(t->AppendEntry(MakeEntry("acme", std::numeric_limits<std::uint64_t>::max())).code(),
             StatusCode::kOutOfRange);
+}
+
+// With write-behind (the default) the inserts run on the store's worker: a
+// duplicate surfaces at the next call that is not a deferred insert, or at
+// Commit, and fails every later call; nothing of the transaction is kept.
+TEST_F(SqliteStoreTest, DeferredInsertsReportDuplicatesLaterAndFailTheTransaction) {
+  OPEN(store, DbPath());
+  STUB_ASSERT_OK(Apply(*store, [](Transaction& t) {
+    STUB_RETURN_IF_ERROR(t.AppendEntry(MakeEntry("acme", 1)));
+    STUB_RETURN_IF_ERROR(t.PutIdempotency(MakeIdempotency("acme", "k")));
+    return t.InsertDenial(MakeDenial("acme", "d", kT0));
+  }));
+  {
+    BEGIN(t, *store);
+    STUB_EXPECT_OK(t->AppendEntry(MakeEntry("acme", 2)));
+    STUB_EXPECT_OK(t->AppendEntry(MakeEntry("acme", 1)));  // deferred
+    STUB_EXPECT_OK(t->PutIdempotency(MakeIdempotency("acme", "k2")));
+    // The next read reports it, and so does everything after.
+    EXPECT_EQ(t->GetOrg("acme").status().code(), StatusCode::kConflict);
+    EXPECT_EQ(t->PutOrg(MakeOrg("acme")).code(), StatusCode::kConflict);
+    EXPECT_EQ(t->AppendEntry(MakeEntry("acme", 3)).code(), StatusCode::kConflict);
+    EXPECT_EQ(t->Commit().code(), StatusCode::kConflict);
+  }
+  EXPECT_EQ(
+      Apply(*store,
+            [](Transaction& t) { return t.PutIdempotency(MakeIdempotency("acme", "k", "other")); })
+          .code(),
+      StatusCode::kConflict);
+  EXPECT_EQ(
+      Apply(*store, [](Transaction& t) { return t.InsertDenial(MakeDenial("acme", "d", kT0)); })
+          .code(),
+      StatusCode::kAlreadyExists);
+  // A rollback with inserts still queued drops them, and the store goes on.
+  {
+    BEGIN(t, *store);
+    for (std::uint64_t seq = 10; seq < 500; ++seq)
+      STUB_EXPECT_OK(t->AppendEntry(MakeEntry("acme", seq)));
+    t->Rollback();
+  }
+  STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.AppendEntry(MakeEntry("acme", 2)); }));
+  BEGIN(r, *store, {.read_only = true});
+  STUB_ASSERT_OK_AND_ASSIGN(auto all, r->ListEntries("acme", 0, 1'000));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1], MakeEntry("acme", 2));
+  STUB_ASSERT_OK_AND_ASSIGN(auto k2, r->GetIdempotency("acme", "k2"));
+  EXPECT_FALSE(k2.has_value());
 }
 
 TEST_F(SqliteStoreTest, ACorruptRowIsInternalNotACrash) {

@@ -26,6 +26,7 @@
 
 #include "store/group_sync.h"
 #include "store/row_codec.h"
+#include "store/write_behind.h"
 
 namespace stub {
 namespace {
@@ -596,6 +597,10 @@ class SqliteStore::Impl {
   std::condition_variable writer_free;
   bool writer_busy = false;
   std::unique_ptr<Connection> writer;  // set once by Open
+  // Runs the write transaction's deferred writes on the writer connection
+  // (options.write_behind; null otherwise). Used by one write transaction
+  // at a time, as the writer is.
+  std::unique_ptr<WriteBehind> write_behind;
   std::vector<std::unique_ptr<Connection>> idle_readers;
 
   // Waits for the writer connection, at most options.writer_wait.
@@ -730,14 +735,21 @@ class SqliteTransaction final : public Transaction {
   // --- journal ---
 
   Status AppendEntry(Entry entry) override {
-    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_RETURN_IF_ERROR(CheckDeferrable());
     if (entry.seq > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
       return OutOfRange("sqlite store: entry seq beyond int64");
     }
+    // Encoded here, so a value that cannot be stored is refused at once.
     STUB_ASSIGN_OR_RETURN(std::string path,
                           Encode("entry path", [&] { return EncodeStrings(entry.path); }));
     STUB_ASSIGN_OR_RETURN(std::string lines,
                           Encode("entry lines", [&] { return EncodeLines(entry.lines); }));
+    return Defer([this, e = std::move(entry), p = std::move(path), l = std::move(lines)] {
+      return WriteEntry(e, p, l);
+    });
+  }
+
+  Status WriteEntry(const Entry& entry, const std::string& path, const std::string& lines) {
     STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kAppendEntry));
     Query q(*conn_, s);
     q.Text(entry.org)
@@ -804,10 +816,15 @@ class SqliteTransaction final : public Transaction {
   }
 
   Status PutIdempotency(IdempotencyRecord record) override {
-    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_RETURN_IF_ERROR(CheckDeferrable());
     STUB_ASSIGN_OR_RETURN(std::string outcome, Encode("idempotency outcome", [&] {
                             return EncodeOutcome(record.outcome);
                           }));
+    return Defer(
+        [this, r = std::move(record), o = std::move(outcome)] { return WriteIdempotency(r, o); });
+  }
+
+  Status WriteIdempotency(const IdempotencyRecord& record, const std::string& outcome) {
     STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kPutIdempotency));
     Query q(*conn_, s);
     q.Text(record.org)
@@ -877,7 +894,11 @@ class SqliteTransaction final : public Transaction {
   // --- denials ---
 
   Status InsertDenial(DenialRecord record) override {
-    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_RETURN_IF_ERROR(CheckDeferrable());
+    return Defer([this, r = std::move(record)] { return WriteDenial(r); });
+  }
+
+  Status WriteDenial(const DenialRecord& record) {
     STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kInsertDenial));
     Query q(*conn_, s);
     q.Text(record.org)
@@ -969,7 +990,10 @@ class SqliteTransaction final : public Transaction {
   // --- end ---
 
   Status Commit() override {
-    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (Status s = CheckOpen(); !s.ok()) {
+      Rollback();
+      return s;
+    }
     Status status = conn_->Run(read_only_ ? kRollback : kCommit);
     Finish();
     if (status.ok() && !read_only_) store_->group_sync.NoteCommit();
@@ -978,19 +1002,55 @@ class SqliteTransaction final : public Transaction {
 
   void Rollback() override {
     if (finished_) return;
+    if (deferred_) {
+      store_->write_behind->Reset();
+      deferred_ = false;
+    }
     Finish();
   }
 
  private:
-  Status CheckOpen() const {
+  // Every call but the deferred writes starts here: the transaction must be
+  // open, and the deferred writes must have run (the connection is this
+  // thread's again, and reads see them). A deferred write's failure fails
+  // every later call and the commit.
+  Status CheckOpen() {
     if (finished_) {
       return FailedPrecondition("sqlite store: the transaction is already finished",
                                 "transaction_finished");
     }
+    if (deferred_) {
+      deferred_ = false;
+      if (Status s = store_->write_behind->Wait(); !s.ok()) failed_ = std::move(s);
+    }
+    return failed_;
+  }
+
+  // The insert-only writes (journal, idempotency, denials) are deferred: run
+  // by the store's WriteBehind worker while the caller goes on. Their errors
+  // (a duplicate key: kConflict) surface at the next call that is not
+  // deferred, or at Commit — the contract lets any call report them.
+  Status CheckDeferrable() const {
+    if (finished_) {
+      return FailedPrecondition("sqlite store: the transaction is already finished",
+                                "transaction_finished");
+    }
+    if (read_only_) {
+      return FailedPrecondition("sqlite store: write in a read-only transaction",
+                                "read_only_transaction");
+    }
+    return failed_;
+  }
+
+  template <typename F>
+  Status Defer(F&& write) {
+    if (store_->write_behind == nullptr) return write();
+    store_->write_behind->Push(std::forward<F>(write));
+    deferred_ = true;
     return Status::Ok();
   }
 
-  Status CheckWritable() const {
+  Status CheckWritable() {
     STUB_RETURN_IF_ERROR(CheckOpen());
     if (read_only_) {
       return FailedPrecondition("sqlite store: write in a read-only transaction",
@@ -1050,6 +1110,8 @@ class SqliteTransaction final : public Transaction {
   std::unique_ptr<Connection> reader_;  // owned while a read-only txn runs
   const bool read_only_;
   bool finished_ = false;
+  bool deferred_ = false;  // writes pushed to write_behind since the last Wait
+  Status failed_;          // a deferred write's failure: fails the transaction
 };
 
 }  // namespace
@@ -1104,6 +1166,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     sqlite3_wal_hook(c.db(), &Impl::OnWalCommit, raw);
     impl->checkpointer = std::thread([raw] { raw->CheckpointLoop(); });
   }
+  if (options.write_behind) impl->write_behind = std::make_unique<WriteBehind>();
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }
 

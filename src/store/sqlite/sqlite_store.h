@@ -101,6 +101,12 @@ struct SqliteStoreOptions {
   // checkpoints, and at which the writer checkpoints itself.
   int checkpoint_frames = 4096;          // 16 MiB of 4 KiB pages
   int writer_checkpoint_frames = 16384;  // 64 MiB
+  // Run a write transaction's inserts into the journal, idempotency and
+  // denial tables on a worker thread (encode, bind, step), overlapping them
+  // with the caller's work on the rest of the transaction — a batch of
+  // spends uses both cores. Their errors surface at the next other call or
+  // at Commit (see Transaction).
+  bool write_behind = true;
 };
 
 class SqliteStore final : public Store {
