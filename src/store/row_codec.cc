@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -30,7 +31,8 @@ std::string JsonStr(const Json& j) {
 // being altered. The output is read back with nlohmann (Parse).
 class JsonWriter {
  public:
-  JsonWriter() { out_.reserve(128); }
+  // `reserve`: the expected output size, so that appends never reallocate.
+  explicit JsonWriter(std::size_t reserve = 128) { out_.reserve(reserve); }
   std::string Take() && { return std::move(out_); }
 
   JsonWriter& Raw(std::string_view text) {
@@ -42,11 +44,18 @@ class JsonWriter {
   JsonWriter& Null() { return Raw("null"); }
   // "key": — with a leading comma unless first.
   // Keys are this file's own ASCII literals: written as they are.
+  // Keys are short: built on the stack and appended at once.
   JsonWriter& Key(std::string_view key, bool first = false) {
-    if (!first) out_.push_back(',');
-    out_.push_back('"');
-    out_.append(key);
-    out_.append("\":", 2);
+    char buf[64];
+    if (key.size() > sizeof buf - 4) throw DecodeError("key too long");
+    std::size_t n = 0;
+    if (!first) buf[n++] = ',';
+    buf[n++] = '"';
+    std::memcpy(buf + n, key.data(), key.size());
+    n += key.size();
+    buf[n++] = '"';
+    buf[n++] = ':';
+    out_.append(buf, n);
     return *this;
   }
   JsonWriter& Str(std::string_view v) {
@@ -286,7 +295,8 @@ Denial DecodeDenial(const Json& j) {
 }  // namespace
 
 std::string EncodeOutcome(const Outcome& o) {
-  JsonWriter w;
+  JsonWriter w(512 + o.id.size() + o.entry_hash.size() +
+               (o.denial ? o.denial->node.size() + o.denial->message.size() : 0));
   w.Raw("{").Key("status", true).Str(OutcomeStatusName(o.status));
   w.Key("id").Str(o.id).Key("amount").Int(o.amount).Key("entry_seq").UInt(o.entry_seq);
   w.Key("entry_hash").Str(o.entry_hash).Key("effective_remaining");
