@@ -64,10 +64,16 @@ Result<const IdempotencyRecord*> LedgerTxn::Idempotency(std::string_view org,
 }
 
 Status LedgerTxn::PutIdempotency(IdempotencyRecord record) {
-  NodeKey key(record.org, record.key);
-  STUB_RETURN_IF_ERROR(txn_.PutIdempotency(record));
-  idempotency_.insert_or_assign(std::move(key), std::move(record));
-  return Status::Ok();
+  // The batch's prefetch usually holds the key already (as absent): update
+  // that entry in place instead of building a new key.
+  auto it = idempotency_.find(NodeView(record.org, record.key));
+  if (it == idempotency_.end()) {
+    it = idempotency_.emplace(NodeKey(record.org, record.key), std::nullopt).first;
+  }
+  it->second = record;
+  Status status = txn_.PutIdempotency(std::move(record));
+  if (!status.ok()) it->second.reset();
+  return status;
 }
 
 Status LedgerTxn::Flush() {

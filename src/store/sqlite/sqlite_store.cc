@@ -817,11 +817,14 @@ class SqliteTransaction final : public Transaction {
 
   Status PutIdempotency(IdempotencyRecord record) override {
     STUB_RETURN_IF_ERROR(CheckDeferrable());
-    STUB_ASSIGN_OR_RETURN(std::string outcome, Encode("idempotency outcome", [&] {
-                            return EncodeOutcome(record.outcome);
-                          }));
-    return Defer(
-        [this, r = std::move(record), o = std::move(outcome)] { return WriteIdempotency(r, o); });
+    // The outcome is encoded by the worker: it is the engine's own text
+    // (ids, hashes, amounts, messages), so unlike a request's values it has
+    // no bytes to refuse; if it ever did, the transaction would fail.
+    return Defer([this, r = std::move(record)]() -> Status {
+      STUB_ASSIGN_OR_RETURN(std::string outcome, Encode("idempotency outcome",
+                                                        [&] { return EncodeOutcome(r.outcome); }));
+      return WriteIdempotency(r, outcome);
+    });
   }
 
   Status WriteIdempotency(const IdempotencyRecord& record, const std::string& outcome) {
