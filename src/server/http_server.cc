@@ -390,15 +390,11 @@ class HttpServer::Impl {
       const std::string request_id = api.request_id;
       const unsigned version = req.version();
       bool keep_alive = req.keep_alive();
-      const auto dispatched = std::chrono::steady_clock::now();
-      const std::string method = api.method;
-      const std::string path = api.path;
       auto work = [this, api = std::move(api)]() mutable { return Dispatch(api); };
       ApiResponse res = co_await OnPool<ApiResponse>(std::move(work));
       if (res.pending) {
         std::shared_ptr<PendingAnswer> pending = std::move(res.pending);
         res = co_await AwaitPending(std::move(pending));
-        LogAnswer(request_id, method, path, res.status, dispatched);
       }
       if (res.stream) {
         co_await Stream(*c, res, version, request_id);
@@ -425,7 +421,19 @@ class HttpServer::Impl {
       spdlog::error("request_id={} handler threw: {}", api.request_id, e.what());
       res = ErrorResponse(Internal(e.what()));
     }
-    if (!res.pending) LogAnswer(api.request_id, api.method, api.path, res.status, start);
+    if (!res.pending) {
+      LogAnswer(api.request_id, api.method, api.path, res.status, start);
+      return res;
+    }
+    // A deferred answer is logged when it arrives (on the thread that
+    // resolves it), not on the event loop.
+    auto logged = std::make_shared<PendingAnswer>();
+    res.pending->OnReady([logged, start, id = api.request_id, method = api.method,
+                          path = api.path](ApiResponse answer) {
+      LogAnswer(id, method, path, answer.status, start);
+      logged->Resolve(std::move(answer));
+    });
+    res.pending = std::move(logged);
     return res;
   }
 
