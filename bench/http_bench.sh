@@ -5,19 +5,31 @@
 #
 # Starts `stub serve --demo` on a throwaway SQLite file on a free loopback
 # port, then runs wrk (Debian's, installed by scripts/setup.sh): healthz and
-# spends with CONNECTIONS connections (default 32) for SECONDS (default 10),
-# then spends on 1 and 4 connections with latency percentiles. Every spend is
-# 0.000001 by one demo agent with a unique idempotency key (all approved).
-# Prints each figure and the spends/healthz ratio; removes the file after.
+# spends with CONNECTIONS connections (default 32) for SECONDS_PER_RUN
+# (default 10), then spends on 1 and 4 connections with latency percentiles
+# (closed loop). Then the open-loop latency: `stub loadgen` at RATE spends/s
+# (default 1000) on LOADGEN_CONNECTIONS connections (default 16), latency
+# measured from each request's scheduled send time, printed as JSON. Every
+# spend is 0.000001 by one demo agent with a unique idempotency key (all
+# approved). Prints each figure and the spends/healthz ratio; removes the file
+# after. STUB=path runs another stub binary (e.g. an older build) as is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${SECONDS_PER_RUN:-10}"
 conns="${CONNECTIONS:-32}"
+rate="${RATE:-1000}"
+lg_conns="${LOADGEN_CONNECTIONS:-16}"
 command -v wrk >/dev/null || { echo "http_bench: wrk is missing (bash scripts/setup.sh)" >&2; exit 2; }
 
-cmake --preset release >/dev/null
-cmake --build --preset release --target stub >/dev/null
+stub="${STUB:-}"
+if [ -z "$stub" ]; then
+  cmake --preset release >/dev/null
+  cmake --build --preset release --target stub >/dev/null
+  stub=./build/release/stub
+fi
+loadgen=./build/release/stub  # the load generator is always this tree's
+[ -x "$loadgen" ] || cmake --build --preset release --target stub >/dev/null
 
 tmp=$(mktemp -d /tmp/stub-http-bench.XXXXXX)
 server=""
@@ -27,7 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-./build/release/stub serve --demo --db "sqlite:$tmp/stub.db" --listen 127.0.0.1:0 \
+"$stub" serve --demo --db "sqlite:$tmp/stub.db" --listen 127.0.0.1:0 \
   >"$tmp/out" 2>"$tmp/err" &
 server=$!
 for _ in $(seq 1 600); do
@@ -50,6 +62,21 @@ request = function()
 end
 LUA
 
+# The disk's durable-commit latency right now, next to the figures: every
+# spend waits for one fdatasync (pipelined), so it bounds spend latency, and
+# with a fixed number of connections (Little's law) spend throughput.
+python3 - "$tmp/fsync.probe" <<'PY'
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600)
+ts = []
+for i in range(200):
+    os.pwrite(fd, b"x" * 8192, (i % 16) * 8192)
+    t = time.perf_counter()
+    os.fdatasync(fd)
+    ts.append(time.perf_counter() - t)
+ts.sort()
+print(f"fdatasync of 8 kB on this disk now: p50 {ts[100] * 1e3:.2f} ms, p99 {ts[198] * 1e3:.2f} ms")
+PY
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'; }
 health=$(wrk -t2 -c"$conns" -d"${seconds}s" "$url/healthz" | rps)
 spends_out=$(wrk -t2 -c"$conns" -d"${seconds}s" -s "$tmp/spend.lua" "$url/")
@@ -67,3 +94,6 @@ for c in 1 4; do
   p99=$(printf '%s\n' "$out" | awk '$1 == "99%" {print $2}')
   echo "POST /v1/spends, $c connection(s): $(printf '%s\n' "$out" | rps) spends/s, p50 $p50, p99 $p99"
 done
+echo "POST /v1/spends at a fixed $rate/s (open loop, $lg_conns connections, ${seconds}s):"
+"$loadgen" loadgen --json --url "$url" --key "$key" --agent mkt-researcher-1 --amount 0.000001 \
+  --rate "$rate" --seconds "$seconds" --connections "$lg_conns" || true

@@ -9,9 +9,13 @@
 
 #include "cli/agent_command.h"
 #include "cli/bench_command.h"
+#include "cli/budgets_command.h"
 #include "cli/command.h"
 #include "cli/exit_codes.h"
+#include "cli/init_command.h"
+#include "cli/key_command.h"
 #include "cli/limits_command.h"
+#include "cli/loadgen_command.h"
 #include "cli/org_command.h"
 #include "cli/race_command.h"
 #include "cli/seed_demo_command.h"
@@ -61,6 +65,16 @@ int RunBenchCommand(const stub::BenchConfig& config, bool json) {
   return report->failed == 0 ? stub::kExitOk : stub::kExitProblem;
 }
 
+int RunLoadgenCommand(const stub::LoadgenConfig& config, bool json) {
+  auto report = stub::RunLoadgen(config);
+  if (!report.ok()) {
+    std::cerr << "stub loadgen: " << report.status().message() << "\n";
+    return stub::ExitCodeFor(report.status());
+  }
+  std::cout << (json ? stub::LoadgenReportJson(*report) + "\n" : stub::LoadgenReportText(*report));
+  return report->ok == report->scheduled ? stub::kExitOk : stub::kExitProblem;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -97,6 +111,13 @@ int main(int argc, char** argv) {
                    "injected store latency per call for region 1 (region r: r times it)")
       ->check(CLI::Range(0, 1000000))
       ->capture_default_str();
+  race_cmd
+      ->add_option("--via", race.via_http,
+                   "engine: agents call the engine; http: each region is a stub serve process "
+                   "(own port, same database) and agents are HTTP clients (durable stores)")
+      ->transform(
+          CLI::CheckedTransformer(std::map<std::string, bool>{{"engine", false}, {"http", true}}))
+      ->default_str("engine");
   race_cmd->add_flag("--json", race_json, "print exactly one JSON object");
   race_cmd->footer(kExitCodesHelp);
 
@@ -129,6 +150,44 @@ int main(int argc, char** argv) {
   bench_cmd->add_flag("--json", bench_json, "print exactly one JSON object");
   bench_cmd->footer(kExitCodesHelp);
 
+  stub::LoadgenConfig loadgen;
+  bool loadgen_json = false;
+  CLI::App* loadgen_cmd = app.add_subcommand(
+      "loadgen",
+      "open-loop HTTP load at a fixed rate against a running stub serve; latency from each "
+      "request's scheduled send time (no coordinated omission)");
+  loadgen_cmd->add_option("--url", loadgen.url, "the server, http://host:port")->required();
+  loadgen_cmd->add_option("--key", loadgen.key, "API key (Bearer) allowed to spend as --agent");
+  loadgen_cmd
+      ->add_option("--target", loadgen.target,
+                   "spend (POST /v1/spends, a fresh idempotency key each) or healthz")
+      ->check(CLI::IsMember({"spend", "healthz"}))
+      ->capture_default_str();
+  loadgen_cmd->add_option("--rate", loadgen.rate, "requests per second (scheduled, open loop)")
+      ->check(CLI::Range(0.001, 1e6))
+      ->capture_default_str();
+  loadgen_cmd->add_option("--seconds", loadgen.seconds, "how long the schedule runs")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
+  loadgen_cmd->add_option("--connections", loadgen.connections, "keep-alive connections")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  loadgen_cmd->add_option("--agent", loadgen.agent, "the agent every spend is for")
+      ->capture_default_str();
+  loadgen_cmd->add_option("--amount", loadgen.amount, "the amount of every spend")
+      ->capture_default_str();
+  loadgen_cmd->add_option("--vendor", loadgen.vendor, "the vendor of every spend")
+      ->capture_default_str();
+  loadgen_cmd
+      ->add_option("--timeout", loadgen.timeout_seconds,
+                   "seconds before an unanswered request counts as an error")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
+  loadgen_cmd->add_flag("--json", loadgen_json, "print exactly one JSON object");
+  loadgen_cmd->footer(
+      "Exit codes: 0 every request got a 2xx; 1 some did not (see statuses); 2 usage error; "
+      "4 the server did not answer at all; 5 internal error.");
+
   stub::ServeConfig serve;
   CLI::App* serve_cmd = app.add_subcommand(
       "serve",
@@ -145,10 +204,11 @@ int main(int argc, char** argv) {
                     "empty database creates one and prints it once.");
 
   // Operator commands over the database (--db, default $STUB_DB or sqlite:./stub.db).
-  std::vector<stub::Command> commands = {stub::AddSeedDemoCommand(app), stub::AddOrgCommand(app),
-                                         stub::AddTeamCommand(app),     stub::AddAgentCommand(app),
-                                         stub::AddLimitsCommand(app),   stub::AddSpendCommand(app),
-                                         stub::AddVerifyCommand(app)};
+  std::vector<stub::Command> commands = {
+      stub::AddSeedDemoCommand(app), stub::AddOrgCommand(app),    stub::AddTeamCommand(app),
+      stub::AddAgentCommand(app),    stub::AddLimitsCommand(app), stub::AddSpendCommand(app),
+      stub::AddVerifyCommand(app),   stub::AddInitCommand(app),   stub::AddKeyCommand(app),
+      stub::AddBudgetsCommand(app)};
   for (const stub::Command& command : commands) command.app->footer(kExitCodesHelp);
 
   try {
@@ -164,6 +224,7 @@ int main(int argc, char** argv) {
     for (const stub::Command& command : commands) {
       if (command.app->parsed()) return command.run();
     }
+    if (loadgen_cmd->parsed()) return RunLoadgenCommand(loadgen, loadgen_json);
     if (race_cmd->parsed()) return RunRaceCommand(race, race_budget, race_amount, race_json);
     if (bench_cmd->parsed()) {
       bench.batch = !bench_no_batch;

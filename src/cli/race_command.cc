@@ -17,10 +17,14 @@
 #include <thread>
 #include <vector>
 
+#include "cli/exit_codes.h"
+#include "cli/http_connection.h"
+#include "cli/serve_process.h"
 #include "cli/store_url.h"
 #include "core/verify.h"
 #include "engine/engine.h"
 #include "engine/ids.h"
+#include "engine/key_service.h"
 #include "store/memory/memory_store.h"
 
 namespace stub {
@@ -129,10 +133,14 @@ Status SetUpRaceOrg(Engine& admin, const std::string& org, const RaceConfig& con
   return Status::Ok();
 }
 
+// Makes agent `agent`'s spend; called on that agent's thread.
+using SpendFn = std::function<Result<SpendResult>(int agent, const SpendRequest& request)>;
+
 // Runs every agent a with a % regions == region (every agent when region < 0)
-// as a thread on engine_of(a), released together; returns what they did.
+// as a thread spending through spend(a, …), released together; returns what
+// they did.
 Result<Tally> RunAgents(const RaceConfig& config, const std::string& org, int region,
-                        const std::function<Engine&(int agent)>& engine_of) {
+                        const SpendFn& spend) {
   Tally tally;
   std::mutex mu;
   Status failure;
@@ -144,7 +152,6 @@ Result<Tally> RunAgents(const RaceConfig& config, const std::string& org, int re
   std::vector<std::thread> threads;
   for (int a : mine) {
     threads.emplace_back([&, a] {
-      Engine& engine = engine_of(a);
       start.arrive_and_wait();
       for (int k = 0; k < config.attempts; ++k) {
         SpendRequest request;
@@ -155,7 +162,7 @@ Result<Tally> RunAgents(const RaceConfig& config, const std::string& org, int re
         request.category = "data";
         request.intent = "race";
         request.idempotency_key = "race-" + AgentId(a) + "-" + std::to_string(k);
-        auto result = engine.Spend(request);
+        auto result = spend(a, request);
         std::lock_guard lock(mu);
         ++tally.attempts;
         if (!result.ok()) {
@@ -189,9 +196,10 @@ Result<Tally> RaceInMemory(const RaceConfig& config, MemoryStore& store, const C
     options.txn.commit_latency = std::chrono::microseconds{2 * config.latency_us * (r + 1)};
     regions.push_back(std::make_unique<Engine>(store, clock, options));
   }
-  STUB_ASSIGN_OR_RETURN(Tally tally, RunAgents(config, org, -1, [&](int a) -> Engine& {
-                          return *regions[static_cast<std::size_t>(a % config.regions)];
-                        }));
+  STUB_ASSIGN_OR_RETURN(
+      Tally tally, RunAgents(config, org, -1, [&](int a, const SpendRequest& request) {
+        return regions[static_cast<std::size_t>(a % config.regions)]->Spend(request);
+      }));
   for (const auto& engine : regions) {
     tally.conflicts += engine->Stats().conflicts;
     tally.retries += engine->Stats().retries;
@@ -211,7 +219,8 @@ Result<Tally> RaceInMemory(const RaceConfig& config, MemoryStore& store, const C
     if (store.ok()) {
       SystemClock clock;
       Engine engine(**store, clock);
-      auto ran = RunAgents(config, org, region, [&](int) -> Engine& { return engine; });
+      auto ran = RunAgents(config, org, region,
+                           [&](int, const SpendRequest& request) { return engine.Spend(request); });
       if (ran.ok()) {
         tally = *ran;
         tally.conflicts = engine.Stats().conflicts;
@@ -282,6 +291,80 @@ Result<Tally> RaceInProcesses(const RaceConfig& config, const std::string& org) 
   return total;
 }
 
+// A spend over HTTP: POST /v1/spends with the agent's own key; 201 and 402
+// become the engine's outcomes, anything else an error.
+Result<SpendResult> SpendOverHttp(HttpConnection& conn, const std::string& key,
+                                  const SpendRequest& r) {
+  const nlohmann::json body = {{"amount", FormatAmount(r.amount)},
+                               {"vendor", r.vendor},
+                               {"category", r.category},
+                               {"intent", r.intent},
+                               {"idempotency_key", r.idempotency_key}};
+  STUB_ASSIGN_OR_RETURN(HttpAnswer answer, conn.Send("POST", "/v1/spends", key, body.dump()));
+  const auto j = nlohmann::json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
+  SpendResult out;
+  if (answer.status == 201 && j.is_object() && j.value("status", "") == "approved") {
+    auto amount = ParseAmount(j.value("amount", ""));
+    if (!amount.ok()) return Internal("a region approved an unreadable amount: " + answer.body);
+    out.outcome.status = OutcomeStatus::kApproved;
+    out.outcome.amount = *amount;
+    return out;
+  }
+  if (answer.status == 402 && j.is_object() && j.value("status", "") == "denied") {
+    const auto reason = ParseDenyReason(j.value("reason", ""));
+    if (!reason) return Internal("a region denied with an unknown reason: " + answer.body);
+    out.outcome.status = OutcomeStatus::kDenied;
+    out.outcome.amount = r.amount;
+    out.outcome.denial = Denial{.reason = *reason};
+    return out;
+  }
+  const std::string what =
+      "a region answered " + std::to_string(answer.status) + ": " + answer.body;
+  return answer.status >= 500 ? Unavailable(what) : Internal(what);
+}
+
+// The value of counter `name` in a Prometheus text page (0 when absent).
+std::uint64_t Counter(const std::string& page, const std::string& name) {
+  const std::string prefix = "\n" + name + " ";
+  const auto at = page.find(prefix);
+  if (at == std::string::npos) return 0;
+  return std::strtoull(page.c_str() + at + prefix.size(), nullptr, 10);
+}
+
+// The race over HTTP: regions are `stub serve` processes on the database,
+// agents HTTP clients with their own agent keys (`keys[a]`).
+Result<Tally> RaceViaHttp(const RaceConfig& config, const std::string& org,
+                          const std::vector<std::string>& keys) {
+  STUB_ASSIGN_OR_RETURN(const std::string root_key, KeyService::NewSecret());
+  std::vector<std::unique_ptr<ServeProcess>> regions;
+  for (int r = 0; r < config.regions; ++r) {
+    STUB_ASSIGN_OR_RETURN(auto server, ServeProcess::Start(config.db, root_key));
+    regions.push_back(std::move(server));
+  }
+  std::vector<std::unique_ptr<HttpConnection>> conns;
+  for (int a = 0; a < config.agents; ++a) {
+    conns.push_back(std::make_unique<HttpConnection>(
+        "127.0.0.1", regions[static_cast<std::size_t>(a % config.regions)]->port()));
+  }
+  auto ran = RunAgents(config, org, -1, [&](int a, const SpendRequest& request) {
+    const auto i = static_cast<std::size_t>(a);
+    return SpendOverHttp(*conns[i], keys[i], request);
+  });
+  Tally tally = ran.ok() ? *ran : Tally{};
+  Status stopped = ran.status();
+  for (auto& region : regions) {
+    HttpConnection metrics("127.0.0.1", region->port());
+    if (auto page = metrics.Send("GET", "/metrics", ""); page.ok() && page->status == 200) {
+      const std::string text = "\n" + page->body;
+      tally.conflicts += Counter(text, "stub_serialization_conflicts_total");
+      tally.retries += Counter(text, "stub_retries_total");
+    }
+    if (Status s = region->Stop(); stopped.ok()) stopped = s;
+  }
+  STUB_RETURN_IF_ERROR(stopped);
+  return tally;
+}
+
 // Worst (spent + held − limit) over the final node rows of `org`.
 Result<Micros> FinalOverspend(Store& store, const std::string& org) {
   STUB_ASSIGN_OR_RETURN(auto txn, store.Begin({.read_only = true}));
@@ -298,6 +381,12 @@ Result<Micros> FinalOverspend(Store& store, const std::string& org) {
 Result<RaceReport> RunRace(const RaceConfig& config) {
   STUB_RETURN_IF_ERROR(ValidateConfig(config));
   const bool in_memory = config.db == "memory:" || config.db == "memory";
+  if (config.via_http && in_memory) {
+    return InvalidArgument(
+        "--via http needs a database the server processes share (sqlite:PATH "
+        "or postgres://…), not memory:",
+        std::string(kUsageReason));
+  }
   SystemClock clock;
   OverspendMonitor monitor;
   std::unique_ptr<Store> store;
@@ -315,6 +404,14 @@ Result<RaceReport> RunRace(const RaceConfig& config) {
     Engine admin(*store, clock);
     STUB_RETURN_IF_ERROR(SetUpRaceOrg(admin, org, config));
   }
+  std::vector<std::string> agent_keys;
+  if (config.via_http) {
+    KeyService keys(*store, clock);
+    for (int a = 0; a < config.agents; ++a) {
+      STUB_ASSIGN_OR_RETURN(IssuedKey key, keys.Create(org, KeyRole::kAgent, AgentId(a), "race"));
+      agent_keys.push_back(std::move(key.secret));
+    }
+  }
 
   RaceReport report;
   report.store = std::string(store->Kind());
@@ -326,7 +423,11 @@ Result<RaceReport> RunRace(const RaceConfig& config) {
                           RaceInMemory(config, static_cast<MemoryStore&>(*store), clock, org));
   } else {
     store.reset();  // no database handle crosses a fork
-    STUB_ASSIGN_OR_RETURN(tally, RaceInProcesses(config, org));
+    if (config.via_http) {
+      STUB_ASSIGN_OR_RETURN(tally, RaceViaHttp(config, org, agent_keys));
+    } else {
+      STUB_ASSIGN_OR_RETURN(tally, RaceInProcesses(config, org));
+    }
     STUB_ASSIGN_OR_RETURN(store, OpenStore(config.db));
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
@@ -369,6 +470,7 @@ Result<RaceReport> RunRace(const RaceConfig& config) {
 std::string RaceReportJson(const RaceReport& r) {
   nlohmann::ordered_json j;
   j["store"] = r.store;
+  j["via"] = r.config.via_http ? "http" : "engine";
   j["regions"] = r.config.regions;
   j["agents"] = r.config.agents;
   j["budget"] = FormatAmount(r.config.budget);
@@ -396,7 +498,9 @@ std::string RaceReportText(const RaceReport& r) {
   auto mark = [](bool ok) { return ok ? "ok" : "BROKEN"; };
   std::ostringstream out;
   out << "Stub race: " << r.config.agents << " agents in " << r.config.regions
-      << " regions spend against one budget (" << r.store << " store)\n"
+      << " regions spend against one budget (" << r.store << " store"
+      << (r.config.via_http ? "; regions are stub serve processes, agents HTTP clients" : "")
+      << ")\n"
       << "  budget            " << FormatAmount(r.config.budget) << " (org, total)\n"
       << "  each spend        " << FormatAmount(r.config.amount) << " x " << r.config.attempts
       << " attempts per agent = " << r.attempts << " requests in " << r.seconds << " s\n"

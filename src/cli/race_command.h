@@ -6,6 +6,10 @@
 //   sqlite:PATH (and other durable stores): each region is a separate
 //           process with its own connection to the same database, released
 //           together; the final state of every node is checked for overspend.
+//   --via http (durable stores only): each region is a separate `stub serve`
+//           process (its own port, the same database) and every agent is an
+//           HTTP client with its own agent key, spending through
+//           POST /v1/spends on its region's server.
 // The books are verified at the end either way.
 #pragma once
 
@@ -27,6 +31,8 @@ struct RaceConfig {
   // Injected latency of region r (0-based) per store call: (r + 1) × this;
   // per commit: 2 × (r + 1) × this. Simulates distance to the database.
   std::int64_t latency_us = 200;
+  // Regions are `stub serve` processes and agents HTTP clients.
+  bool via_http = false;
 };
 
 struct RaceReport {

@@ -1,5 +1,6 @@
 #include "cli/serve_command.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -62,6 +63,10 @@ Result<IssuedKey> PrepareDemo(Store& store, const Clock& clock) {
 }  // namespace
 
 Status RunServe(const ServeConfig& config) {
+  // Logs (a line per request) go to stderr; stdout carries only what scripts
+  // read: the keys shown once and the "Listening on" line.
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "stub", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   ServerOptions options;
   STUB_RETURN_IF_ERROR(ParseListen(config.listen, options.http.host, options.http.port));
   if (const char* root = std::getenv("STUB_ROOT_KEY"); root != nullptr) options.root_key = root;

@@ -108,7 +108,7 @@ auto Engine::Run(Body&& body, bool wait_durable) {
 }
 
 Result<OrgRow> Engine::CreateOrg(std::string_view id, std::string_view name,
-                                 std::string_view currency) {
+                                 std::string_view currency, const AlsoInTxn& also) {
   if (!IsValidId(id)) {
     return InvalidArgument("org id must match [a-z0-9][a-z0-9_.-]{0,63}", "invalid_request");
   }
@@ -130,6 +130,7 @@ Result<OrgRow> Engine::CreateOrg(std::string_view id, std::string_view name,
     root.node.kind = NodeKind::kOrg;
     root.node.name = org.name;
     STUB_RETURN_IF_ERROR(txn.PutNode(org.id, std::move(root)));
+    if (also) STUB_RETURN_IF_ERROR(also(txn, now));
     return org;
   });
 }

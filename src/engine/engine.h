@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -49,10 +50,13 @@ class Engine {
   Engine(Store& store, const Clock& clock, EngineOptions options = {});
 
   // --- administration ---
-  // Creates an org and its root node. Errors: kInvalidArgument (bad id,
-  // currency), kAlreadyExists.
+  // Creates an org and its root node. `also`, when set, runs in the same
+  // transaction after them (e.g. to insert the org's first admin key), so the
+  // org exists with it or not at all; it may run again on a retry. Errors:
+  // kInvalidArgument (bad id, currency), kAlreadyExists, and those of `also`.
+  using AlsoInTxn = std::function<Status(Transaction& txn, Timestamp now)>;
   Result<OrgRow> CreateOrg(std::string_view id, std::string_view name,
-                           std::string_view currency = "USD");
+                           std::string_view currency = "USD", const AlsoInTxn& also = {});
   // Creates or updates a node (team, agent, or the org root's limits), keeping
   // its balances. The parent must exist and be the org or a team; a node
   // never changes kind; a team cannot move under its own subtree.

@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <iterator>
 #include <utility>
 
 #include "core/budget.h"
@@ -39,7 +40,8 @@ Result<T> InTxn(Store& store, bool read_only, Body&& body) {
 
 }  // namespace
 
-KeyService::KeyService(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+KeyService::KeyService(Store& store, const Clock& clock, KeyServiceOptions options)
+    : store_(store), clock_(clock), options_(options) {}
 
 std::string KeyService::HashSecret(std::string_view secret) { return ToHex(Sha256(secret)); }
 
@@ -52,8 +54,8 @@ Result<std::string> KeyService::NewSecret() {
          ToHex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
-Result<IssuedKey> KeyService::Create(std::string_view org, KeyRole role, std::string_view agent,
-                                     std::string_view name) {
+Result<IssuedKey> KeyService::Prepare(std::string_view org, KeyRole role, std::string_view agent,
+                                      std::string_view name) {
   if ((role == KeyRole::kRoot) != org.empty()) {
     return InvalidArgument("a root key has no org; every other key has one", "invalid_request");
   }
@@ -74,6 +76,17 @@ Result<IssuedKey> KeyService::Create(std::string_view org, KeyRole role, std::st
   issued.row.agent = std::string(agent);
   issued.row.name = std::string(name);
   issued.secret = std::move(secret);
+  return issued;
+}
+
+Status KeyService::Insert(Transaction& txn, IssuedKey& key, Timestamp now) {
+  key.row.created_at = now;
+  return txn.InsertKey(key.row);
+}
+
+Result<IssuedKey> KeyService::Create(std::string_view org, KeyRole role, std::string_view agent,
+                                     std::string_view name) {
+  STUB_ASSIGN_OR_RETURN(IssuedKey issued, Prepare(org, role, agent, name));
   auto inserted = InTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
     if (!org.empty()) {
       STUB_ASSIGN_OR_RETURN(auto org_row, txn.GetOrg(org));
@@ -85,10 +98,7 @@ Result<IssuedKey> KeyService::Create(std::string_view org, KeyRole role, std::st
         return NotFound("unknown agent '" + std::string(agent) + "'", "not_found");
       }
     }
-    ApiKeyRow row = issued.row;
-    row.created_at = clock_.Now();
-    issued.row.created_at = row.created_at;
-    STUB_RETURN_IF_ERROR(txn.InsertKey(std::move(row)));
+    STUB_RETURN_IF_ERROR(Insert(txn, issued, clock_.Now()));
     return true;
   });
   if (!inserted.ok()) return inserted.status();
@@ -97,14 +107,35 @@ Result<IssuedKey> KeyService::Create(std::string_view org, KeyRole role, std::st
 
 Result<std::optional<ApiKeyRow>> KeyService::Authenticate(std::string_view secret) {
   if (!secret.starts_with(kKeyPrefix)) return std::optional<ApiKeyRow>();
-  const std::string hash = HashSecret(secret);
-  return InTxn<std::optional<ApiKeyRow>>(store_, true,
-                                         [&](Transaction& txn) -> Result<std::optional<ApiKeyRow>> {
-                                           STUB_ASSIGN_OR_RETURN(auto row, txn.GetKeyByHash(hash));
-                                           if (row && row->revoked())
-                                             return std::optional<ApiKeyRow>();
-                                           return row;
-                                         });
+  std::string hash = HashSecret(secret);
+  const bool caching = options_.cache_ttl.count() > 0;
+  std::uint64_t revocations = 0;
+  if (caching) {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(hash);
+    if (it != cache_.end()) {
+      if (std::chrono::steady_clock::now() - it->second.read_at < options_.cache_ttl) {
+        return std::optional<ApiKeyRow>(it->second.row);
+      }
+      cache_.erase(it);
+    }
+    revocations = revocations_;
+  }
+  const auto read_at = std::chrono::steady_clock::now();
+  auto found = InTxn<std::optional<ApiKeyRow>>(
+      store_, true, [&](Transaction& txn) -> Result<std::optional<ApiKeyRow>> {
+        STUB_ASSIGN_OR_RETURN(auto row, txn.GetKeyByHash(hash));
+        if (row && row->revoked()) return std::optional<ApiKeyRow>();
+        return row;
+      });
+  if (caching && found.ok() && found->has_value()) {
+    std::lock_guard lock(mu_);
+    if (revocations == revocations_) {
+      if (cache_.size() >= options_.max_cached) cache_.clear();
+      cache_.insert_or_assign(std::move(hash), Cached{**found, read_at});
+    }
+  }
+  return found;
 }
 
 Result<std::vector<ApiKeyRow>> KeyService::List(std::string_view org) {
@@ -113,12 +144,18 @@ Result<std::vector<ApiKeyRow>> KeyService::List(std::string_view org) {
 }
 
 Status KeyService::Revoke(std::string_view org, std::string_view id) {
-  return InTxn<bool>(store_, false,
-                     [&](Transaction& txn) -> Result<bool> {
-                       STUB_RETURN_IF_ERROR(txn.RevokeKey(org, id, clock_.Now()));
-                       return true;
-                     })
-      .status();
+  const Status revoked = InTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
+                           STUB_RETURN_IF_ERROR(txn.RevokeKey(org, id, clock_.Now()));
+                           return true;
+                         }).status();
+  // Even on failure (the commit may have happened): forget the key, and keep
+  // reads that began before this from caching it.
+  std::lock_guard lock(mu_);
+  ++revocations_;
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    it = it->second.row.id == id && it->second.row.org == org ? cache_.erase(it) : std::next(it);
+  }
+  return revoked;
 }
 
 Result<std::optional<IssuedKey>> KeyService::EnsureRootKey() {

@@ -1,14 +1,29 @@
 // API keys: creation (a random 256-bit secret with a recognisable prefix,
 // returned once; only its SHA-256 is stored), authentication, listing and
-// revocation. Revocation is effective at once: every Authenticate reads the
-// store.
+// revocation.
+//
+// Authenticate caches live keys it has read from the store for `cache_ttl`
+// (never unknown or revoked ones), so a busy server does not read the store
+// for every request. What a revocation guarantees:
+//   - through this KeyService (the server's DELETE /v1/keys/{id}): once
+//     Revoke returns, no Authenticate of this service accepts the key — not
+//     even one that was already reading the store when Revoke ran;
+//   - made by another process on the same database (another `stub serve`,
+//     the CLI): this service stops accepting the key at most `cache_ttl`
+//     after the revocation committed (each cached key is re-read from the
+//     store once its entry is `cache_ttl` old). cache_ttl 0 reads the store
+//     on every call (revocation at once everywhere, at a store read per
+//     request).
 //
 // Thread-safe; any number of threads may call it.
 #pragma once
 
+#include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/api_key.h"
@@ -27,10 +42,16 @@ struct IssuedKey {
   std::string secret;  // shown once; never stored
 };
 
+struct KeyServiceOptions {
+  // How long a key read from the store is trusted without reading it again.
+  std::chrono::milliseconds cache_ttl{1000};
+  std::size_t max_cached = 100'000;  // beyond it the cache starts over
+};
+
 class KeyService {
  public:
   // `store` and `clock` must outlive the service.
-  KeyService(Store& store, const Clock& clock);
+  KeyService(Store& store, const Clock& clock, KeyServiceOptions options = {});
 
   // hex(SHA-256(secret)), lowercase.
   static std::string HashSecret(std::string_view secret);
@@ -42,18 +63,37 @@ class KeyService {
   // Errors: kInvalidArgument "invalid_request", kNotFound "not_found".
   Result<IssuedKey> Create(std::string_view org, KeyRole role, std::string_view agent,
                            std::string_view name);
-  // The live (not revoked) key whose secret this is; nullopt otherwise.
+  // The two halves of Create, for a key that must be stored inside another
+  // transaction (an org and its first admin key, atomically): Prepare checks
+  // the arguments and makes the secret (no store access); Insert stores it in
+  // `txn` with created_at = `now` (it checks nothing against the store).
+  static Result<IssuedKey> Prepare(std::string_view org, KeyRole role, std::string_view agent,
+                                   std::string_view name);
+  static Status Insert(Transaction& txn, IssuedKey& key, Timestamp now);
+  // The live (not revoked) key whose secret this is; nullopt otherwise. See
+  // the class comment for how fresh the answer is.
   Result<std::optional<ApiKeyRow>> Authenticate(std::string_view secret);
   Result<std::vector<ApiKeyRow>> List(std::string_view org);
-  // Errors: kNotFound when `org` has no key `id`.
+  // Errors: kNotFound when `org` has no key `id`. On return this service no
+  // longer accepts the key.
   Status Revoke(std::string_view org, std::string_view id);
   // Creates a root key when the store has none (first start of an empty
   // database); nullopt when one exists.
   Result<std::optional<IssuedKey>> EnsureRootKey();
 
  private:
+  struct Cached {
+    ApiKeyRow row;
+    std::chrono::steady_clock::time_point read_at;
+  };
   Store& store_;
   const Clock& clock_;
+  const KeyServiceOptions options_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Cached> cache_;  // by hash
+  // Bumped by every Revoke: an Authenticate whose store read began before a
+  // revocation does not cache what it read.
+  std::uint64_t revocations_ = 0;
 };
 
 }  // namespace stub

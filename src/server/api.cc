@@ -9,6 +9,8 @@
 #include "server/api_error.h"
 #include "server/event_feed.h"
 #include "server/json_views.h"
+#include "server/openapi.h"
+#include "server/pending_answer.h"
 
 namespace stub {
 
@@ -81,6 +83,26 @@ void Api::Open(std::string method, std::string_view pattern,
 ApiResponse Api::Handle(const ApiRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   ApiResponse response = router_.Handle(request);
+  if (!response.pending) {
+    Observe(request, response, start);
+    return response;
+  }
+  // A deferred answer (a spend in a batch): observed when it arrives.
+  auto observed = std::make_shared<PendingAnswer>();
+  response.pending->OnReady([this, observed, start, request_id = request.request_id,
+                             path = request.path](ApiResponse answer) {
+    ApiRequest about;
+    about.request_id = request_id;
+    about.path = path;
+    Observe(about, answer, start);
+    observed->Resolve(std::move(answer));
+  });
+  response.pending = std::move(observed);
+  return response;
+}
+
+void Api::Observe(const ApiRequest& request, const ApiResponse& response,
+                  std::chrono::steady_clock::time_point start) {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - start)
                       .count();
@@ -94,7 +116,6 @@ ApiResponse Api::Handle(const ApiRequest& request) {
                   response.status, response.body);
   }
   Count(response);
-  return response;
 }
 
 std::size_t Api::ExpireDueHolds() {
@@ -228,30 +249,7 @@ ApiResponse Api::Metrics(const ApiRequest&, const PathParams&) {
 }
 
 ApiResponse Api::OpenApi(const ApiRequest&, const PathParams&) {
-  Json paths = Json::object();
-  for (const auto& [method, pattern] : router_.Routes()) {
-    std::string m = method;
-    for (char& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    Json op = {{"responses", {{"default", {{"description", "see API.md"}}}}}};
-    Json params = Json::array();
-    for (auto seg : SplitPath(pattern)) {
-      if (seg.size() > 2 && seg.front() == '{') {
-        params.push_back({{"name", std::string(seg.substr(1, seg.size() - 2))},
-                          {"in", "path"},
-                          {"required", true},
-                          {"schema", {{"type", "string"}}}});
-      }
-    }
-    if (!params.empty()) op["parameters"] = std::move(params);
-    if (pattern.starts_with("/v1/")) op["security"] = Json::array({{{"bearer", Json::array()}}});
-    paths[pattern][m] = std::move(op);
-  }
-  Json doc = {{"openapi", "3.1.0"},
-              {"info", {{"title", "Stub API"}, {"version", "1"}}},
-              {"paths", std::move(paths)},
-              {"components",
-               {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}}};
-  return JsonResponse(200, doc);
+  return JsonResponse(200, OpenApiDocument(router_.Routes()));
 }
 
 }  // namespace stub

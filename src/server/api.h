@@ -4,11 +4,13 @@
 // (group commit); everything else calls the Engine or reads the Store.
 //
 // Handle() blocks on the database: call it from a worker thread, never from
-// the event loop. Thread-safe.
+// the event loop. A spend's answer is deferred (ApiResponse::pending): it
+// arrives from the batcher once its batch is durable. Thread-safe.
 #pragma once
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <string>
@@ -82,6 +84,9 @@ class Api {
   ApiResponse VerifyOrg(const ApiRequest&, const PathParams&, const Principal&);
   ApiResponse Events(const ApiRequest&, const PathParams&, const Principal&);
 
+  // Metrics (and a log line for a 5xx) of one answered request.
+  void Observe(const ApiRequest& request, const ApiResponse& response,
+               std::chrono::steady_clock::time_point start);
   void Count(const ApiResponse& response);
   void CountOutcome(const Outcome& outcome);
 

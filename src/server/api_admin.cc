@@ -50,10 +50,14 @@ ApiResponse Api::CreateOrg(const ApiRequest& request, const PathParams&, const P
   if (!name.ok()) return ErrorResponse(name.status());
   auto currency = OptionalString(*body, "currency");
   if (!currency.ok()) return ErrorResponse(currency.status());
-  auto org = engine_.CreateOrg(*id, name->value_or(*id), currency->value_or("USD"));
-  if (!org.ok()) return ErrorResponse(org.status());
-  auto admin = keys_.Create(org->id, KeyRole::kAdmin, "", "admin");
+  // The org and its first admin key commit together: no org is ever left
+  // without a way in.
+  auto admin = KeyService::Prepare(*id, KeyRole::kAdmin, "", "admin");
   if (!admin.ok()) return ErrorResponse(admin.status());
+  auto org = engine_.CreateOrg(
+      *id, name->value_or(*id), currency->value_or("USD"),
+      [&admin](Transaction& txn, Timestamp now) { return KeyService::Insert(txn, *admin, now); });
+  if (!org.ok()) return ErrorResponse(org.status());
   Json out = OrgJson(*org);
   out["admin_key"] = admin->secret;
   out["admin_key_id"] = admin->row.id;

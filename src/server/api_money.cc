@@ -4,6 +4,7 @@
 #include "server/api.h"
 #include "server/api_error.h"
 #include "server/json_views.h"
+#include "server/pending_answer.h"
 
 namespace stub {
 namespace {
@@ -65,8 +66,9 @@ Status RequireSpender(const Principal& p) {
 ApiResponse Api::OutcomeResponse(const SpendResult& result, int approved_status) {
   const Outcome& o = result.outcome;
   if (!result.replayed) CountOutcome(o);
-  ApiResponse r =
-      JsonResponse(o.status == OutcomeStatus::kDenied ? 402 : approved_status, OutcomeJson(o));
+  ApiResponse r;
+  r.status = o.status == OutcomeStatus::kDenied ? 402 : approved_status;
+  r.body = OutcomeBody(o);
   if (result.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
   return r;
 }
@@ -77,9 +79,15 @@ ApiResponse Api::PostSpend(const ApiRequest& request, const PathParams&, const P
   if (!body.ok()) return ErrorResponse(body.status());
   auto spend = ParseSpendBody(request, *body, p);
   if (!spend.ok()) return ErrorResponse(spend.status());
-  auto result = batcher_.Spend(std::move(*spend));
-  if (!result.ok()) return ErrorResponse(result.status());
-  return OutcomeResponse(*result, 201);
+  // The worker does not wait for the batch: the answer is built on the
+  // batcher's thread once the spend is durable.
+  auto pending = std::make_shared<PendingAnswer>();
+  batcher_.Submit(std::move(*spend), [this, pending](Result<SpendResult> result) {
+    pending->Resolve(result.ok() ? OutcomeResponse(*result, 201) : ErrorResponse(result.status()));
+  });
+  ApiResponse deferred;
+  deferred.pending = std::move(pending);
+  return deferred;
 }
 
 ApiResponse Api::PostHold(const ApiRequest& request, const PathParams&, const Principal& p) {

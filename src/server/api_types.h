@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,6 +33,8 @@ struct ApiRequest {
   }
 };
 
+class PendingAnswer;  // server/pending_answer.h
+
 struct ApiResponse {
   int status = 200;
   std::string body;  // empty for 204
@@ -43,6 +46,9 @@ struct ApiResponse {
   // what is new to `out` (nothing: the server waits a little and asks again)
   // and returns false to end the stream. Calls never overlap.
   std::function<bool(std::string& out)> stream;
+  // A deferred answer when set: the real response arrives through it later
+  // (on another thread); every other field of this one is ignored.
+  std::shared_ptr<PendingAnswer> pending;
 };
 
 }  // namespace stub

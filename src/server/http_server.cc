@@ -16,6 +16,7 @@
 
 #include "engine/ids.h"
 #include "server/api_error.h"
+#include "server/pending_answer.h"
 
 namespace stub {
 namespace {
@@ -196,6 +197,25 @@ class HttpServer::Impl {
                                                                        kAwait);
   }
 
+  // Waits (without blocking the loop or a worker) for a deferred answer;
+  // resumes on the event loop. Keeps the loop alive meanwhile.
+  asio::awaitable<ApiResponse> AwaitPending(std::shared_ptr<PendingAnswer> pending) {
+    auto initiation = [this, pending = std::move(pending)](auto handler) mutable {
+      using Handler = decltype(handler);
+      auto shared = std::make_shared<Handler>(std::move(handler));
+      auto guard = asio::make_work_guard(io_);
+      pending->OnReady([this, shared, guard](ApiResponse response) mutable {
+        auto ex = asio::get_associated_executor(*shared, io_.get_executor());
+        asio::post(ex, [shared, response = std::move(response)]() mutable {
+          std::move (*shared)(std::move(response));
+        });
+        guard.reset();
+      });
+    };
+    co_return co_await asio::async_initiate<decltype(kAwait), void(ApiResponse)>(
+        std::move(initiation), kAwait);
+  }
+
   asio::awaitable<void> Accept() {
     asio::steady_timer backoff(io_);
     for (;;) {
@@ -372,6 +392,10 @@ class HttpServer::Impl {
       bool keep_alive = req.keep_alive();
       auto work = [this, api = std::move(api)]() mutable { return Dispatch(api); };
       ApiResponse res = co_await OnPool<ApiResponse>(std::move(work));
+      if (res.pending) {
+        std::shared_ptr<PendingAnswer> pending = std::move(res.pending);
+        res = co_await AwaitPending(std::move(pending));
+      }
       if (res.stream) {
         co_await Stream(*c, res, version, request_id);
         break;
@@ -397,12 +421,31 @@ class HttpServer::Impl {
       spdlog::error("request_id={} handler threw: {}", api.request_id, e.what());
       res = ErrorResponse(Internal(e.what()));
     }
+    if (!res.pending) {
+      LogAnswer(api.request_id, api.method, api.path, res.status, start);
+      return res;
+    }
+    // A deferred answer is logged when it arrives (on the thread that
+    // resolves it), not on the event loop.
+    auto logged = std::make_shared<PendingAnswer>();
+    res.pending->OnReady([logged, start, id = api.request_id, method = api.method,
+                          path = api.path](ApiResponse answer) {
+      LogAnswer(id, method, path, answer.status, start);
+      logged->Resolve(std::move(answer));
+    });
+    res.pending = std::move(logged);
+    return res;
+  }
+
+  // The request's log line (never a header value).
+  static void LogAnswer(const std::string& request_id, const std::string& method,
+                        const std::string& path, int status,
+                        std::chrono::steady_clock::time_point start) {
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - start)
                         .count();
-    spdlog::info("request_id={} method={} path={} status={} duration_us={}", api.request_id,
-                 api.method, api.path, res.status, us);
-    return res;
+    spdlog::info("request_id={} method={} path={} status={} duration_us={}", request_id, method,
+                 path, status, us);
   }
 
   const HttpServerOptions options_;

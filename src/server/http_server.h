@@ -41,7 +41,8 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  // Called on a worker thread, concurrently; must not throw.
+  // Called on a worker thread, concurrently; must not throw. An answer with
+  // `pending` set is waited for without holding the worker.
   using Handler = std::function<ApiResponse(ApiRequest&)>;
 
   HttpServer(HttpServerOptions options, Handler handler);

@@ -94,6 +94,65 @@ Json OutcomeJson(const Outcome& o) {
   return j;
 }
 
+namespace {
+
+// True when `s` is written in JSON as it is (printable ASCII, no quote or
+// backslash).
+bool Plain(std::string_view s) {
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+void AppendQuoted(std::string& out, std::string_view s) {
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+}  // namespace
+
+std::string OutcomeBody(const Outcome& o) {
+  if (o.status == OutcomeStatus::kDenied || !Plain(o.id) || !Plain(o.entry_hash) ||
+      (o.binding && !Plain(o.binding->node))) {
+    return DumpJson(OutcomeJson(o));
+  }
+  // The keys in nlohmann::json's (sorted) order, as DumpJson writes them.
+  std::string out;
+  out.reserve(256);
+  out += "{\"amount\":";
+  AppendQuoted(out, FormatAmount(o.amount));
+  if (o.binding) {
+    out += ",\"binding\":{\"node\":";
+    AppendQuoted(out, o.binding->node);
+    out += ",\"period\":";
+    AppendQuoted(out, PeriodName(o.binding->period));
+    out += '}';
+  }
+  out += ",\"effective_remaining\":";
+  if (o.effective_remaining) {
+    AppendQuoted(out, FormatAmount(*o.effective_remaining));
+  } else {
+    out += "null";
+  }
+  out += ",\"entry\":{\"hash\":";
+  AppendQuoted(out, o.entry_hash);
+  out += ",\"seq\":";
+  out += std::to_string(o.entry_seq);
+  out += '}';
+  if (o.status == OutcomeStatus::kHeld) {
+    out += ",\"expires_at\":";
+    AppendQuoted(out, FormatRfc3339(o.expires_at));
+  }
+  out += ",\"id\":";
+  AppendQuoted(out, o.id);
+  out += ",\"status\":";
+  AppendQuoted(out, OutcomeStatusName(o.status));
+  out += '}';
+  return out;
+}
+
 Json HoldJson(const Hold& h, Timestamp now) {
   const HoldStatus status = IsDue(h, now) ? HoldStatus::kExpired : h.status;
   Json j = {{"id", h.id},

@@ -24,6 +24,10 @@ Json KeyJson(const ApiKeyRow& key);  // never the secret (it is not stored)
 Json BudgetJson(const BudgetNodeView& view, bool with_effective);
 // A spend/hold/capture answer: approved, denied, or held.
 Json OutcomeJson(const Outcome& outcome);
+// DumpJson(OutcomeJson(outcome)), byte for byte, written directly for the
+// common case (an approved or held outcome whose text needs no escaping) —
+// the body of every approved spend, so it skips building a JSON tree.
+std::string OutcomeBody(const Outcome& outcome);
 // A hold as GET /v1/holds/{id} shows it, its status decided at `now` (a due
 // hold is "expired" even before the sweeper records it).
 Json HoldJson(const Hold& hold, Timestamp now);

@@ -10,7 +10,7 @@ StubServer::StubServer(Store& store, const Clock& clock, ServerOptions options)
     : options_(std::move(options)),
       engine_(store, clock, options_.engine),
       batcher_(engine_, options_.batcher),
-      keys_(store, clock),
+      keys_(store, clock, options_.keys),
       auth_(keys_, options_.root_key),
       api_(store, clock, engine_, batcher_, keys_, auth_),
       http_(std::make_unique<HttpServer>(options_.http,

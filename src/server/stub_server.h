@@ -33,6 +33,9 @@ struct ServerOptions {
   bool handle_signals = false;  // stop on SIGINT/SIGTERM
   EngineOptions engine;
   BatcherOptions batcher;
+  // Key cache: a key revoked through this server stops working at once; one
+  // revoked by another process within keys.cache_ttl (see KeyService).
+  KeyServiceOptions keys;
 };
 
 class StubServer {
@@ -48,6 +51,7 @@ class StubServer {
   // The root key created by Start (shown once), if it created one.
   const std::optional<IssuedKey>& created_root_key() const { return created_root_key_; }
   std::uint16_t port() const { return http_->port(); }
+  const Api& api() const { return api_; }
 
   // Serves until Stop() (or a signal) has taken effect.
   void Run();

@@ -91,6 +91,39 @@ TEST(RaceCommandTest, RegionsAsProcessesOnSqlite) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
 
+// Regions as `stub serve` processes (own port, one SQLite file), 32 agents as
+// HTTP clients with their own keys: exactly what fits is approved, nothing
+// is overspent, the books verify.
+TEST(RaceCommandTest, RegionsAsServersAgentsAsHttpClientsOnSqlite) {
+  testing::TempDir dir;
+  const std::string db = "sqlite:" + (dir.path() / "race.db").string();
+  const RunResult r =
+      RunStub("race --json --via http --db " + db + " --regions 2 --agents 32 --attempts 3");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["store"], "sqlite");
+  EXPECT_EQ(j["via"], "http");
+  EXPECT_EQ(j["regions"], 2);
+  EXPECT_EQ(j["agents"], 32);
+  EXPECT_EQ(j["attempts"], 96);
+  EXPECT_EQ(j["approved"], 6);  // 6 × 0.15 fit in 1.00; a 7th does not
+  EXPECT_EQ(j["denied"], 90);
+  EXPECT_EQ(j["denied_budget_exceeded"], 90);
+  EXPECT_EQ(Amount(j, "approved_total"), 900'000);
+  EXPECT_EQ(Amount(j, "remaining"), 100'000);
+  EXPECT_EQ(j["max_overspend"], "0");
+  EXPECT_EQ(j["chain_ok"], true);
+  EXPECT_EQ(j["entries_balanced"], true);
+  EXPECT_EQ(j["balances_match"], true);
+}
+
+TEST(RaceCommandTest, ViaHttpNeedsASharedDatabase) {
+  const RunResult r = RunStub("race --via http");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--via http needs a database"), std::string::npos) << r.err;
+  EXPECT_EQ(RunStub("race --via carrier-pigeon").exit_code, 2);
+}
+
 // A libpq URL for a fresh database of the throwaway test cluster.
 std::string PostgresUrl() {
   auto conninfo = pg_testing::NewDatabase();

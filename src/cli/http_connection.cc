@@ -1,0 +1,70 @@
+#include "cli/http_connection.h"
+
+#include <utility>
+//
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace stub {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct HttpConnection::Conn {
+  asio::io_context io;
+  beast::tcp_stream stream{io};
+  beast::flat_buffer buffer;
+  bool open = false;
+};
+
+HttpConnection::HttpConnection(std::string host, std::uint16_t port)
+    : host_(std::move(host)), port_(port), conn_(std::make_unique<Conn>()) {}
+
+HttpConnection::~HttpConnection() = default;
+
+Result<HttpAnswer> HttpConnection::Send(std::string_view method, std::string_view target,
+                                        std::string_view key, std::string_view body) {
+  std::string failure;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    beast::error_code ec;
+    if (!conn_->open) {
+      conn_ = std::make_unique<Conn>();
+      const auto address = asio::ip::make_address(host_, ec);
+      if (ec) return InvalidArgument("bad host '" + host_ + "'");
+      conn_->stream.connect(tcp::endpoint(address, port_), ec);
+      if (ec) {
+        return Unavailable("cannot connect to " + host_ + ":" + std::to_string(port_) + ": " +
+                           ec.message());
+      }
+      conn_->stream.socket().set_option(tcp::no_delay(true), ec);
+      conn_->open = true;
+    }
+    http::request<http::string_body> req{
+        http::string_to_verb(beast::string_view(method.data(), method.size())),
+        beast::string_view(target.data(), target.size()), 11};
+    req.set(http::field::host, host_);
+    if (!key.empty()) req.set(http::field::authorization, "Bearer " + std::string(key));
+    if (!body.empty()) req.set(http::field::content_type, "application/json");
+    req.body() = std::string(body);
+    req.keep_alive(true);
+    req.prepare_payload();
+    http::write(conn_->stream, req, ec);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 << 20);
+    if (!ec) http::read(conn_->stream, conn_->buffer, parser, ec);
+    if (ec) {
+      conn_->open = false;
+      failure = ec.message();
+      continue;  // a keep-alive connection the server closed: retry once on a fresh one
+    }
+    auto res = parser.release();
+    if (!res.keep_alive()) conn_->open = false;
+    return HttpAnswer{static_cast<int>(res.result_int()), std::move(res.body())};
+  }
+  return Unavailable("no answer from " + host_ + ":" + std::to_string(port_) + ": " + failure);
+}
+
+}  // namespace stub

@@ -1,0 +1,425 @@
+#include "server/openapi.h"
+
+#include <cctype>
+#include <map>
+#include <string_view>
+
+#include "server/router.h"
+
+namespace stub {
+namespace {
+
+Json Ref(std::string_view name) { return {{"$ref", "#/components/schemas/" + std::string(name)}}; }
+
+Json Str(std::string_view description = "") {
+  Json j = {{"type", "string"}};
+  if (!description.empty()) j["description"] = std::string(description);
+  return j;
+}
+
+Json Obj(Json properties, std::vector<std::string> required = {}) {
+  Json j = {{"type", "object"}, {"properties", std::move(properties)}};
+  if (!required.empty()) j["required"] = required;
+  return j;
+}
+
+Json ArrayOf(Json items) { return {{"type", "array"}, {"items", std::move(items)}}; }
+
+Json Nullable(Json schema) {
+  return {{"oneOf", Json::array({std::move(schema), {{"type", "null"}}})}};
+}
+
+Json Enum(std::vector<std::string> values) { return {{"type", "string"}, {"enum", values}}; }
+
+const std::vector<std::string> kPeriods = {"day", "week", "month", "quarter", "year", "total"};
+const std::vector<std::string> kReasons = {
+    "budget_exceeded",  "per_spend_limit", "window_limit", "vendor_blocked",   "vendor_not_allowed",
+    "category_blocked", "agent_frozen",    "kill_switch",  "velocity_tripped", "contention"};
+const std::vector<std::string> kErrorCodes = {"invalid_json",
+                                              "invalid_amount",
+                                              "invalid_request",
+                                              "unauthorized",
+                                              "forbidden",
+                                              "not_found",
+                                              "already_exists",
+                                              "idempotency_key_reused",
+                                              "hold_not_pending",
+                                              "capture_exceeds_hold",
+                                              "approval_not_pending",
+                                              "payload_too_large",
+                                              "unanswerable",
+                                              "method_not_allowed",
+                                              "not_implemented",
+                                              "unavailable",
+                                              "internal"};
+
+Json Schemas() {
+  Json s = Json::object();
+  s["Error"] =
+      Obj({{"error", Obj({{"code", Enum(kErrorCodes)}, {"message", Str()}}, {"code", "message"})}},
+          {"error"});
+  s["Amount"] = {{"type", "string"},
+                 {"pattern", "^[0-9]+(\\.[0-9]{1,6})?$"},
+                 {"description",
+                  "A decimal in the org's currency, at most 6 fractional digits (never a JSON "
+                  "number)"},
+                 {"examples", {"0.25"}}};
+  s["SignedAmount"] = {{"type", "string"}, {"pattern", "^-?[0-9]+(\\.[0-9]{1,6})?$"}};
+  s["Id"] = {{"type", "string"}, {"pattern", "^[a-z0-9][a-z0-9_.-]{0,63}$"}};
+  s["Time"] = {{"type", "string"}, {"format", "date-time"}, {"description", "RFC 3339, UTC"}};
+  s["Period"] = Enum(kPeriods);
+  s["Limit"] = Obj({{"amount", Ref("Amount")}, {"period", Ref("Period")}}, {"amount", "period"});
+  s["Binding"] = Obj({{"node", Str()}, {"period", Ref("Period")}}, {"node", "period"});
+  s["Node"] = Obj({{"id", Ref("Id")},
+                   {"kind", Enum({"org", "team", "agent"})},
+                   {"name", Str()},
+                   {"parent", Str()},
+                   {"limits", ArrayOf(Ref("Limit"))},
+                   {"frozen", {{"type", "boolean"}}}},
+                  {"id", "kind", "limits", "frozen"});
+  s["Org"] = Obj({{"id", Ref("Id")},
+                  {"name", Str()},
+                  {"currency", Str("ISO 4217")},
+                  {"created_at", Ref("Time")},
+                  {"kill_switch", {{"type", "boolean"}}}},
+                 {"id", "name", "currency"});
+  s["OrgCreate"] =
+      Obj({{"id", Ref("Id")}, {"name", Str()}, {"currency", Str("ISO 4217; USD")}}, {"id"});
+  s["OrgCreated"] = {
+      {"allOf",
+       Json::array({Ref("Org"), Obj({{"admin_key", Str("the org's first admin key, shown once")},
+                                     {"admin_key_id", Str()}},
+                                    {"admin_key"})})}};
+  s["KeyRole"] = Enum({"admin", "finance", "approver", "agent"});
+  s["KeyCreate"] = Obj({{"role", Ref("KeyRole")},
+                        {"agent", Str("required for (only) an agent key")},
+                        {"name", Str()}},
+                       {"role"});
+  s["Key"] = Obj({{"id", Str()},
+                  {"role", Ref("KeyRole")},
+                  {"name", Str()},
+                  {"agent", Str()},
+                  {"created_at", Ref("Time")},
+                  {"revoked", {{"type", "boolean"}}},
+                  {"revoked_at", Ref("Time")}},
+                 {"id", "role"});
+  s["KeyCreated"] = {
+      {"allOf", Json::array({Ref("Key"), Obj({{"key", Str("the secret, shown once")}}, {"key"})})}};
+  s["KeyList"] = Obj({{"items", ArrayOf(Ref("Key"))}}, {"items"});
+  s["OrgPut"] = Obj({{"limits", ArrayOf(Ref("Limit"))}});
+  s["TeamPut"] = Obj({{"parent", Str("a team id; absent: under the org root when created, "
+                                     "unchanged when updated")},
+                      {"name", Str()},
+                      {"limits", ArrayOf(Ref("Limit"))}});
+  s["AgentPut"] =
+      Obj({{"team", Str()}, {"name", Str()}, {"limits", ArrayOf(Ref("Limit"))}}, {"team"});
+  s["LimitView"] = Obj({{"amount", Ref("Amount")},
+                        {"period", Ref("Period")},
+                        {"spent", Ref("Amount")},
+                        {"held", Ref("Amount")},
+                        {"remaining", Ref("Amount")}},
+                       {"amount", "period", "spent", "held", "remaining"});
+  s["BudgetNode"] = Obj({{"id", Str()},
+                         {"kind", Enum({"org", "team", "agent"})},
+                         {"name", Str()},
+                         {"parent", Str()},
+                         {"limits", ArrayOf(Ref("LimitView"))},
+                         {"frozen", {{"type", "boolean"}}},
+                         {"children", ArrayOf(Ref("BudgetNode"))},
+                         {"effective_remaining", Nullable(Ref("Amount"))},
+                         {"binding", Nullable(Ref("Binding"))}},
+                        {"id", "kind", "limits", "frozen", "children"});
+  Json spend_props = {
+      {"agent", Str("optional with an agent key (must match it)")},
+      {"amount", Ref("Amount")},
+      {"vendor", Str("normalised host or payee id")},
+      {"category", Str()},
+      {"session", Str()},
+      {"user", Str()},
+      {"intent", Str()},
+      {"idempotency_key",
+       {{"type", "string"},
+        {"minLength", 1},
+        {"maxLength", 255},
+        {"description", "required here or as the Idempotency-Key header"}}},
+      {"receipt", {{"type", "object"}, {"description", "any JSON object ≤ 64 KiB"}}}};
+  s["SpendRequest"] = Obj(spend_props, {"amount", "vendor"});
+  Json hold_props = spend_props;
+  hold_props["expires_in"] = {{"type", "integer"},
+                              {"minimum", 1},
+                              {"maximum", 2592000},
+                              {"description", "seconds; default 300"}};
+  s["HoldRequest"] = Obj(hold_props, {"amount", "vendor"});
+  s["CaptureRequest"] =
+      Obj({{"amount", Ref("Amount")}, {"receipt", {{"type", "object"}}}}, {"amount"});
+  s["EntryRef"] = Obj({{"seq", {{"type", "integer"}}}, {"hash", Str()}}, {"seq", "hash"});
+  s["Approved"] = Obj({{"id", Str()},
+                       {"status", Enum({"approved", "held"})},
+                       {"amount", Ref("Amount")},
+                       {"entry", Ref("EntryRef")},
+                       {"effective_remaining", Nullable(Ref("Amount"))},
+                       {"binding", Ref("Binding")},
+                       {"expires_at", Ref("Time")}},
+                      {"id", "status", "amount", "entry", "effective_remaining"});
+  s["Denied"] = Obj({{"id", Str()},
+                     {"status", Enum({"denied"})},
+                     {"amount", Ref("Amount")},
+                     {"reason", Enum(kReasons)},
+                     {"node", Str()},
+                     {"period", Ref("Period")},
+                     {"message", Str()}},
+                    {"id", "status", "reason", "message"});
+  s["Hold"] = Obj({{"id", Str()},
+                   {"status", Enum({"held", "captured", "voided", "expired"})},
+                   {"agent", Str()},
+                   {"amount", Ref("Amount")},
+                   {"vendor", Str()},
+                   {"category", Str()},
+                   {"session", Str()},
+                   {"user", Str()},
+                   {"intent", Str()},
+                   {"created_at", Ref("Time")},
+                   {"expires_at", Ref("Time")},
+                   {"captured", Ref("Amount")},
+                   {"spend_id", Str()},
+                   {"resolved_at", Ref("Time")}},
+                  {"id", "status", "agent", "amount", "expires_at"});
+  s["Voided"] = Obj({{"id", Str()}, {"status", Enum({"voided"})}}, {"id", "status"});
+  s["SpendItem"] = Obj({{"id", Str()},
+                        {"status", Enum({"approved", "denied"})},
+                        {"agent", Str()},
+                        {"amount", Ref("Amount")},
+                        {"vendor", Str()},
+                        {"category", Str()},
+                        {"session", Str()},
+                        {"user", Str()},
+                        {"intent", Str()},
+                        {"reason", Enum(kReasons)},
+                        {"created_at", Ref("Time")},
+                        {"entry", Ref("EntryRef")},
+                        {"receipt", {{"type", {"object", "null"}}}}},
+                       {"id", "status", "agent", "amount", "vendor", "created_at"});
+  s["SpendList"] = Obj({{"items", ArrayOf(Ref("SpendItem"))}, {"next_cursor", Str()}}, {"items"});
+  s["Line"] = Obj({{"account", Str()}, {"amount", Ref("SignedAmount")}}, {"account", "amount"});
+  s["Entry"] = Obj({{"seq", {{"type", "integer"}}},
+                    {"hash", Str()},
+                    {"prev_hash", Str()},
+                    {"created_at", Ref("Time")},
+                    {"kind", Str()},
+                    {"ref", Str()},
+                    {"agent", Str()},
+                    {"amount", Ref("Amount")},
+                    {"lines", ArrayOf(Ref("Line"))}},
+                   {"seq", "hash", "prev_hash", "created_at", "kind", "lines"});
+  s["Journal"] = Obj({{"entries", ArrayOf(Ref("Entry"))}}, {"entries"});
+  s["Verify"] = Obj(
+      {{"ok", {{"type", "boolean"}}},
+       {"entries", {{"type", "integer"}}},
+       {"head", Str("hex")},
+       {"problems",
+        ArrayOf(Obj(
+            {{"code", Str()}, {"message", Str()}, {"seq", {{"type", "integer"}}}, {"node", Str()}},
+            {"code", "message"}))}},
+      {"ok", "entries", "head", "problems"});
+  s["Health"] = Obj({{"ok", {{"type", "boolean"}}}, {"store", Str()}}, {"ok"});
+  return s;
+}
+
+struct Answer {
+  int status;
+  std::string schema;  // components/schemas name; "" for no body
+  std::string description;
+  std::string media = "application/json";
+};
+
+struct Operation {
+  std::string summary;
+  std::string request;  // components/schemas name, or ""
+  std::vector<Answer> answers;
+  std::vector<std::string> query;  // query parameters (strings)
+};
+
+// "METHOD pattern" → what the route takes and answers.
+const std::map<std::string, Operation>& Operations() {
+  static const std::map<std::string, Operation> ops = {
+      {"GET /healthz", {"Liveness", "", {{200, "Health", "alive"}}, {}}},
+      {"GET /readyz",
+       {"Readiness: the store answers",
+        "",
+        {{200, "Health", "ready"}, {503, "Health", "the store does not answer"}},
+        {}}},
+      {"GET /metrics",
+       {"Prometheus metrics", "", {{200, "", "text exposition format", "text/plain"}}, {}}},
+      {"GET /openapi.json", {"This document", "", {{200, "", "OpenAPI 3.1"}}, {}}},
+      {"POST /v1/orgs",
+       {"Create an org and its first admin key (root key)",
+        "OrgCreate",
+        {{201, "OrgCreated", "created"}, {409, "Error", "already_exists"}},
+        {}}},
+      {"POST /v1/keys",
+       {"Create a key (admin)", "KeyCreate", {{201, "KeyCreated", "created"}}, {}}},
+      {"GET /v1/keys", {"List the org's keys (admin)", "", {{200, "KeyList", "the keys"}}, {}}},
+      {"DELETE /v1/keys/{id}",
+       {"Revoke a key (admin); it stops working at once", "", {{204, "", "revoked"}}, {}}},
+      {"PUT /v1/org",
+       {"Set the org root's limits (admin)", "OrgPut", {{200, "Node", "the org node"}}, {}}},
+      {"PUT /v1/teams/{id}",
+       {"Create or update a team (admin)",
+        "TeamPut",
+        {{201, "Node", "created"}, {200, "Node", "updated"}},
+        {}}},
+      {"PUT /v1/agents/{id}",
+       {"Create or update an agent (admin)",
+        "AgentPut",
+        {{201, "Node", "created"}, {200, "Node", "updated"}},
+        {}}},
+      {"GET /v1/budgets",
+       {"The budget tree for the current periods", "", {{200, "BudgetNode", "the org root"}}, {}}},
+      {"GET /v1/budgets/{node}",
+       {"One node, with effective_remaining and binding",
+        "",
+        {{200, "BudgetNode", "the node"}},
+        {}}},
+      {"POST /v1/spends",
+       {"Spend (approved, denied, or a replay of the same idempotency key)",
+        "SpendRequest",
+        {{201, "Approved", "approved"},
+         {402, "Denied", "denied (recorded)"},
+         {409, "Error", "idempotency_key_reused"}},
+        {}}},
+      {"GET /v1/spends",
+       {"Spends and denials, newest first",
+        "",
+        {{200, "SpendList", "a page"}},
+        {"agent", "team", "vendor", "category", "status", "from", "to", "limit", "cursor"}}},
+      {"GET /v1/spends/{id}",
+       {"One spend, with its receipt", "", {{200, "SpendItem", "the spend"}}, {}}},
+      {"POST /v1/holds",
+       {"Reserve up to an amount",
+        "HoldRequest",
+        {{201, "Approved", "held"}, {402, "Denied", "denied"}},
+        {}}},
+      {"GET /v1/holds/{id}", {"One hold", "", {{200, "Hold", "the hold"}}, {}}},
+      {"POST /v1/holds/{id}/capture",
+       {"Capture a pending hold (≤ held)",
+        "CaptureRequest",
+        {{201, "Approved", "the spend"},
+         {409, "Error", "hold_not_pending"},
+         {422, "Error", "capture_exceeds_hold"}},
+        {}}},
+      {"POST /v1/holds/{id}/void",
+       {"Void a pending hold",
+        "",
+        {{200, "Voided", "voided"}, {409, "Error", "hold_not_pending"}},
+        {}}},
+      {"GET /v1/journal",
+       {"Journal entries in seq order", "", {{200, "Journal", "a page"}}, {"after_seq", "limit"}}},
+      {"GET /v1/verify", {"Verify the books", "", {{200, "Verify", "the report"}}, {}}},
+      {"GET /v1/events",
+       {"Server-Sent Events of the key's org (resume with Last-Event-ID)",
+        "",
+        {{200, "", "an event stream", "text/event-stream"}},
+        {}}},
+  };
+  return ops;
+}
+
+std::string Key(const std::string& method, const std::string& pattern) {
+  return method + " " + pattern;
+}
+
+Json Content(const Answer& a) {
+  if (a.media == "application/json") {
+    return {{a.media, {{"schema", a.schema.empty() ? Json::object() : Ref(a.schema)}}}};
+  }
+  return {{a.media, {{"schema", Str()}}}};
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> OpenApiDescribedRoutes() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [key, op] : Operations()) {
+    const auto space = key.find(' ');
+    out.emplace_back(key.substr(0, space), key.substr(space + 1));
+  }
+  return out;
+}
+
+Json OpenApiDocument(const std::vector<std::pair<std::string, std::string>>& routes) {
+  const Json error_answer = {{"description", "error envelope"},
+                             {"content", {{"application/json", {{"schema", Ref("Error")}}}}}};
+  Json paths = Json::object();
+  for (const auto& [method, pattern] : routes) {
+    std::string m = method;
+    for (char& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool authed = pattern.starts_with("/v1/");
+    Json op = Json::object();
+    op["operationId"] = m + pattern;
+    Json params = Json::array();
+    for (auto seg : SplitPath(pattern)) {
+      if (seg.size() > 2 && seg.front() == '{') {
+        params.push_back({{"name", std::string(seg.substr(1, seg.size() - 2))},
+                          {"in", "path"},
+                          {"required", true},
+                          {"schema", {{"type", "string"}}}});
+      }
+    }
+    Json responses = Json::object();
+    auto it = Operations().find(Key(method, pattern));
+    if (it != Operations().end()) {
+      const Operation& o = it->second;
+      op["summary"] = o.summary;
+      for (const auto& q : o.query) {
+        params.push_back({{"name", q}, {"in", "query"}, {"required", false}, {"schema", Str()}});
+      }
+      if (!o.request.empty()) {
+        op["requestBody"] = {{"required", true},
+                             {"content", {{"application/json", {{"schema", Ref(o.request)}}}}}};
+      }
+      for (const Answer& a : o.answers) {
+        Json r = {{"description", a.description}};
+        if (a.status != 204) r["content"] = Content(a);
+        if (a.status == 201 || a.status == 402) {
+          if (Key(method, pattern) == "POST /v1/spends") {
+            r["headers"] = {{"Idempotent-Replayed",
+                             {{"description", "true when this is a replay"},
+                              {"schema", {{"type", "string"}}}}}};
+          }
+        }
+        responses[std::to_string(a.status)] = std::move(r);
+      }
+    } else {
+      op["summary"] = "Not implemented in this version";
+      responses["501"] = error_answer;
+    }
+    if (authed) {
+      op["security"] = Json::array({{{"bearer", Json::array()}}});
+      if (!responses.contains("401")) responses["401"] = error_answer;
+      if (!responses.contains("403")) responses["403"] = error_answer;
+    }
+    responses["4XX"] = error_answer;
+    responses["5XX"] = error_answer;
+    op["responses"] = std::move(responses);
+    if (!params.empty()) op["parameters"] = std::move(params);
+    paths[pattern][m] = std::move(op);
+  }
+  return {{"openapi", "3.1.0"},
+          {"info",
+           {{"title", "Stub API"},
+            {"version", "1"},
+            {"description",
+             "A budget-enforcing, double-entry spend ledger for AI agents. Amounts are decimal "
+             "strings; errors use one envelope."}}},
+          {"servers", Json::array({{{"url", "http://127.0.0.1:8402"}}})},
+          {"paths", std::move(paths)},
+          {"components",
+           {{"schemas", Schemas()},
+            {"securitySchemes",
+             {{"bearer",
+               {{"type", "http"},
+                {"scheme", "bearer"},
+                {"description", "Authorization: Bearer stub_live_…"}}}}}}}};
+}
+
+}  // namespace stub
