@@ -208,6 +208,19 @@ class TimeParser {
         }
       }
     }
+    if (w == "since") {
+      // "since the start of the month".
+      std::size_t k = i + 1;
+      if (Word(k) == "the") ++k;
+      if (Word(k) == "start" || Word(k) == "beginning") {
+        ++k;
+        if (Word(k) == "of") ++k;
+        if (Word(k) == "the" || Word(k) == "this") ++k;
+        if (auto s = Period(Word(k), 0)) {
+          return std::make_pair(Range{s->from, std::nullopt}, k + 1 - i);
+        }
+      }
+    }
     if (w == "since" || w == "after") {
       if (auto d = Date(i + 1)) {
         const std::int64_t first = w == "since" ? d->first : d->last + 1;
@@ -532,69 +545,108 @@ void AddPhrase(std::map<Tokens, Meaning>& dict, const std::string& phrase, Meani
 
 // Fixed vocabulary.
 void AddKeywords(std::map<Tokens, Meaning>& d) {
-  for (const char* w : {"how",        "much",      "did",
-                        "do",         "does",      "done",
-                        "we",         "our",       "us",
-                        "i",          "me",        "my",
-                        "you",        "the",       "a",
-                        "an",         "of",        "on",
-                        "in",         "at",        "for",
-                        "to",         "from",      "with",
-                        "was",        "were",      "is",
-                        "are",        "be",        "been",
-                        "has",        "have",      "had",
-                        "what",       "whats",     "what's",
-                        "spend",      "spent",     "spending",
-                        "cost",       "costs",     "costing",
-                        "money",      "dollars",   "usd",
-                        "bucks",      "pay",       "paid",
-                        "paying",     "and",       "or",
-                        "all",        "every",     "any",
-                        "there",      "so",        "far",
-                        "please",     "tell",      "show",
-                        "give",       "get",       "find",
-                        "can",        "could",     "would",
-                        "see",        "know",      "want",
-                        "let",        "agent",     "agents",
-                        "bot",        "bots",      "team",
-                        "teams",      "vendor",    "vendors",
-                        "provider",   "providers", "category",
-                        "categories", "user",      "users",
-                        "people",     "this",      "that",
-                        "these",      "those",     "it",
-                        "its",        "they",      "them",
-                        "their",      "by",        "per",
-                        "altogether", "combined",  "together",
-                        "amount",     "amounts",   "value",
-                        "sum",        "in total",  "overall",
-                        "api",        "apis",      "services",
-                        "service",    "usage",     "bill",
-                        "bills",      "invoice",   "up",
-                        "go",         "went",      "out",
-                        "which",      "who",       "where",
-                        "when",       "into",      "than",
-                        "ones",       "one",       "thing",
-                        "things",     "stuff",     "period",
-                        "time",       "as",        "well",
-                        "also",       "about",     "running",
-                        "run",        "rack",      "racked",
-                        "use",        "used",      "using",
-                        "make",       "made",      "during",
-                        "over",       "across",    "within",
-                        "total",      "totals",    "budget",
-                        "expenses",   "expense",   "expenditure",
-                        "been",       "just",      "only",
-                        "exactly",    "roughly",   "approximately",
-                        "currently",  "now",       "date",
-                        "org",        "company",   "whole",
-                        "entire",     "fleet",     "hey",
-                        "hi",         "ok",        "okay",
-                        "single",     "each",      "number",
-                        "volume",     "result",    "results",
-                        "report",     "breakdown", "broken",
-                        "down",       "split",     "grouped",
-                        "group",      "compare",   "comparison",
-                        "versus",     "vs",        "between"}) {
+  for (const char* w : {"how",        "much",
+                        "did",        "do",
+                        "does",       "done",
+                        "we",         "our",
+                        "us",         "i",
+                        "me",         "my",
+                        "you",        "the",
+                        "a",          "an",
+                        "of",         "on",
+                        "in",         "at",
+                        "for",        "to",
+                        "from",       "with",
+                        "was",        "were",
+                        "is",         "are",
+                        "be",         "been",
+                        "has",        "have",
+                        "had",        "what",
+                        "whats",      "what's",
+                        "spend",      "spent",
+                        "spending",   "cost",
+                        "costs",      "costing",
+                        "money",      "dollars",
+                        "usd",        "bucks",
+                        "pay",        "paid",
+                        "paying",     "and",
+                        "or",         "all",
+                        "every",      "any",
+                        "there",      "so",
+                        "far",        "please",
+                        "tell",       "show",
+                        "give",       "get",
+                        "find",       "can",
+                        "could",      "would",
+                        "see",        "know",
+                        "want",       "let",
+                        "agent",      "agents",
+                        "bot",        "bots",
+                        "team",       "teams",
+                        "vendor",     "vendors",
+                        "provider",   "providers",
+                        "category",   "categories",
+                        "user",       "users",
+                        "people",     "this",
+                        "that",       "these",
+                        "those",      "it",
+                        "its",        "they",
+                        "them",       "their",
+                        "by",         "per",
+                        "altogether", "combined",
+                        "together",   "amount",
+                        "amounts",    "value",
+                        "sum",        "in total",
+                        "overall",    "api",
+                        "apis",       "services",
+                        "service",    "usage",
+                        "bill",       "bills",
+                        "invoice",    "up",
+                        "go",         "went",
+                        "out",        "which",
+                        "who",        "where",
+                        "when",       "into",
+                        "than",       "ones",
+                        "one",        "thing",
+                        "things",     "stuff",
+                        "period",     "time",
+                        "as",         "well",
+                        "also",       "about",
+                        "running",    "run",
+                        "rack",       "racked",
+                        "use",        "used",
+                        "using",      "make",
+                        "made",       "during",
+                        "over",       "across",
+                        "within",     "total",
+                        "totals",     "expenses",
+                        "expense",    "expenditure",
+                        "been",       "just",
+                        "only",       "exactly",
+                        "roughly",    "approximately",
+                        "currently",  "now",
+                        "date",       "org",
+                        "company",    "whole",
+                        "entire",     "fleet",
+                        "hey",        "hi",
+                        "ok",         "okay",
+                        "single",     "each",
+                        "number",     "volume",
+                        "result",     "results",
+                        "report",     "breakdown",
+                        "broken",     "down",
+                        "split",      "grouped",
+                        "group",      "compare",
+                        "comparison", "versus",
+                        "vs",         "between",
+                        "burn",       "burned",
+                        "burnt",      "blow",
+                        "blew",       "through",
+                        "trend",      "trends",
+                        "size",       "got",
+                        "received",   "receive",
+                        "earn",       "earned",
+                        "whom"}) {
     AddPhrase(d, w, {Act::kFiller, ""});
   }
   for (const char* w : {"how many", "number of", "count", "count of", "how often", "times"}) {
@@ -642,7 +694,8 @@ void AddKeywords(std::map<Tokens, Meaning>& d) {
   }
   for (const char* w : {"top", "highest", "leading"}) AddPhrase(d, w, {Act::kTop, ""}, true);
   for (const char* w : {"bottom", "lowest"}) AddPhrase(d, w, {Act::kBottom, ""}, true);
-  for (const char* w : {"which", "what", "who", "whose"}) AddPhrase(d, w, {Act::kWhich, ""}, true);
+  for (const char* w : {"which", "what"}) AddPhrase(d, w, {Act::kWhich, ""}, true);
+  for (const char* w : {"who", "whose"}) AddPhrase(d, w, {Act::kWhich, "who"}, true);
   for (const char* w : {"most", "the most", "more", "heaviest", "biggest spender",
                         "biggest spenders", "top spender", "top spenders"}) {
     AddPhrase(d, w, {Act::kMost, ""}, true);
@@ -805,7 +858,11 @@ std::map<Tokens, Meaning> BuildDictionary(const QueryCatalogue& cat) {
   }
   std::map<std::string, std::vector<std::string>> agent_aliases;
   for (const Node& n : cat.tree) {
-    if (n.kind == NodeKind::kTeam) {
+    if (n.kind == NodeKind::kOrg) {
+      // The org as a whole: no filter.
+      add_name(n.id, {Act::kFiller, ""});
+      add_name(n.name, {Act::kFiller, ""});
+    } else if (n.kind == NodeKind::kTeam) {
       add_name(n.id, {Act::kTeam, n.id});
       add_name(n.name, {Act::kTeam, n.id});
       add_name(n.name + " team", {Act::kTeam, n.id});
@@ -874,7 +931,10 @@ struct State {
   std::optional<std::size_t> limit;
   bool top = false, bottom = false, most = false, least = false;
   bool biggest = false, smallest = false;
-  bool items = false;  // plural spend nouns
+  bool ranked = false;  // "biggest vendors": top by total
+  bool money = false;   // "cost", "spent": an amount is asked for
+  bool who = false;     // "who spent …": agents
+  bool items = false;   // plural spend nouns
   bool list = false, recent = false, oldest = false;
   bool denied = false, approved = false, why = false;
   std::optional<Range> time;
@@ -911,8 +971,12 @@ ParsedQuestion ParseQuestion(std::string_view question, const QueryCatalogue& ca
 
   auto apply = [&](const Meaning& m, std::size_t i, std::size_t used) -> std::size_t {
     switch (m.act) {
-      case Act::kFiller:
+      case Act::kFiller: {
+        static const std::set<std::string, std::less<>> kMoney = {
+            "cost", "costs", "costing", "spent", "spending", "paid", "bill", "bills", "money"};
+        if (used == 1 && kMoney.contains(toks[i].text)) st.money = true;
         break;
+      }
       case Act::kTeam:
         AddUnique(st.spec.teams, m.value);
         break;
@@ -962,9 +1026,16 @@ ParsedQuestion ParseQuestion(std::string_view question, const QueryCatalogue& ca
             which = true;
             break;
           }
+          if (a == Act::kBiggest || a == Act::kSmallest) {
+            // "biggest vendors": the top ones by total.
+            grouping = true;
+            st.ranked = true;
+            break;
+          }
           // Skip numbers and a few fillers: "top 5 vendors", "by the team".
           if (Number(prev.text) || prev.text == "the" || prev.text == "each" ||
-              prev.text == "single" ||
+              prev.text == "single" || prev.text == "of" || prev.text == "our" ||
+              prev.text == "all" || prev.text == "my" ||
               (it != dict.end() &&
                (a == Act::kCategory || a == Act::kMost || a == Act::kLeast || a == Act::kDenied))) {
             continue;
@@ -978,7 +1049,7 @@ ParsedQuestion ParseQuestion(std::string_view question, const QueryCatalogue& ca
             st.which_plural = m.act == Act::kGroupNounPlural;
           }
           if (st.top || st.bottom) st.which_plural = m.act == Act::kGroupNounPlural;
-          if ((st.top || st.bottom) && !st.limit) {
+          if ((st.top || st.bottom || st.ranked) && !st.limit) {
             st.limit = m.act == Act::kGroupNounPlural ? 5 : 1;
           }
         }
@@ -998,6 +1069,7 @@ ParsedQuestion ParseQuestion(std::string_view question, const QueryCatalogue& ca
         break;
       }
       case Act::kWhich:
+        if (m.value == "who") st.who = true;
         break;
       case Act::kMost:
         st.most = true;
@@ -1165,6 +1237,22 @@ ParsedQuestion ParseQuestion(std::string_view question, const QueryCatalogue& ca
     ++i;
   }
 
+  if (!st.unsupported.empty()) {
+    Unanswerable u;
+    if (st.unsupported == "negation") {
+      u.message =
+          "Questions with exclusions (not, except, without) cannot be answered yet; ask "
+          "for what to include instead.";
+    } else if (st.unsupported == "threshold") {
+      u.message =
+          "Amount thresholds (over, under, more than) cannot be answered yet; ask for the "
+          "biggest spends or a total instead.";
+    } else {
+      u.message = "The question names two different intents; ask about one at a time.";
+    }
+    u.suggestions = ExampleQuestions();
+    return u;
+  }
   // --- what was not understood ---
   if (!st.unknown.empty()) {
     std::string words;
@@ -1194,22 +1282,6 @@ ParsedQuestion ParseQuestion(std::string_view question, const QueryCatalogue& ca
     for (const std::string& q : ExampleQuestions()) u.suggestions.push_back(q);
     return u;
   }
-  if (!st.unsupported.empty()) {
-    Unanswerable u;
-    if (st.unsupported == "negation") {
-      u.message =
-          "Questions with exclusions (not, except, without) cannot be answered yet; ask "
-          "for what to include instead.";
-    } else if (st.unsupported == "threshold") {
-      u.message =
-          "Amount thresholds (over, under, more than) cannot be answered yet; ask for the "
-          "biggest spends or a total instead.";
-    } else {
-      u.message = "The question names two different intents; ask about one at a time.";
-    }
-    u.suggestions = ExampleQuestions();
-    return u;
-  }
   if (st.two_times) {
     return Unanswerable{"The question names two time ranges; ask about one at a time.",
                         ExampleQuestions()};
@@ -1229,6 +1301,10 @@ ParsedQuestion ParseQuestion(std::string_view question, const QueryCatalogue& ca
   if (st.group == QueryGroup::kReason && spec.status != QueryStatus::kDenied) {
     spec.status = QueryStatus::kDenied;
   }
+  if (st.who && !st.group) {
+    st.group = QueryGroup::kAgent;
+    st.which_noun = QueryGroup::kAgent;
+  }
   const bool time_group = st.group == QueryGroup::kDay || st.group == QueryGroup::kWeek ||
                           st.group == QueryGroup::kMonth;
   if (st.measure == "count") {
@@ -1246,7 +1322,9 @@ ParsedQuestion ParseQuestion(std::string_view question, const QueryCatalogue& ca
     if (spec.status == QueryStatus::kDenied && !st.measure && (st.most || st.least)) {
       spec.measure = QueryMeasure::kCount;
     }
-    if ((st.biggest || st.smallest) && !st.measure) spec.measure = QueryMeasure::kMax;
+    if ((st.biggest || st.smallest) && !st.measure && !st.ranked) {
+      spec.measure = QueryMeasure::kMax;
+    }
     if (st.least || st.bottom || st.smallest) spec.direction = QueryDirection::kAsc;
     if (time_group && !st.most && !st.least && !st.top && !st.bottom && !st.biggest &&
         !st.smallest) {
@@ -1262,7 +1340,7 @@ ParsedQuestion ParseQuestion(std::string_view question, const QueryCatalogue& ca
     }
   } else {
     const bool listing = st.list || st.recent || st.oldest || st.biggest || st.smallest ||
-                         (st.items && !st.measure) ||
+                         (st.items && !st.measure && !st.money) ||
                          (spec.status == QueryStatus::kDenied && !st.measure);
     if (st.top && st.items) {
       // "top 10 spends": the biggest.
