@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/agent_command.h"
+#include "cli/ask_command.h"
 #include "cli/bench_command.h"
 #include "cli/command.h"
 #include "cli/exit_codes.h"
@@ -148,7 +149,7 @@ int main(int argc, char** argv) {
   std::vector<stub::Command> commands = {stub::AddSeedDemoCommand(app), stub::AddOrgCommand(app),
                                          stub::AddTeamCommand(app),     stub::AddAgentCommand(app),
                                          stub::AddLimitsCommand(app),   stub::AddSpendCommand(app),
-                                         stub::AddVerifyCommand(app)};
+                                         stub::AddVerifyCommand(app),   stub::AddAskCommand(app)};
   for (const stub::Command& command : commands) command.app->footer(kExitCodesHelp);
 
   try {

@@ -17,6 +17,7 @@
 #include "engine/clock.h"
 #include "engine/engine.h"
 #include "engine/key_service.h"
+#include "engine/query_service.h"
 #include "server/api_types.h"
 #include "server/auth.h"
 #include "server/json_body.h"
@@ -82,6 +83,9 @@ class Api {
   ApiResponse VerifyOrg(const ApiRequest&, const PathParams&, const Principal&);
   ApiResponse Events(const ApiRequest&, const PathParams&, const Principal&);
 
+  // --- questions (api_query.cc) ---
+  ApiResponse Query(const ApiRequest&, const PathParams&, const Principal&);
+
   void Count(const ApiResponse& response);
   void CountOutcome(const Outcome& outcome);
 
@@ -91,6 +95,7 @@ class Api {
   SpendBatcher& batcher_;
   KeyService& keys_;
   const Authenticator& auth_;
+  QueryService queries_;
   Router router_;
 
   mutable std::mutex metrics_mu_;
