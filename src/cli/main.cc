@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/agent_command.h"
+#include "cli/ask_command.h"
 #include "cli/bench_command.h"
 #include "cli/budgets_command.h"
 #include "cli/command.h"
@@ -208,7 +209,7 @@ int main(int argc, char** argv) {
       stub::AddSeedDemoCommand(app), stub::AddOrgCommand(app),    stub::AddTeamCommand(app),
       stub::AddAgentCommand(app),    stub::AddLimitsCommand(app), stub::AddSpendCommand(app),
       stub::AddVerifyCommand(app),   stub::AddInitCommand(app),   stub::AddKeyCommand(app),
-      stub::AddBudgetsCommand(app)};
+      stub::AddBudgetsCommand(app),  stub::AddAskCommand(app)};
   for (const stub::Command& command : commands) command.app->footer(kExitCodesHelp);
 
   try {

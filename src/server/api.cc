@@ -9,6 +9,7 @@
 #include "server/api_error.h"
 #include "server/event_feed.h"
 #include "server/json_views.h"
+#include "server/llm_translator.h"
 #include "server/openapi.h"
 #include "server/pending_answer.h"
 
@@ -23,7 +24,13 @@ ApiResponse JsonResponse(int status, const Json& body) {
 
 Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher, KeyService& keys,
          const Authenticator& auth)
-    : store_(store), clock_(clock), engine_(engine), batcher_(batcher), keys_(keys), auth_(auth) {
+    : store_(store),
+      clock_(clock),
+      engine_(engine),
+      batcher_(batcher),
+      keys_(keys),
+      auth_(auth),
+      queries_(store, QueryServiceOptionsFromEnv()) {
   Open("GET", "/healthz", &Api::Healthz);
   Open("GET", "/readyz", &Api::Readyz);
   Open("GET", "/metrics", &Api::Metrics);
@@ -59,7 +66,7 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
   Authed("GET", "/v1/approvals", &Api::NotYet);
   Authed("POST", "/v1/approvals/{id}/approve", &Api::NotYet);
   Authed("POST", "/v1/approvals/{id}/deny", &Api::NotYet);
-  Authed("POST", "/v1/query", &Api::NotYet);
+  Authed("POST", "/v1/query", &Api::Query);
   Authed("GET", "/v1/events", &Api::Events);
 }
 

@@ -19,6 +19,7 @@
 #include "engine/clock.h"
 #include "engine/engine.h"
 #include "engine/key_service.h"
+#include "engine/query_service.h"
 #include "server/api_types.h"
 #include "server/auth.h"
 #include "server/json_body.h"
@@ -87,6 +88,10 @@ class Api {
   // Metrics (and a log line for a 5xx) of one answered request.
   void Observe(const ApiRequest& request, const ApiResponse& response,
                std::chrono::steady_clock::time_point start);
+
+  // --- questions (api_query.cc) ---
+  ApiResponse Query(const ApiRequest&, const PathParams&, const Principal&);
+
   void Count(const ApiResponse& response);
   void CountOutcome(const Outcome& outcome);
 
@@ -96,6 +101,7 @@ class Api {
   SpendBatcher& batcher_;
   KeyService& keys_;
   const Authenticator& auth_;
+  QueryService queries_;
   Router router_;
 
   mutable std::mutex metrics_mu_;

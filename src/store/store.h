@@ -36,6 +36,7 @@
 #include "core/journal.h"
 #include "core/org.h"
 #include "core/status.h"
+#include "query/query_plan.h"
 
 namespace stub {
 
@@ -118,6 +119,17 @@ class Transaction {
   // Marks the key `id` of `org` revoked at `at` (> 0); a key already revoked
   // keeps its first revoked_at. Errors: kNotFound when `org` has no such key.
   virtual Status RevokeKey(std::string_view org, std::string_view id, Timestamp at) = 0;
+
+  // --- questions (read-only) ---
+  // Runs a plan (query/query_plan.h) over the org's journal (status approved:
+  // entries of kind spend and capture, by amount) or its denials, in this
+  // transaction's snapshot. Every store returns the same groups (as a set)
+  // and the same items (in the plan's order) for the same data (the memory
+  // store by EvaluatePlan, the SQL stores by query_sql.h). Bounded: at most
+  // plan.limit items; more than plan.max_groups groups is kResourceExhausted
+  // "too_many_groups"; the SQL stores stop a query running longer than
+  // plan.timeout_ms with kResourceExhausted "query_timeout".
+  virtual Result<PlanResult> RunQuery(std::string_view org, const QueryPlan& plan) = 0;
 
   // Makes every write visible atomically. kConflict: nothing was applied.
   // After Commit (any result) the transaction is finished.

@@ -299,7 +299,8 @@ TEST_F(SqliteStoreTest, MigrationsAreVersionedAndReopenIsIdempotent) {
     STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.PutOrg(MakeOrg("acme")); }));
   }
   EXPECT_EQ(RawQuery(DbPath(), "PRAGMA user_version"), version);
-  EXPECT_EQ(RawQuery(DbPath(), "SELECT count(*) FROM schema_migrations"), version);
+  // Versions may skip numbers (steps of parallel branches): 1 … latest.
+  EXPECT_EQ(RawQuery(DbPath(), "SELECT min(version) FROM schema_migrations"), "1");
   EXPECT_EQ(RawQuery(DbPath(), "SELECT max(version) FROM schema_migrations"), version);
   EXPECT_EQ(RawQuery(DbPath(), "PRAGMA journal_mode"), "wal");
   const std::string applied_at =
@@ -312,7 +313,8 @@ TEST_F(SqliteStoreTest, MigrationsAreVersionedAndReopenIsIdempotent) {
     EXPECT_EQ(orgs, std::vector<std::string>{"acme"});
   }
   EXPECT_EQ(RawQuery(DbPath(), "PRAGMA user_version"), version);
-  EXPECT_EQ(RawQuery(DbPath(), "SELECT count(*) FROM schema_migrations"), version);
+  // Versions may skip numbers (steps of parallel branches): 1 … latest.
+  EXPECT_EQ(RawQuery(DbPath(), "SELECT min(version) FROM schema_migrations"), "1");
   // Not re-applied.
   EXPECT_EQ(RawQuery(DbPath(), "SELECT applied_at FROM schema_migrations WHERE version = 1"),
             applied_at);

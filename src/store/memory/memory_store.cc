@@ -312,6 +312,22 @@ class MemoryTransaction final : public Transaction {
     });
   }
 
+  // --- questions ---
+
+  // Direct evaluation (EvaluatePlan) of the snapshot's rows: the reference
+  // the SQL stores are tested against.
+  Result<PlanResult> RunQuery(std::string_view org, const QueryPlan& plan) override {
+    std::vector<Entry> entries;
+    std::vector<DenialRecord> denials;
+    constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
+    if (plan.status == QueryStatus::kDenied) {
+      STUB_ASSIGN_OR_RETURN(denials, ListDenials(org, kAll));
+    } else {
+      STUB_ASSIGN_OR_RETURN(entries, ListEntries(org, 0, kAll));
+    }
+    return EvaluatePlan(plan, entries, denials);
+  }
+
   Result<std::vector<DenialRecord>> ListDenials(std::string_view org, std::size_t limit) override {
     return ReadCall<std::vector<DenialRecord>>([&]() -> Result<std::vector<DenialRecord>> {
       if (limit == 0) return std::vector<DenialRecord>();
