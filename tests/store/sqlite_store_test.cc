@@ -638,7 +638,7 @@ TEST_F(SqliteStoreTest, BigJournalPagesInOrder) {
 // past the writer's limit the WAL restarts from the beginning. Every row is
 // there afterwards, read back through a fresh store.
 TEST_F(SqliteStoreTest, CheckpointsKeepTheWalBounded) {
-  constexpr std::uint64_t kEntries = 4'000;
+  constexpr std::uint64_t kEntries = 10'000;
   const std::string receipt = R"({"payload":")" + std::string(1'500, 'r') + R"("})";
   {
     OPEN(store, DbPath(), {.checkpoint_frames = 32, .writer_checkpoint_frames = 256});
@@ -654,13 +654,15 @@ TEST_F(SqliteStoreTest, CheckpointsKeepTheWalBounded) {
       }));
       STUB_ASSERT_OK(store->MakeDurable());
     }
-    // ~7 MB of journal (~1,700 frames) went through a WAL that stays within
+    // ~17 MB of journal (~4,200 frames) went through a WAL that stays within
     // a few transactions of the writer's limit (256 frames): its own
     // checkpoint can find the background one running and try again at the
-    // next commit. 4 KiB pages plus a 24-byte header per frame.
+    // next commit, and how long the background one runs depends on the
+    // machine's load — hence the slack (6x), still a third of what was
+    // written. 4 KiB pages plus a 24-byte header per frame.
     const auto wal = std::filesystem::file_size(DbPath() + "-wal");
-    EXPECT_LT(wal, static_cast<std::uintmax_t>(3 * 256 * (4096 + 24) + 32));
-    EXPECT_GT(std::filesystem::file_size(DbPath()), 4'000'000u);  // checkpointed
+    EXPECT_LT(wal, static_cast<std::uintmax_t>(6 * 256 * (4096 + 24) + 32));
+    EXPECT_GT(std::filesystem::file_size(DbPath()), 10'000'000u);  // checkpointed
   }
   OPEN(again, DbPath());
   BEGIN(r, *again, {.read_only = true});
