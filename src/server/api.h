@@ -75,6 +75,18 @@ class Api {
   Result<stub::Hold> HoldFor(const Principal& p, std::string_view id);
   ApiResponse OutcomeResponse(const SpendResult& result, int approved_status);
 
+  // --- safety (api_safety.cc) ---
+  ApiResponse PutPolicy(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse GetPolicy(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse FreezeAgent(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse UnfreezeAgent(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse SetFrozen(const ApiRequest&, const PathParams&, const Principal&, bool frozen);
+  ApiResponse KillSwitch(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse ListApprovals(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse ApproveApproval(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse DenyApproval(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse DecideApproval(const ApiRequest&, const PathParams&, const Principal&, bool approve);
+
   // --- audit (api_audit.cc) ---
   ApiResponse ListSpends(const ApiRequest&, const PathParams&, const Principal&);
   ApiResponse GetSpend(const ApiRequest&, const PathParams&, const Principal&);

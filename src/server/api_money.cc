@@ -65,8 +65,10 @@ Status RequireSpender(const Principal& p) {
 ApiResponse Api::OutcomeResponse(const SpendResult& result, int approved_status) {
   const Outcome& o = result.outcome;
   if (!result.replayed) CountOutcome(o);
-  ApiResponse r =
-      JsonResponse(o.status == OutcomeStatus::kDenied ? 402 : approved_status, OutcomeJson(o));
+  const int status = o.status == OutcomeStatus::kDenied            ? 402
+                     : o.status == OutcomeStatus::kPendingApproval ? 202
+                                                                   : approved_status;
+  ApiResponse r = JsonResponse(status, OutcomeJson(o));
   if (result.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
   return r;
 }

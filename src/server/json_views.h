@@ -24,6 +24,10 @@ Json KeyJson(const ApiKeyRow& key);  // never the secret (it is not stored)
 Json BudgetJson(const BudgetNodeView& view, bool with_effective);
 // A spend/hold/capture answer: approved, denied, or held.
 Json OutcomeJson(const Outcome& outcome);
+// What a denial's rule allowed and what was used ("limit"/"used" as amounts,
+// or "limit_spends"/"used_spends" for a velocity count), and
+// "window_seconds" for a window or velocity rule.
+void AddDenialDetails(Json& j, const Denial& denial);
 // A hold as GET /v1/holds/{id} shows it, its status decided at `now` (a due
 // hold is "expired" even before the sweeper records it).
 Json HoldJson(const Hold& hold, Timestamp now);
