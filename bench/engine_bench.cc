@@ -7,7 +7,8 @@
 // decision, entry with its SHA-256 chain link, balance rows, idempotency
 // record, commit — one transaction each. BM_EngineSpendBatch_Memory: the same
 // spends group-committed. BM_SpendDecision_Memory: the decision alone against
-// the store's rows (no booking).
+// the store's rows (no booking). BM_SpendDecisionWithPolicy_Memory: the
+// same with a policy on every level, every rule evaluated.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "engine/engine.h"
 #include "engine/ledger_ops.h"
 #include "engine/ledger_txn.h"
+#include "engine/policy_eval.h"
 #include "store/memory/memory_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -130,9 +132,34 @@ void BM_EngineSpendBatch_Sqlite(benchmark::State& state) {
 }
 BENCHMARK(BM_EngineSpendBatch_Sqlite)->Arg(64)->Arg(256)->Arg(1024)->UseRealTime();
 
-// The spend decision as the engine makes it against the memory store, without
+// One spend decision as the engine makes it against the memory store, without
 // booking it: a snapshot, the idempotency check, the org row, the agent's
-// chain of rows through the row cache, the decision.
+// chain of rows through the row cache, the decision, and (with_policy) the
+// policies of the chain. Not inlined, so that `valgrind --tool=callgrind
+// --toggle-collect='*DecideOnce*'` counts exactly one decision per call.
+[[gnu::noinline]] bool DecideOnce(MemoryStore& store, Timestamp now, std::uint64_t i,
+                                  bool with_policy) {
+  auto txn = store.Begin({.read_only = true});
+  LedgerTxn lt(**txn);
+  // As the engine does: the idempotency check first, then the org row.
+  auto seen = (*txn)->GetIdempotency("acme", "key-" + std::to_string(i));
+  auto org = lt.Org("acme");
+  if (!seen.ok() || seen->has_value() || !org.ok() || *org == nullptr) return false;
+  auto chain = LoadChain(lt, "acme", "agent-1");
+  if (!chain.ok()) return false;
+  DecisionInput in;
+  for (const NodeRow* row : *chain) in.chain.push_back({&row->node, &row->balances});
+  in.kill_switch = (*org)->kill_switch;
+  in.amount = 20'000;
+  in.now = now;
+  Decision d = Decide(in);
+  if (with_policy && AnyPolicy(*chain)) {
+    auto verdict = EvaluatePolicies(lt, "acme", *chain, in.amount, "api.openai.com", "llm", in.now);
+    if (!verdict.ok() || verdict->denial) return false;
+  }
+  return d.approved();
+}
+
 void BM_SpendDecision_Memory(benchmark::State& state) {
   MemoryStore store;
   ManualClock clock(kNow);
@@ -140,23 +167,7 @@ void BM_SpendDecision_Memory(benchmark::State& state) {
   SetUpOrg(engine);
   std::uint64_t i = 0;
   for (auto _ : state) {
-    auto txn = store.Begin({.read_only = true});
-    LedgerTxn lt(**txn);
-    // As the engine does: the idempotency check first, then the org row.
-    auto seen = (*txn)->GetIdempotency("acme", "key-" + std::to_string(++i));
-    auto org = lt.Org("acme");
-    if (!seen.ok() || seen->has_value() || !org.ok() || *org == nullptr) {
-      state.SkipWithError("unexpected store state");
-      break;
-    }
-    auto chain = LoadChain(lt, "acme", "agent-1");
-    DecisionInput in;
-    for (const NodeRow* row : *chain) in.chain.push_back({&row->node, &row->balances});
-    in.kill_switch = (*org)->kill_switch;
-    in.amount = 20'000;
-    in.now = clock.Now();
-    Decision d = Decide(in);
-    if (!d.approved()) {
+    if (!DecideOnce(store, clock.Now(), ++i, /*with_policy=*/false)) {
       state.SkipWithError("not approved");
       break;
     }
@@ -164,6 +175,48 @@ void BM_SpendDecision_Memory(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_SpendDecision_Memory);
+
+// As BM_SpendDecision_Memory, with a realistic policy on every level, all
+// evaluated as the engine does: the org blocks vendors, the team allows a
+// few vendors (one a *.domain pattern) and categories and has a rolling
+// window (an indexed look-up in the window log, which 200 booked spends
+// have filled), the agent has a per-spend maximum. The spend passes every
+// rule, so every rule is evaluated.
+void BM_SpendDecisionWithPolicy_Memory(benchmark::State& state) {
+  MemoryStore store;
+  ManualClock clock(kNow);
+  Engine engine(store, clock);
+  SetUpOrg(engine);
+  (void)engine.PutPolicy("acme", "acme",
+                         {.vendors = {.block = {"evil.example", "*.casino.example"}}}, "bench");
+  (void)engine.PutPolicy(
+      "acme", "research",
+      {.windows = {{1'000'000'000'000, 3600}},
+       .vendors = {.allow = {"*.openai.com", "api.anthropic.com", "api.dataco.com",
+                             "api.mistral.ai", "*.googleapis.com"}},
+       .categories = {.allow = {"data", "llm"}}},
+      "bench");
+  (void)engine.PutPolicy("acme", "agent-1", {.max_per_spend = 5'000'000}, "bench");
+  for (int k = 0; k < 200; ++k) {
+    SpendRequest r = TypicalSpend();
+    r.idempotency_key = "warm-" + std::to_string(k);
+    clock.Advance(kMicrosPerSecond);
+    if (auto done = engine.Spend(r);
+        !done.ok() || done->outcome.status != OutcomeStatus::kApproved) {
+      state.SkipWithError("warm-up spend not approved");
+      return;
+    }
+  }
+  std::uint64_t i = 0;
+  for (auto _ : state) {
+    if (!DecideOnce(store, clock.Now(), ++i, /*with_policy=*/true)) {
+      state.SkipWithError("not approved");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SpendDecisionWithPolicy_Memory);
 
 // The pure decision alone: three nodes, four limits.
 void BM_Decide(benchmark::State& state) {

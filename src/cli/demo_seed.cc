@@ -123,8 +123,10 @@ class Seeder {
       case OutcomeStatus::kHeld:
         ++report_.holds;
         return std::optional<std::string>(result->outcome.id);
+      case OutcomeStatus::kPendingApproval:
+        break;  // the demo org has no approval threshold
     }
-    return Internal("unknown outcome status");
+    return Internal("unexpected outcome status");
   }
 
   // Captures or voids the hold if it is still pending; counts it either way.

@@ -19,6 +19,7 @@
 #include "cli/loadgen_command.h"
 #include "cli/org_command.h"
 #include "cli/race_command.h"
+#include "cli/safety_command.h"
 #include "cli/seed_demo_command.h"
 #include "cli/serve_command.h"
 #include "cli/spend_command.h"
@@ -210,6 +211,7 @@ int main(int argc, char** argv) {
       stub::AddAgentCommand(app),    stub::AddLimitsCommand(app), stub::AddSpendCommand(app),
       stub::AddVerifyCommand(app),   stub::AddInitCommand(app),   stub::AddKeyCommand(app),
       stub::AddBudgetsCommand(app),  stub::AddAskCommand(app)};
+  for (stub::Command& c : stub::AddSafetyCommands(app)) commands.push_back(std::move(c));
   for (const stub::Command& command : commands) command.app->footer(kExitCodesHelp);
 
   try {

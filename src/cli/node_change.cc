@@ -48,7 +48,7 @@ Result<NodeChangeResult> ApplyNodeChange(Engine& engine, std::string_view org,
   if (change.parent) node.parent = *change.parent;
   if (change.name) node.name = *change.name;
   if (change.limits) node.limits = *change.limits;
-  STUB_ASSIGN_OR_RETURN(NodeRow stored, engine.PutNode(org, node));
+  STUB_ASSIGN_OR_RETURN(NodeRow stored, engine.PutNode(org, node, "cli"));
   result.node = std::move(stored.node);
   return result;
 }

@@ -45,6 +45,10 @@ nlohmann::json OutcomeJson(const SpendResult& result, const std::string& key) {
     j["message"] = o.denial->message;
     return j;
   }
+  if (o.status == OutcomeStatus::kPendingApproval) {
+    j["approval_id"] = o.id;
+    j["expires_at"] = FormatRfc3339(o.expires_at);
+  }
   j["entry"] = {{"seq", o.entry_seq}, {"hash", o.entry_hash}};
   j["effective_remaining"] = o.effective_remaining
                                  ? nlohmann::json(FormatAmount(*o.effective_remaining))
@@ -68,6 +72,10 @@ std::string OutcomeText(const SpendResult& result, const SpendRequest& request,
     if (o.denial->period) text += " (" + std::string(PeriodName(*o.denial->period)) + ")";
     text += "\n" + o.denial->message + "\n";
   } else {
+    if (o.status == OutcomeStatus::kPendingApproval) {
+      text += "held until a person decides (stub approvals approve|deny " + o.id +
+              "), at the latest " + FormatRfc3339(o.expires_at) + "\n";
+    }
     text += "entry: " + std::to_string(o.entry_seq) + " " + o.entry_hash + "\n";
     text += "effective remaining: ";
     if (o.effective_remaining) {

@@ -17,7 +17,9 @@
 
 #include "core/money.h"
 #include "core/period.h"
+#include "core/policy_value.h"
 #include "core/status.h"
+#include "core/window.h"
 
 namespace stub {
 
@@ -65,6 +67,11 @@ struct Node {
 struct NodeRow {
   Node node;
   NodeBalances balances{};
+  // The node's own spend policy (empty: none); see core/policy.h.
+  SharedPolicy policy;
+  // Running totals of the events this node counts for rolling windows and
+  // velocity (core/window.h); all zero for a node that never counted.
+  WindowCounter window;
   std::uint64_t version = 0;  // bumped on every write; a debugging aid
   bool operator==(const NodeRow&) const = default;
 };

@@ -5,6 +5,7 @@
 // transaction, calls Decide, and writes the result in the same transaction.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,9 +37,18 @@ struct Denial {
   DenyReason reason = DenyReason::kBudgetExceeded;
   std::string node;              // the node whose rule refused; empty if none
   std::optional<Period> period;  // for kBudgetExceeded: the binding limit's period
-  Micros limit = 0;              // the rule's amount (budget_exceeded: the limit)
-  Micros used = 0;               // what was already used against it (spent + held)
-  std::string message;           // a human sentence
+  // The rule's amount (budget_exceeded: the limit; window_limit: the
+  // window's amount; velocity_tripped: max_amount, or max_spends when the
+  // count tripped it) and what was already used against it (spent + held;
+  // the window's sum; the velocity window's amount or count).
+  Micros limit = 0;
+  Micros used = 0;
+  std::string message;  // a human sentence
+  // For kWindowLimit and kVelocityTripped: the window's length in seconds.
+  std::int64_t window_seconds = 0;
+  // True when limit and used count spends, not money (a velocity breaker
+  // tripped by max_spends).
+  bool counts_spends = false;
   bool operator==(const Denial&) const = default;
 };
 

@@ -203,13 +203,15 @@ std::string_view EntryKindName(EntryKind k) {
       return "void";
     case EntryKind::kExpire:
       return "expire";
+    case EntryKind::kConfig:
+      return "config";
   }
   return "unknown";
 }
 
 std::optional<EntryKind> ParseEntryKind(std::string_view name) {
   for (EntryKind k : {EntryKind::kSpend, EntryKind::kHold, EntryKind::kCapture, EntryKind::kVoid,
-                      EntryKind::kExpire}) {
+                      EntryKind::kExpire, EntryKind::kConfig}) {
     if (EntryKindName(k) == name) return k;
   }
   return std::nullopt;
@@ -274,6 +276,8 @@ Status BuildLines(Entry& entry) {
       lines.push_back({FundingAccount(entry.org), entry.released});
       break;
     }
+    case EntryKind::kConfig:
+      break;  // no money moves
     default:
       return InvalidArgument("unknown entry kind", "invalid_request");
   }

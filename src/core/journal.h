@@ -13,6 +13,14 @@
 //   capture expense +A, holds −H, funding +(H−A)   (zero lines are omitted)
 //   void    holds −H,   funding +H
 //   expire  holds −H,   funding +H
+//   config  no lines (amount 0): a change of configuration — a policy, a
+//           node's limits, a freeze, the kill-switch, an approval's request
+//           or decision. Its receipt is the change, canonical JSON
+//           {"action", "actor", "node", "old", "new", "reason"?, …}, bound to
+//           the chain by receipt_hash like any receipt, so every change is
+//           hash-chained, ordered with the money, and verifiable. `ref` is the
+//           node changed, `agent` the agent concerned (if any), `intent` the
+//           action, `path` empty.
 //
 // Hash chain. Each entry's `hash` is hex(SHA-256(E)), where E is the entry's
 // canonical encoding below; E contains prev_hash, the previous entry's hash
@@ -60,7 +68,8 @@
 //                          format must be recorded per entry or per org.)
 //   org           str
 //   seq           u64
-//   kind          u8       00 spend, 01 hold, 02 capture, 03 void, 04 expire
+//   kind          u8       00 spend, 01 hold, 02 capture, 03 void, 04 expire,
+//                          05 config
 //   created_at    i64      microseconds since the Unix epoch, UTC
 //   budget_at     i64      microseconds since the Unix epoch, UTC
 //   ref           str
@@ -104,9 +113,10 @@
 
 namespace stub {
 
-enum class EntryKind : std::uint8_t { kSpend = 0, kHold, kCapture, kVoid, kExpire };
+enum class EntryKind : std::uint8_t { kSpend = 0, kHold, kCapture, kVoid, kExpire, kConfig };
 
-std::string_view EntryKindName(EntryKind k);  // "spend" | "hold" | "capture" | "void" | "expire"
+// "spend" | "hold" | "capture" | "void" | "expire" | "config"
+std::string_view EntryKindName(EntryKind k);
 std::optional<EntryKind> ParseEntryKind(std::string_view name);
 
 struct Line {

@@ -12,6 +12,8 @@ std::string_view OutcomeStatusName(OutcomeStatus s) {
       return "denied";
     case OutcomeStatus::kHeld:
       return "held";
+    case OutcomeStatus::kPendingApproval:
+      return "pending_approval";
   }
   return "unknown";
 }

@@ -12,9 +12,13 @@
 
 namespace stub {
 
-enum class OutcomeStatus : std::uint8_t { kApproved = 0, kDenied, kHeld };
+// kPendingApproval: the spend is over an approval threshold; its amount is
+// held (the hold's id is `id`, also the approval's id) until a person
+// approves (captured), denies (voided) or it expires.
+enum class OutcomeStatus : std::uint8_t { kApproved = 0, kDenied, kHeld, kPendingApproval };
 
-std::string_view OutcomeStatusName(OutcomeStatus s);  // "approved" | "denied" | "held"
+// "approved" | "denied" | "held" | "pending_approval"
+std::string_view OutcomeStatusName(OutcomeStatus s);
 
 struct Outcome {
   OutcomeStatus status = OutcomeStatus::kApproved;

@@ -26,47 +26,10 @@
 
 #include "core/decision.h"
 #include "core/money.h"
+#include "core/policy_value.h"
 #include "core/status.h"
 
 namespace stub {
-
-// `amount` over the last `seconds`, over the node's whole subtree.
-struct RollingWindow {
-  Micros amount = 0;         // > 0
-  std::int64_t seconds = 0;  // 1 .. kMaxPolicySeconds
-  bool operator==(const RollingWindow&) const = default;
-};
-
-// Trips (auto-freezes the agent) when an agent's spends within `seconds`
-// would exceed max_spends or max_amount (a zero bound is unset).
-struct Velocity {
-  std::int64_t max_spends = 0;
-  Micros max_amount = 0;
-  std::int64_t seconds = 0;  // 1 .. kMaxPolicySeconds
-  bool operator==(const Velocity&) const = default;
-};
-
-// Allow and block lists. Vendor entries are NormalizeVendorPattern forms;
-// category entries are ids ([a-z0-9][a-z0-9_.-]{0,63}, lowercased).
-struct NameRules {
-  std::vector<std::string> allow;
-  std::vector<std::string> block;
-  bool operator==(const NameRules&) const = default;
-};
-
-struct Policy {
-  std::optional<Micros> max_per_spend;
-  std::vector<RollingWindow> windows;
-  NameRules vendors;
-  NameRules categories;
-  std::optional<Micros> approval_over;
-  std::optional<Velocity> velocity;
-  bool operator==(const Policy&) const = default;
-};
-
-inline constexpr std::int64_t kMaxPolicySeconds = 31LL * 24 * 3600;
-inline constexpr std::size_t kMaxPolicyWindows = 8;
-inline constexpr std::size_t kMaxPolicyListEntries = 1000;
 
 // Checks and normalises `policy` in place: amounts > 0, seconds in
 // 1..kMaxPolicySeconds, at most kMaxPolicyWindows windows, list entries

@@ -122,6 +122,11 @@ void Verifier::Add(const Entry& entry) {
     case EntryKind::kExpire:
       held_delta = neg_released;
       break;
+    case EntryKind::kConfig:
+      if (entry.amount != 0 || entry.released != 0 || !entry.path.empty()) {
+        Report("lines_disagree", seq, "", "a config entry moves no money and charges no node");
+      }
+      break;
   }
   for (const std::string& id : entry.path) {
     auto row = nodes_.find(id);

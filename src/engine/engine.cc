@@ -5,10 +5,13 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/config_change.h"
 #include "core/idempotency.h"
+#include "core/policy.h"
 #include "core/vendor.h"
 #include "engine/ledger_ops.h"
 #include "engine/ledger_txn.h"
+#include "engine/safety_ops.h"
 
 namespace stub {
 namespace {
@@ -40,11 +43,21 @@ std::vector<std::pair<std::string_view, std::vector<std::string_view>>> KeysByOr
 // receipt without its digest. Preparing normalises the vendor (when it is a
 // valid host; an invalid one is refused later, in the transaction, as a
 // request error) and digests the receipt — outside the transaction, once.
+bool HasUpper(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
 bool NeedsPreparing(const SpendRequest& r) {
-  return (!r.receipt.empty() && r.receipt_hash.empty()) || !IsNormalizedVendor(r.vendor);
+  return (!r.receipt.empty() && r.receipt_hash.empty()) || !IsNormalizedVendor(r.vendor) ||
+         HasUpper(r.category);
 }
 
 void Prepare(SpendRequest& r) {
+  // Categories are ids compared as lowercase (as policy lists store them),
+  // so "Gambling" cannot pass a block on "gambling".
+  for (char& c : r.category) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   if (!IsNormalizedVendor(r.vendor)) {
     if (auto vendor = NormalizeVendor(r.vendor); vendor.ok()) r.vendor = std::move(*vendor);
   }
@@ -135,12 +148,24 @@ Result<OrgRow> Engine::CreateOrg(std::string_view id, std::string_view name,
   });
 }
 
-Result<NodeRow> Engine::PutNode(std::string_view org, const Node& node) {
+namespace {
+
+nlohmann::json LimitsJson(const std::vector<Limit>& limits) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const Limit& l : limits) {
+    j.push_back({{"amount", FormatAmount(l.amount)}, {"period", PeriodName(l.period)}});
+  }
+  return j;
+}
+
+}  // namespace
+
+Result<NodeRow> Engine::PutNode(std::string_view org, const Node& node, std::string_view actor) {
   STUB_RETURN_IF_ERROR(ValidateNode(node));
   if (node.kind == NodeKind::kOrg && node.id != org) {
     return InvalidArgument("the org root node's id is the org's id", "invalid_request");
   }
-  return Run([&](LedgerTxn& lt, Timestamp) -> Result<NodeRow> {
+  return Run([&](LedgerTxn& lt, Timestamp now) -> Result<NodeRow> {
     Transaction& txn = lt.txn();
     STUB_ASSIGN_OR_RETURN(auto org_row, txn.GetOrg(org));
     if (!org_row) return NotFound("unknown org '" + std::string(org) + "'", "not_found");
@@ -170,12 +195,109 @@ Result<NodeRow> Engine::PutNode(std::string_view org, const Node& node) {
         cursor = up->node.parent;
       }
     }
+    const std::vector<Limit> old_limits = existing ? existing->node.limits : std::vector<Limit>{};
     NodeRow row = existing ? std::move(*existing) : NodeRow{};
+    // Freezes change only through SetFrozen (audited), never by a PUT.
+    const bool frozen = row.node.frozen;
+    std::string frozen_reason = row.node.frozen_reason;
     row.node = node;
+    if (existing) {
+      row.node.frozen = frozen;
+      row.node.frozen_reason = std::move(frozen_reason);
+    }
     ++row.version;
     STUB_RETURN_IF_ERROR(txn.PutNode(org, row));
+    if (old_limits != node.limits) {
+      STUB_ASSIGN_OR_RETURN(OrgRow * org_cached, lt.Org(org));
+      ConfigChange change;
+      change.actor = std::string(actor);
+      change.action = std::string(kActionLimitsUpdated);
+      change.node = node.id;
+      if (node.kind == NodeKind::kAgent) change.agent = node.id;
+      change.old_value = LimitsJson(old_limits);
+      change.new_value = LimitsJson(node.limits);
+      STUB_RETURN_IF_ERROR(AppendConfigEntry(lt, *org_cached, change, now));
+    }
     return row;
   });
+}
+
+Result<NodeRow> Engine::PutPolicy(std::string_view org, std::string_view node, Policy policy,
+                                  std::string_view actor) {
+  STUB_RETURN_IF_ERROR(NormalizePolicy(policy));
+  return Run([&](LedgerTxn& lt, Timestamp now) {
+    return ApplyPutPolicy(lt, org, node, policy, actor, now);
+  });
+}
+
+Result<NodeRow> Engine::SetFrozen(std::string_view org, std::string_view node, bool frozen,
+                                  std::string_view reason, std::string_view actor) {
+  return Run([&](LedgerTxn& lt, Timestamp now) {
+    return ApplySetFrozen(lt, org, node, frozen, reason, actor, now);
+  });
+}
+
+Result<OrgRow> Engine::SetKillSwitch(std::string_view org, bool engaged, std::string_view reason,
+                                     std::string_view actor) {
+  return Run([&](LedgerTxn& lt, Timestamp now) {
+    return ApplySetKillSwitch(lt, org, engaged, reason, actor, now);
+  });
+}
+
+Result<ApprovalDecision> Engine::DecideApproval(std::string_view org, std::string_view approval_id,
+                                                bool approve, std::string_view note,
+                                                std::string_view actor) {
+  // Due approvals expire in their own transaction first: a refused decision
+  // rolls back, and the expiry must stand on its own.
+  STUB_RETURN_IF_ERROR(ExpireDueHolds(org).status());
+  auto result = Run([&](LedgerTxn& lt, Timestamp now) {
+    return ApplyDecideApproval(lt, org, approval_id, approve, note, actor, now);
+  });
+  if (result.ok() && approve) approved_.fetch_add(1, std::memory_order_relaxed);
+  return result;
+}
+
+namespace {
+
+constexpr std::size_t kMaxListedApprovals = 100'000;
+
+ApprovalRow AsOf(ApprovalRow a, Timestamp now) {
+  if (a.status == ApprovalStatus::kPending && a.expires_at <= now) {
+    a.status = ApprovalStatus::kExpired;
+  }
+  return a;
+}
+
+}  // namespace
+
+Result<std::vector<ApprovalRow>> Engine::ListApprovals(std::string_view org,
+                                                       std::optional<ApprovalStatus> status,
+                                                       std::size_t limit) {
+  TxnOptions read = options_.txn;
+  read.read_only = true;
+  STUB_ASSIGN_OR_RETURN(auto txn, store_.Begin(read));
+  const Timestamp now = clock_.Now();
+  // A due-but-unswept pending approval is expired as of now: it is stored
+  // pending, so "expired" also reads the pending ones.
+  const bool expired = status == ApprovalStatus::kExpired;
+  STUB_ASSIGN_OR_RETURN(auto rows, txn->ListApprovals(org, expired ? std::nullopt : status,
+                                                      expired ? kMaxListedApprovals : limit));
+  std::vector<ApprovalRow> out;
+  for (ApprovalRow& a : rows) {
+    ApprovalRow now_a = AsOf(std::move(a), now);
+    if (!status || now_a.status == *status) out.push_back(std::move(now_a));
+    if (out.size() == limit) break;
+  }
+  return out;
+}
+
+Result<std::optional<ApprovalRow>> Engine::GetApproval(std::string_view org, std::string_view id) {
+  TxnOptions read = options_.txn;
+  read.read_only = true;
+  STUB_ASSIGN_OR_RETURN(auto txn, store_.Begin(read));
+  STUB_ASSIGN_OR_RETURN(auto a, txn->GetApproval(org, id));
+  if (!a) return a;
+  return std::optional<ApprovalRow>(AsOf(std::move(*a), clock_.Now()));
 }
 
 Result<std::optional<NodeRow>> Engine::GetNode(std::string_view org, std::string_view node) {

@@ -25,6 +25,7 @@
 #include "core/verify.h"
 #include "engine/backoff.h"
 #include "engine/clock.h"
+#include "engine/ledger_ops.h"
 #include "engine/requests.h"
 #include "store/store.h"
 
@@ -61,9 +62,39 @@ class Engine {
   // its balances. The parent must exist and be the org or a team; a node
   // never changes kind; a team cannot move under its own subtree.
   // Errors: kInvalidArgument, kNotFound (org or parent).
-  Result<NodeRow> PutNode(std::string_view org, const Node& node);
+  // A change of the node's limits (a new node with limits included) is
+  // recorded in the audit trail as a `limits.updated` config entry by
+  // `actor` (an API key id, "root", "cli", "system").
+  Result<NodeRow> PutNode(std::string_view org, const Node& node,
+                          std::string_view actor = "system");
   Result<std::optional<NodeRow>> GetNode(std::string_view org, std::string_view node);
   Result<std::optional<OrgRow>> GetOrg(std::string_view org);
+
+  // --- safety (see safety_ops.h; each change is a config journal entry) ---
+  // Validates and normalises `policy` (NormalizePolicy), then sets it as the
+  // policy of `node` (an agent, a team, or the org id for the org root).
+  // Errors: kInvalidArgument, kNotFound.
+  Result<NodeRow> PutPolicy(std::string_view org, std::string_view node, Policy policy,
+                            std::string_view actor);
+  // Freezes or unfreezes an agent (or a team: every agent under it).
+  Result<NodeRow> SetFrozen(std::string_view org, std::string_view node, bool frozen,
+                            std::string_view reason, std::string_view actor);
+  // Engages or releases the org's kill-switch. Linearizable: once an engage
+  // has returned OK, no spend or hold of the org commits until a release.
+  Result<OrgRow> SetKillSwitch(std::string_view org, bool engaged, std::string_view reason,
+                               std::string_view actor);
+
+  // --- approvals (see ledger_ops.h ApplyDecideApproval) ---
+  Result<ApprovalDecision> DecideApproval(std::string_view org, std::string_view approval_id,
+                                          bool approve, std::string_view note,
+                                          std::string_view actor);
+  // The org's approvals with `status` (all when nullopt), oldest first. A
+  // pending approval already due is reported expired (its hold stops
+  // counting at `now` even before a sweep records it).
+  Result<std::vector<ApprovalRow>> ListApprovals(std::string_view org,
+                                                 std::optional<ApprovalStatus> status,
+                                                 std::size_t limit);
+  Result<std::optional<ApprovalRow>> GetApproval(std::string_view org, std::string_view id);
 
   // --- money ---
   // See ledger_ops.h for the semantics and errors of each.

@@ -6,10 +6,12 @@
 #include <utility>
 
 #include "core/canonical_json.h"
+#include "core/config_change.h"
 #include "core/idempotency.h"
 #include "core/journal.h"
 #include "core/vendor.h"
 #include "engine/ids.h"
+#include "engine/policy_eval.h"
 
 namespace stub {
 namespace {
@@ -119,6 +121,25 @@ Result<std::pair<std::uint64_t, std::string>> AppendToChain(LedgerTxn& lt, OrgRo
   return std::pair(org.head_seq, org.head_hash);
 }
 
+// An approval's hold is resolved only by deciding the approval.
+Status CheckNotAnApproval(const Hold& hold) {
+  if (!IsApprovalId(hold.id)) return Status::Ok();
+  return FailedPrecondition("hold " + hold.id +
+                                " belongs to an approval: approve or deny it through "
+                                "/v1/approvals/" +
+                                hold.id,
+                            "hold_not_pending");
+}
+
+}  // namespace
+
+Status AppendConfigEntry(LedgerTxn& lt, OrgRow& org, const ConfigChange& change, Timestamp now) {
+  STUB_ASSIGN_OR_RETURN(Entry entry, MakeConfigEntry(change, now));
+  return AppendToChain(lt, org, std::move(entry)).status();
+}
+
+namespace {
+
 // Moves a pending hold to `status` (captured, voided or expired): releases its
 // reservation on every node of its path (and books `captured` as spent there),
 // in the periods the hold reserved; journals it; stores the hold. Returns the
@@ -167,6 +188,30 @@ Result<std::vector<NodeRow*>> ResolveHold(LedgerTxn& lt, OrgRow& org, Hold& hold
   return rows;
 }
 
+// Records an approval's end (decided or expired) on its row and in the
+// chain.
+Status CloseApproval(LedgerTxn& lt, OrgRow& org, ApprovalRow& a, ApprovalStatus status,
+                     std::string_view actor, std::string note, std::string spend_id,
+                     Timestamp now) {
+  a.status = status;
+  a.decided_at = now;
+  a.decided_by = std::string(actor);
+  a.note = std::move(note);
+  a.spend_id = std::move(spend_id);
+  ConfigChange change;
+  change.actor = std::string(actor);
+  change.action = std::string(kActionApprovalDecided);
+  change.node = a.node;
+  change.agent = a.agent;
+  change.old_value = "pending";
+  change.new_value = std::string(ApprovalStatusName(status));
+  change.reason = a.note;
+  change.extra = {{"approval", a.id}, {"amount", FormatAmount(a.amount)}};
+  if (!a.spend_id.empty()) change.extra["spend_id"] = a.spend_id;
+  STUB_RETURN_IF_ERROR(lt.txn().PutApproval(a));
+  return AppendConfigEntry(lt, org, change, now);
+}
+
 Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
                                      const HoldRequest* hold_request, Timestamp now) {
   const bool is_hold = hold_request != nullptr;
@@ -196,14 +241,53 @@ Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
   input.now = now;
   Decision decision = Decide(input);
 
+  // Policies come after the kill-switch and freezes, before the budget.
+  const bool has_policy = AnyPolicy(chain);
+  std::optional<ApprovalRule> needs_approval;
+  if (has_policy &&
+      (decision.approved() || decision.denial->reason == DenyReason::kBudgetExceeded)) {
+    STUB_ASSIGN_OR_RETURN(PolicyVerdict verdict,
+                          EvaluatePolicies(lt, org.id, chain, request.amount, request.vendor,
+                                           CategoryOf(request), now));
+    if (verdict.trips_velocity) {
+      // The breaker freezes the agent in this same transaction: its row
+      // write conflicts with every concurrent spend of the agent, so it
+      // trips exactly once.
+      NodeRow& agent = *chain.front();
+      agent.node.frozen = true;
+      agent.node.frozen_reason = "velocity breaker: " + verdict.denial->message;
+      lt.MarkNodeDirty(org.id, agent.node.id);
+      ConfigChange change;
+      change.actor = std::string(kActorSystem);
+      change.action = std::string(kActionAgentFrozen);
+      change.node = agent.node.id;
+      change.agent = agent.node.id;
+      change.old_value = false;
+      change.new_value = true;
+      change.reason = agent.node.frozen_reason;
+      change.extra = {{"rule", "velocity"}, {"set_by", verdict.denial->node}};
+      STUB_RETURN_IF_ERROR(AppendConfigEntry(lt, org, change, now));
+    }
+    if (verdict.denial) {
+      decision.approval.reset();
+      decision.denial = std::move(verdict.denial);
+    }
+    needs_approval = std::move(verdict.approval);
+  }
+
   Outcome outcome;
   outcome.amount = request.amount;
   if (!decision.approved()) {
     STUB_ASSIGN_OR_RETURN(outcome, RecordDenial(txn, request, is_hold ? "hold" : "spend",
                                                 std::move(*decision.denial), now));
   } else {
-    const Micros spent = is_hold ? 0 : request.amount;
-    const Micros held = is_hold ? request.amount : 0;
+    // A spend (or hold) over an approval threshold is held until a person
+    // decides (approvals expire like holds, after kApprovalTtl).
+    const bool approval = needs_approval.has_value();
+    const bool as_hold = is_hold || approval;
+    const Timestamp ttl = approval ? kApprovalTtl : is_hold ? hold_request->ttl : 0;
+    const Micros spent = as_hold ? 0 : request.amount;
+    const Micros held = as_hold ? request.amount : 0;
     Entry entry;
     entry.path.reserve(chain.size());
     const BucketStarts buckets = AllBucketStarts(now);
@@ -212,8 +296,9 @@ Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
       lt.MarkNodeDirty(org.id, row->node.id);
       entry.path.push_back(row->node.id);
     }
-    const std::string id = NewId(is_hold ? "hd" : "sp");
-    entry.kind = is_hold ? EntryKind::kHold : EntryKind::kSpend;
+    if (has_policy) STUB_RETURN_IF_ERROR(CountWindows(lt, org.id, chain, request.amount, now));
+    const std::string id = NewId(approval ? "ap" : is_hold ? "hd" : "sp");
+    entry.kind = as_hold ? EntryKind::kHold : EntryKind::kSpend;
     entry.created_at = now;
     entry.budget_at = now;
     entry.ref = id;
@@ -226,7 +311,7 @@ Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
     entry.amount = request.amount;
     entry.receipt = request.receipt;
     entry.receipt_hash = ReceiptHashOf(request);
-    if (is_hold) {
+    if (as_hold) {
       Hold hold;
       hold.org = org.id;
       hold.id = id;
@@ -239,16 +324,50 @@ Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
       hold.intent = request.intent;
       hold.amount = request.amount;
       hold.created_at = now;
-      hold.expires_at = now > std::numeric_limits<Timestamp>::max() - hold_request->ttl
+      hold.expires_at = now > std::numeric_limits<Timestamp>::max() - ttl
                             ? std::numeric_limits<Timestamp>::max()
-                            : now + hold_request->ttl;
+                            : now + ttl;
       org.next_hold_expiry = std::min(org.next_hold_expiry, hold.expires_at);
       outcome.expires_at = hold.expires_at;
+      if (approval) {
+        ApprovalRow a;
+        a.org = org.id;
+        a.id = id;
+        a.agent = request.agent;
+        a.amount = request.amount;
+        a.vendor = request.vendor;
+        a.category = hold.category;
+        a.session = request.session;
+        a.user = request.user;
+        a.intent = request.intent;
+        a.node = needs_approval->node;
+        a.over = needs_approval->over;
+        a.created_at = now;
+        a.expires_at = hold.expires_at;
+        STUB_RETURN_IF_ERROR(txn.PutApproval(std::move(a)));
+      }
       STUB_RETURN_IF_ERROR(txn.PutHold(std::move(hold)));
     }
     STUB_ASSIGN_OR_RETURN(auto link, AppendToChain(lt, org, std::move(entry)));
+    if (approval) {
+      ConfigChange change;
+      change.actor = request.agent;
+      change.action = std::string(kActionApprovalRequested);
+      change.node = needs_approval->node;
+      change.agent = request.agent;
+      change.new_value = "pending";
+      change.extra = {{"approval", id},
+                      {"amount", FormatAmount(request.amount)},
+                      {"over", FormatAmount(needs_approval->over)},
+                      {"vendor", request.vendor},
+                      {"category", CategoryOf(request)},
+                      {"expires_at", FormatRfc3339(outcome.expires_at)}};
+      STUB_RETURN_IF_ERROR(AppendConfigEntry(lt, org, change, now));
+    }
 
-    outcome.status = is_hold ? OutcomeStatus::kHeld : OutcomeStatus::kApproved;
+    outcome.status = approval  ? OutcomeStatus::kPendingApproval
+                     : is_hold ? OutcomeStatus::kHeld
+                               : OutcomeStatus::kApproved;
     outcome.id = id;
     outcome.entry_seq = link.first;
     outcome.entry_hash = std::move(link.second);
@@ -294,6 +413,13 @@ Result<std::size_t> SweepDueHolds(LedgerTxn& lt, OrgRow& org, Timestamp now) {
   for (Hold& hold : due) {
     STUB_RETURN_IF_ERROR(
         ResolveHold(lt, org, hold, HoldStatus::kExpired, 0, {}, {}, {}, now).status());
+    if (IsApprovalId(hold.id)) {
+      STUB_ASSIGN_OR_RETURN(auto approval, lt.txn().GetApproval(org.id, hold.id));
+      if (approval && approval->status == ApprovalStatus::kPending) {
+        STUB_RETURN_IF_ERROR(
+            CloseApproval(lt, org, *approval, ApprovalStatus::kExpired, kActorSystem, "", "", now));
+      }
+    }
   }
   STUB_ASSIGN_OR_RETURN(auto next, lt.txn().NextHoldExpiry(org.id));
   org.next_hold_expiry = next ? *next : std::numeric_limits<Timestamp>::max();
@@ -317,6 +443,10 @@ Result<SpendResult> ApplyCapture(LedgerTxn& lt, const CaptureRequest& request, T
   OrgRow& org = *org_row;
   STUB_ASSIGN_OR_RETURN(auto hold, lt.txn().GetHold(org.id, request.hold_id));
   if (!hold) return NotFound("unknown hold '" + request.hold_id + "'", "not_found");
+  STUB_RETURN_IF_ERROR(CheckNotAnApproval(*hold));
+  if (org.kill_switch) {
+    return FailedPrecondition("the kill switch of org " + org.id + " is engaged", "kill_switch");
+  }
   STUB_RETURN_IF_ERROR(CheckCapture(*hold, request.amount, now));
 
   std::string spend_id = NewId("sp");
@@ -344,10 +474,64 @@ Result<Hold> ApplyVoid(LedgerTxn& lt, std::string_view org_id, std::string_view 
   STUB_ASSIGN_OR_RETURN(OrgRow * org, LoadOrg(lt, org_id));
   STUB_ASSIGN_OR_RETURN(auto hold, lt.txn().GetHold(org->id, hold_id));
   if (!hold) return NotFound("unknown hold '" + std::string(hold_id) + "'", "not_found");
+  STUB_RETURN_IF_ERROR(CheckNotAnApproval(*hold));
   STUB_RETURN_IF_ERROR(CheckVoid(*hold, now));
   STUB_RETURN_IF_ERROR(
       ResolveHold(lt, *org, *hold, HoldStatus::kVoided, 0, {}, {}, {}, now).status());
   return std::move(*hold);
+}
+
+Result<ApprovalDecision> ApplyDecideApproval(LedgerTxn& lt, std::string_view org_id,
+                                             std::string_view approval_id, bool approve,
+                                             std::string_view note, std::string_view actor,
+                                             Timestamp now) {
+  STUB_ASSIGN_OR_RETURN(OrgRow * org_row, LoadOrg(lt, org_id));
+  OrgRow& org = *org_row;
+  // A due approval expires first (its hold with it), then is not pending.
+  STUB_RETURN_IF_ERROR(SweepDueHolds(lt, org, now).status());
+  STUB_ASSIGN_OR_RETURN(auto approval, lt.txn().GetApproval(org.id, approval_id));
+  if (!approval) {
+    return NotFound("unknown approval '" + std::string(approval_id) + "'", "not_found");
+  }
+  if (approval->status != ApprovalStatus::kPending) {
+    return FailedPrecondition("approval " + approval->id + " is already " +
+                                  std::string(ApprovalStatusName(approval->status)),
+                              "approval_not_pending");
+  }
+  STUB_ASSIGN_OR_RETURN(auto hold, lt.txn().GetHold(org.id, approval->id));
+  if (!hold || hold->status != HoldStatus::kHeld) {
+    return Internal("approval " + approval->id + " has no pending hold");
+  }
+  ApprovalDecision out;
+  if (approve) {
+    if (org.kill_switch) {
+      return FailedPrecondition("the kill switch of org " + org.id + " is engaged", "kill_switch");
+    }
+    std::string spend_id = NewId("sp");
+    STUB_ASSIGN_OR_RETURN(
+        std::vector<NodeRow*> rows,
+        ResolveHold(lt, org, *hold, HoldStatus::kCaptured, hold->amount, spend_id, {}, {}, now));
+    std::vector<ChainLink> links;
+    links.reserve(rows.size());
+    for (const NodeRow* row : rows) links.push_back({&row->node, &row->balances});
+    const Approval remaining = Remaining(links, now);
+    out.spend.status = OutcomeStatus::kApproved;
+    out.spend.id = spend_id;
+    out.spend.amount = hold->amount;
+    out.spend.entry_seq = org.head_seq;
+    out.spend.entry_hash = org.head_hash;
+    out.spend.effective_remaining = remaining.effective_remaining;
+    out.spend.binding = remaining.binding;
+    STUB_RETURN_IF_ERROR(CloseApproval(lt, org, *approval, ApprovalStatus::kApproved, actor,
+                                       std::string(note), std::move(spend_id), now));
+  } else {
+    STUB_RETURN_IF_ERROR(
+        ResolveHold(lt, org, *hold, HoldStatus::kVoided, 0, {}, {}, {}, now).status());
+    STUB_RETURN_IF_ERROR(CloseApproval(lt, org, *approval, ApprovalStatus::kDenied, actor,
+                                       std::string(note), "", now));
+  }
+  out.approval = std::move(*approval);
+  return out;
 }
 
 Result<SpendResult> RecordContentionDenial(LedgerTxn& lt, const SpendRequest& request,

@@ -17,7 +17,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/approval.h"
 #include "core/budget.h"
+#include "core/config_change.h"
 #include "core/decision.h"
 #include "core/org.h"
 #include "engine/ledger_txn.h"
@@ -55,12 +57,34 @@ Result<SpendResult> ApplyHold(LedgerTxn& lt, const HoldRequest& request, Timesta
 
 // Captures request.amount of a pending hold as a spend, counted in the
 // periods the hold reserved. Errors: kNotFound, kFailedPrecondition
-// "hold_not_pending", kInvalidArgument "capture_exceeds_hold".
+// "hold_not_pending" (also for an approval's hold: decide the approval),
+// "kill_switch" (the org's kill-switch is engaged: no spend commits),
+// kInvalidArgument "capture_exceeds_hold".
 Result<SpendResult> ApplyCapture(LedgerTxn& lt, const CaptureRequest& request, Timestamp now);
 
 // Voids a pending hold, releasing its reservation. Returns the hold as voided.
 Result<Hold> ApplyVoid(LedgerTxn& lt, std::string_view org, std::string_view hold_id,
                        Timestamp now);
+
+// Appends a `config` entry recording `change` (core/config_change.h) to the
+// org's chain, advancing `org` (a row cached in `lt`). Errors:
+// kInvalidArgument (a value not valid UTF-8), kOutOfRange, store errors.
+Status AppendConfigEntry(LedgerTxn& lt, OrgRow& org, const ConfigChange& change, Timestamp now);
+
+// Decides a pending approval: approve captures its held amount as a spend
+// (refused while the kill-switch is engaged: kFailedPrecondition
+// "kill_switch"), deny voids the hold. Records the decision (approval row
+// and an `approval.decided` config entry by `actor`). An approval due at
+// `now` expires first. Errors: kNotFound, kFailedPrecondition
+// "approval_not_pending".
+struct ApprovalDecision {
+  ApprovalRow approval;
+  Outcome spend;  // approve: the booked spend
+};
+Result<ApprovalDecision> ApplyDecideApproval(LedgerTxn& lt, std::string_view org,
+                                             std::string_view approval_id, bool approve,
+                                             std::string_view note, std::string_view actor,
+                                             Timestamp now);
 
 // Records a `contention` denial of a request whose retries were exhausted.
 // Binds no idempotency key: the client may retry with the same key.

@@ -76,6 +76,37 @@ Status LedgerTxn::PutIdempotency(IdempotencyRecord record) {
   return status;
 }
 
+Result<std::optional<WindowLogRow>> LedgerTxn::FirstWindowLogAfter(std::string_view org,
+                                                                   std::string_view node,
+                                                                   Timestamp after) {
+  auto key = std::tuple(std::string(org), std::string(node), after);
+  auto it = window_firsts_.find(key);
+  if (it == window_firsts_.end()) {
+    // Asked before this LedgerTxn appends to the node, the store's answer
+    // holds committed rows only; rows appended later all come after them.
+    STUB_ASSIGN_OR_RETURN(auto first, txn_.FirstWindowLogAfter(org, node, after));
+    if (first) {
+      for (const WindowLogRow& own : window_appended_) {
+        if (own.org == org && own.node == node && own.at == first->at && own.seq == first->seq) {
+          first.reset();  // the store read our own write: decide below like any own row
+          break;
+        }
+      }
+    }
+    it = window_firsts_.emplace(std::move(key), std::move(first)).first;
+  }
+  if (it->second) return it->second;
+  for (const WindowLogRow& own : window_appended_) {
+    if (own.org == org && own.node == node && own.at > after) return std::optional(own);
+  }
+  return std::optional<WindowLogRow>();
+}
+
+Status LedgerTxn::AppendWindowLog(WindowLogRow row) {
+  window_appended_.push_back(row);
+  return txn_.AppendWindowLog(std::move(row));
+}
+
 Status LedgerTxn::Flush() {
   for (auto& [id, cached] : orgs_) {
     if (!cached.dirty) continue;

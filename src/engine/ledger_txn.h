@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "core/budget.h"
@@ -50,6 +51,15 @@ class LedgerTxn {
   Result<const IdempotencyRecord*> Idempotency(std::string_view org, std::string_view key);
   Status PutIdempotency(IdempotencyRecord record);
 
+  // The rolling-window log (core/window.h): the first row of (org, node)
+  // with at > `after`, as of this transaction, including rows this
+  // LedgerTxn appended (whatever the store's read-your-writes costs: a
+  // store's answer is cached per (org, node, after)). AppendWindowLog
+  // passes the row to the transaction and remembers it.
+  Result<std::optional<WindowLogRow>> FirstWindowLogAfter(std::string_view org,
+                                                          std::string_view node, Timestamp after);
+  Status AppendWindowLog(WindowLogRow row);
+
   // Moves every dirty cached row into the transaction. Call once, last,
   // before Commit: the cache is spent afterwards.
   Status Flush();
@@ -77,6 +87,9 @@ class LedgerTxn {
   std::map<std::string, Cached<OrgRow>, std::less<>> orgs_;
   std::map<NodeKey, Cached<NodeRow>, NodeKeyLess> nodes_;
   std::map<NodeKey, std::optional<IdempotencyRecord>, NodeKeyLess> idempotency_;
+  std::map<std::tuple<std::string, std::string, Timestamp>, std::optional<WindowLogRow>>
+      window_firsts_;
+  std::vector<WindowLogRow> window_appended_;  // in append order (at, seq ascending per node)
 };
 
 }  // namespace stub

@@ -57,15 +57,15 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
   Authed("GET", "/v1/journal", &Api::Journal);
   Authed("GET", "/v1/verify", &Api::VerifyOrg);
 
-  // Other issues fill these (policies, approvals, safety, queries, events).
-  Authed("POST", "/v1/agents/{id}/freeze", &Api::NotYet);
-  Authed("POST", "/v1/agents/{id}/unfreeze", &Api::NotYet);
-  Authed("POST", "/v1/kill-switch", &Api::NotYet);
-  Authed("PUT", "/v1/policies/{node}", &Api::NotYet);
-  Authed("GET", "/v1/policies/{node}", &Api::NotYet);
-  Authed("GET", "/v1/approvals", &Api::NotYet);
-  Authed("POST", "/v1/approvals/{id}/approve", &Api::NotYet);
-  Authed("POST", "/v1/approvals/{id}/deny", &Api::NotYet);
+  // Policies, approvals, safety and questions.
+  Authed("POST", "/v1/agents/{id}/freeze", &Api::FreezeAgent);
+  Authed("POST", "/v1/agents/{id}/unfreeze", &Api::UnfreezeAgent);
+  Authed("POST", "/v1/kill-switch", &Api::KillSwitch);
+  Authed("PUT", "/v1/policies/{node}", &Api::PutPolicy);
+  Authed("GET", "/v1/policies/{node}", &Api::GetPolicy);
+  Authed("GET", "/v1/approvals", &Api::ListApprovals);
+  Authed("POST", "/v1/approvals/{id}/approve", &Api::ApproveApproval);
+  Authed("POST", "/v1/approvals/{id}/deny", &Api::DenyApproval);
   Authed("POST", "/v1/query", &Api::Query);
   Authed("GET", "/v1/events", &Api::Events);
 }
@@ -180,11 +180,6 @@ ApiResponse Api::Events(const ApiRequest& request, const PathParams&, const Prin
   auto shared = std::make_shared<EventFeed>(std::move(*feed));
   r.stream = [shared](std::string& out) { return shared->Next(out); };
   return r;
-}
-
-ApiResponse Api::NotYet(const ApiRequest& request, const PathParams&, const Principal&) {
-  return ErrorResponse(NotImplemented(request.method + " " + request.path +
-                                      " is not implemented yet in this version"));
 }
 
 void Api::Count(const ApiResponse& response) {

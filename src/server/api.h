@@ -54,7 +54,6 @@ class Api {
   ApiResponse Readyz(const ApiRequest&, const PathParams&);
   ApiResponse Metrics(const ApiRequest&, const PathParams&);
   ApiResponse OpenApi(const ApiRequest&, const PathParams&);
-  ApiResponse NotYet(const ApiRequest&, const PathParams&, const Principal&);
 
   // --- orgs, keys, tree (api_admin.cc) ---
   ApiResponse CreateOrg(const ApiRequest&, const PathParams&, const Principal&);
@@ -77,6 +76,18 @@ class Api {
   // The hold `id` if `p` may act on it: its org's, and an agent key's own.
   Result<stub::Hold> HoldFor(const Principal& p, std::string_view id);
   ApiResponse OutcomeResponse(const SpendResult& result, int approved_status);
+
+  // --- safety (api_safety.cc) ---
+  ApiResponse PutPolicy(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse GetPolicy(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse FreezeAgent(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse UnfreezeAgent(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse SetFrozen(const ApiRequest&, const PathParams&, const Principal&, bool frozen);
+  ApiResponse KillSwitch(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse ListApprovals(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse ApproveApproval(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse DenyApproval(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse DecideApproval(const ApiRequest&, const PathParams&, const Principal&, bool approve);
 
   // --- audit (api_audit.cc) ---
   ApiResponse ListSpends(const ApiRequest&, const PathParams&, const Principal&);

@@ -116,7 +116,7 @@ ApiResponse Api::PutOrg(const ApiRequest& request, const PathParams&, const Prin
     if (!limits.ok()) return ErrorResponse(limits.status());
     node.limits = std::move(*limits);
   }
-  auto row = engine_.PutNode(p.org, node);
+  auto row = engine_.PutNode(p.org, node, p.key_id);
   if (!row.ok()) return ErrorResponse(row.status());
   return JsonResponse(200, NodeJson(row->node));
 }
@@ -173,7 +173,7 @@ ApiResponse Api::PutTreeNode(const ApiRequest& request, const Principal& p, Node
     if (!limits.ok()) return ErrorResponse(limits.status());
     node.limits = std::move(*limits);
   }
-  auto row = engine_.PutNode(p.org, node);
+  auto row = engine_.PutNode(p.org, node, p.key_id);
   if (!row.ok()) return ErrorResponse(row.status());
   return JsonResponse(*existing ? 200 : 201, NodeJson(row->node));
 }

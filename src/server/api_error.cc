@@ -12,7 +12,7 @@ struct ReasonMapping {
   int status;
 };
 
-constexpr std::array<ReasonMapping, 16> kByReason = {{
+constexpr std::array<ReasonMapping, 17> kByReason = {{
     {"invalid_json", 400},
     {"invalid_amount", 400},
     {"invalid_request", 400},
@@ -23,6 +23,7 @@ constexpr std::array<ReasonMapping, 16> kByReason = {{
     {"idempotency_key_reused", 409},
     {"hold_not_pending", 409},
     {"approval_not_pending", 409},
+    {"kill_switch", 409},
     {"method_not_allowed", 405},
     {"payload_too_large", 413},
     {"capture_exceeds_hold", 422},

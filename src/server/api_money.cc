@@ -67,7 +67,9 @@ ApiResponse Api::OutcomeResponse(const SpendResult& result, int approved_status)
   const Outcome& o = result.outcome;
   if (!result.replayed) CountOutcome(o);
   ApiResponse r;
-  r.status = o.status == OutcomeStatus::kDenied ? 402 : approved_status;
+  r.status = o.status == OutcomeStatus::kDenied            ? 402
+             : o.status == OutcomeStatus::kPendingApproval ? 202
+                                                           : approved_status;
   r.body = OutcomeBody(o);
   if (result.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
   return r;

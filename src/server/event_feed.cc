@@ -28,11 +28,26 @@ std::string_view EntryEvent(EntryKind kind) {
       return "hold.voided";
     case EntryKind::kExpire:
       return "hold.expired";
+    case EntryKind::kConfig:
+      return "config";
   }
   return "entry";
 }
 
+// A config entry's event is named after its action ("agent.frozen",
+// "kill_switch.engaged", "approval.requested", …); its data is the change
+// as recorded (actor, node, old, new, reason) plus the entry.
+Json ConfigEventJson(const Entry& e) {
+  Json j = Json::parse(e.receipt, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) j = Json::object();
+  if (!e.agent.empty()) j["agent"] = e.agent;
+  j["created_at"] = FormatRfc3339(e.created_at);
+  j["entry"] = {{"seq", e.seq}, {"hash", e.hash}};
+  return j;
+}
+
 Json EntryEventJson(const Entry& e) {
+  if (e.kind == EntryKind::kConfig) return ConfigEventJson(e);
   Json j = {{"id", e.ref},
             {"agent", e.agent},
             {"amount", FormatAmount(e.amount)},
@@ -110,7 +125,7 @@ bool EventFeed::Next(std::string& out) {
     if (take_entry) {
       const Entry& e = (*entries)[i++];
       seq_ = e.seq;
-      event = EntryEvent(e.kind);
+      event = e.kind == EntryKind::kConfig ? std::string_view(e.intent) : EntryEvent(e.kind);
       agent = e.agent;
       data = EntryEventJson(e);
     } else {

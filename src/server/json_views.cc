@@ -76,6 +76,26 @@ Json BudgetJson(const BudgetNodeView& view, bool with_effective) {
   return j;
 }
 
+void AddDenialDetails(Json& j, const Denial& d) {
+  switch (d.reason) {
+    case DenyReason::kBudgetExceeded:
+    case DenyReason::kPerSpendLimit:
+    case DenyReason::kWindowLimit:
+    case DenyReason::kVelocityTripped:
+      if (d.counts_spends) {
+        j["limit_spends"] = d.limit;
+        j["used_spends"] = d.used;
+      } else {
+        j["limit"] = FormatAmount(d.limit);
+        if (d.reason != DenyReason::kPerSpendLimit) j["used"] = FormatAmount(d.used);
+      }
+      break;
+    default:
+      break;
+  }
+  if (d.window_seconds != 0) j["window_seconds"] = d.window_seconds;
+}
+
 Json OutcomeJson(const Outcome& o) {
   Json j = {
       {"id", o.id}, {"status", OutcomeStatusName(o.status)}, {"amount", FormatAmount(o.amount)}};
@@ -84,13 +104,17 @@ Json OutcomeJson(const Outcome& o) {
     j["reason"] = DenyReasonName(d.reason);
     if (!d.node.empty()) j["node"] = d.node;
     if (d.period) j["period"] = PeriodName(*d.period);
+    AddDenialDetails(j, d);
     j["message"] = d.message;
     return j;
   }
   j["entry"] = {{"seq", o.entry_seq}, {"hash", o.entry_hash}};
   j["effective_remaining"] = Remaining(o.effective_remaining);
   if (o.binding) j["binding"] = BindingJson(o.binding);
-  if (o.status == OutcomeStatus::kHeld) j["expires_at"] = FormatRfc3339(o.expires_at);
+  if (o.status == OutcomeStatus::kHeld || o.status == OutcomeStatus::kPendingApproval) {
+    j["expires_at"] = FormatRfc3339(o.expires_at);
+  }
+  if (o.status == OutcomeStatus::kPendingApproval) j["approval_id"] = o.id;
   return j;
 }
 
@@ -114,8 +138,8 @@ void AppendQuoted(std::string& out, std::string_view s) {
 }  // namespace
 
 std::string OutcomeBody(const Outcome& o) {
-  if (o.status == OutcomeStatus::kDenied || !Plain(o.id) || !Plain(o.entry_hash) ||
-      (o.binding && !Plain(o.binding->node))) {
+  if ((o.status != OutcomeStatus::kApproved && o.status != OutcomeStatus::kHeld) || !Plain(o.id) ||
+      !Plain(o.entry_hash) || (o.binding && !Plain(o.binding->node))) {
     return DumpJson(OutcomeJson(o));
   }
   // The keys in nlohmann::json's (sorted) order, as DumpJson writes them.
@@ -194,6 +218,10 @@ Json EntryJson(const Entry& e) {
   if (!e.hold.empty()) j["hold"] = e.hold;
   if (e.released != 0) j["released"] = FormatAmount(e.released);
   if (!e.receipt_hash.empty()) j["receipt_hash"] = e.receipt_hash;
+  // A config entry's receipt is the change it records (who, old → new).
+  if (e.kind == EntryKind::kConfig) {
+    j["change"] = Json::parse(e.receipt, nullptr, /*allow_exceptions=*/false);
+  }
   return j;
 }
 
@@ -245,6 +273,7 @@ Json DenialItemJson(const DenialRecord& d) {
             {"created_at", FormatRfc3339(d.created_at)}};
   if (!d.denial.node.empty()) j["node"] = d.denial.node;
   if (d.denial.period) j["period"] = PeriodName(*d.denial.period);
+  AddDenialDetails(j, d.denial);
   return j;
 }
 

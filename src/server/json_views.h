@@ -28,6 +28,10 @@ Json OutcomeJson(const Outcome& outcome);
 // common case (an approved or held outcome whose text needs no escaping) —
 // the body of every approved spend, so it skips building a JSON tree.
 std::string OutcomeBody(const Outcome& outcome);
+// What a denial's rule allowed and what was used ("limit"/"used" as amounts,
+// or "limit_spends"/"used_spends" for a velocity count), and
+// "window_seconds" for a window or velocity rule.
+void AddDenialDetails(Json& j, const Denial& denial);
 // A hold as GET /v1/holds/{id} shows it, its status decided at `now` (a due
 // hold is "expired" even before the sweeper records it).
 Json HoldJson(const Hold& hold, Timestamp now);

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/policy_json.h"
+
 namespace stub::row_codec {
 
 namespace {
@@ -258,10 +260,38 @@ NodeBalances DecodeBalances(const std::string& in) {
   return b;
 }
 
+std::string EncodePolicy(const Policy& p) {
+  if (p.empty()) return std::string();
+  return PolicyToJson(p).dump();
+}
+
+Policy DecodePolicy(const std::string& text) {
+  if (text.empty()) return Policy{};
+  auto p = PolicyFromJson(Parse(text), /*normalize=*/false);
+  if (!p.ok()) throw DecodeError("policy: does not parse");
+  return std::move(*p);
+}
+
+std::string EncodeWindow(const WindowCounter& w) {
+  std::string out;
+  out.reserve(kWindowBytes);
+  PutI64(out, w.amount);
+  PutI64(out, w.count);
+  PutI64(out, w.last_at);
+  return out;
+}
+
+WindowCounter DecodeWindow(const std::string& in) {
+  if (in.empty()) return WindowCounter{};
+  if (in.size() != kWindowBytes) throw DecodeError("window: wrong size");
+  return WindowCounter{GetI64(in, 0), GetI64(in, 8), GetI64(in, 16)};
+}
+
 namespace {
 
 std::optional<OutcomeStatus> ParseOutcomeStatus(std::string_view name) {
-  for (auto s : {OutcomeStatus::kApproved, OutcomeStatus::kDenied, OutcomeStatus::kHeld}) {
+  for (auto s : {OutcomeStatus::kApproved, OutcomeStatus::kDenied, OutcomeStatus::kHeld,
+                 OutcomeStatus::kPendingApproval}) {
     if (OutcomeStatusName(s) == name) return s;
   }
   return std::nullopt;
@@ -275,7 +305,10 @@ void WriteDenial(JsonWriter& w, const Denial& d) {
   } else {
     w.Null();
   }
-  w.Key("limit").Int(d.limit).Key("used").Int(d.used).Key("message").Str(d.message).Raw("}");
+  w.Key("limit").Int(d.limit).Key("used").Int(d.used).Key("message").Str(d.message);
+  if (d.window_seconds != 0) w.Key("window_seconds").Int(d.window_seconds);
+  if (d.counts_spends) w.Key("counts_spends").Raw("true");
+  w.Raw("}");
 }
 
 Denial DecodeDenial(const Json& j) {
@@ -289,6 +322,9 @@ Denial DecodeDenial(const Json& j) {
   d.limit = JsonI64(j.at("limit"));
   d.used = JsonI64(j.at("used"));
   d.message = JsonStr(j.at("message"));
+  if (auto it = j.find("window_seconds"); it != j.end()) d.window_seconds = JsonI64(*it);
+  if (auto it = j.find("counts_spends"); it != j.end())
+    d.counts_spends = it->is_boolean() && it->get<bool>();
   return d;
 }
 

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/api_key.h"
+#include "core/approval.h"
 #include "core/budget.h"
 #include "core/denial_record.h"
 #include "core/hold.h"
@@ -77,6 +78,17 @@ void PutI64(std::string& out, std::int64_t v);
 std::int64_t GetI64(const std::string& in, std::size_t at);
 std::string EncodeBalances(const NodeBalances& b);
 NodeBalances DecodeBalances(const std::string& in);
+
+// policy: the JSON of core/policy_json.h, or "" for no policy (the common
+// case costs nothing to read back).
+std::string EncodePolicy(const Policy& p);
+Policy DecodePolicy(const std::string& text);
+
+// window: the node's WindowCounter as 3 × int64 big-endian (amount, count,
+// last_at); an empty string is all zero.
+inline constexpr std::size_t kWindowBytes = 3 * 8;
+std::string EncodeWindow(const WindowCounter& w);
+WindowCounter DecodeWindow(const std::string& in);
 
 std::string EncodeOutcome(const Outcome& o);
 Outcome DecodeOutcome(const Json& j);
@@ -144,6 +156,8 @@ NodeRow ReadNode(const Row& q) {
   r.node.frozen_reason = q.Text(6);
   r.balances = DecodeBalances(q.Bytes(7));
   r.version = ToU64(q.Int(8));
+  if (!q.IsNull(9)) r.policy = DecodePolicy(q.Text(9));
+  if (!q.IsNull(10)) r.window = DecodeWindow(q.Bytes(10));
   return r;
 }
 
@@ -217,7 +231,33 @@ DenialRecord ReadDenial(const Row& q) {
   d.denial.limit = q.Int(15);
   d.denial.used = q.Int(16);
   d.denial.message = q.Text(17);
+  if (!q.IsNull(18)) d.denial.window_seconds = q.Int(18);
+  if (!q.IsNull(19)) d.denial.counts_spends = q.Text(19) == "spends";
   return d;
+}
+
+template <typename Row>
+ApprovalRow ReadApproval(const Row& q) {
+  ApprovalRow a;
+  a.org = q.Text(0);
+  a.id = q.Text(1);
+  a.agent = q.Text(2);
+  a.amount = q.Int(3);
+  a.vendor = q.Text(4);
+  a.category = q.Text(5);
+  a.session = q.Text(6);
+  a.user = q.Text(7);
+  a.intent = q.Text(8);
+  a.node = q.Text(9);
+  a.over = q.Int(10);
+  a.status = ParseName<ApprovalStatus>(q.Text(11), ParseApprovalStatus);
+  a.created_at = q.Int(12);
+  a.expires_at = q.Int(13);
+  a.decided_at = q.Int(14);
+  a.decided_by = q.Text(15);
+  a.spend_id = q.Text(16);
+  a.note = q.Text(17);
+  return a;
 }
 
 template <typename Row>

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/api_key.h"
+#include "core/approval.h"
 #include "core/budget.h"
 #include "core/denial_record.h"
 #include "core/hold.h"
@@ -36,6 +37,7 @@
 #include "core/journal.h"
 #include "core/org.h"
 #include "core/status.h"
+#include "core/window.h"
 #include "query/query_plan.h"
 
 namespace stub {
@@ -105,6 +107,27 @@ class Transaction {
   // `limit`.
   virtual Result<std::vector<DenialRecord>> ListDenials(std::string_view org,
                                                         std::size_t limit) = 0;
+
+  // --- rolling-window log (append-only; see core/window.h) ---
+  // Inserts a row keyed (org, node, at, seq). An existing key is kConflict
+  // (two transactions counting on one node also both write its row).
+  virtual Status AppendWindowLog(WindowLogRow row) = 0;
+  // The first row of (org, node) in (at, seq) order whose at > `after`, if
+  // any — the row that opens a window starting after `after`.
+  virtual Result<std::optional<WindowLogRow>> FirstWindowLogAfter(std::string_view org,
+                                                                  std::string_view node,
+                                                                  Timestamp after) = 0;
+
+  // --- approvals (core/approval.h) ---
+  // Inserts or replaces the approval keyed (org, row.id).
+  virtual Status PutApproval(ApprovalRow row) = 0;
+  virtual Result<std::optional<ApprovalRow>> GetApproval(std::string_view org,
+                                                         std::string_view id) = 0;
+  // The org's approvals with `status` (every status when nullopt), ordered
+  // by (created_at, id), at most `limit`.
+  virtual Result<std::vector<ApprovalRow>> ListApprovals(std::string_view org,
+                                                         std::optional<ApprovalStatus> status,
+                                                         std::size_t limit) = 0;
 
   // --- API keys (the secret is never stored, only its hash) ---
   // Inserts a key row. Ids and hashes are random, so an existing id or hash

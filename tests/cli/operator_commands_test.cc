@@ -187,7 +187,7 @@ TEST_F(OperatorCommandsTest, SpendPrintsTheDecision) {
   EXPECT_TRUE(approved["id"].get<std::string>().starts_with("sp_")) << approved;
   EXPECT_EQ(approved["status"], "approved");
   EXPECT_EQ(approved["amount"], "0.25");
-  EXPECT_EQ(approved["entry"]["seq"], 1);
+  EXPECT_EQ(approved["entry"]["seq"], 2);  // after research's limit change
   EXPECT_TRUE(
       std::regex_match(approved["entry"]["hash"].get<std::string>(), std::regex("[0-9a-f]{64}")));
   EXPECT_EQ(approved["effective_remaining"], "0.75");
@@ -202,7 +202,7 @@ TEST_F(OperatorCommandsTest, SpendPrintsTheDecision) {
   EXPECT_EQ(human.exit_code, kExitOk) << human.err;
   EXPECT_TRUE(std::regex_match(
       human.out, std::regex("approved: sp_[0-9a-f]{24} 0\\.5 USD to api\\.openai\\.com\n"
-                            "entry: 2 [0-9a-f]{64}\n"
+                            "entry: 3 [0-9a-f]{64}\n"
                             "effective remaining: 0\\.25 USD \\(research, day\\)\n"
                             "idempotency key: k2\n")))
       << human.out;
@@ -247,7 +247,7 @@ TEST_F(OperatorCommandsTest, SpendPrintsTheDecision) {
   // Without a key, one is made and printed.
   const json fresh = json::parse(Ok("spend --agent res-1 --amount 0.01 --vendor v.example --json"));
   EXPECT_TRUE(fresh["idempotency_key"].get<std::string>().starts_with("cli_")) << fresh;
-  EXPECT_EQ(fresh["entry"]["seq"], 3);
+  EXPECT_EQ(fresh["entry"]["seq"], 4);
 }
 
 TEST_F(OperatorCommandsTest, SpendRefusesBadInputAndChangesNothing) {

@@ -122,6 +122,31 @@ TEST(VendorTest, WildcardEntriesMatchSubdomainsOnly) {
   }
 }
 
+// More adversarial spellings: look-alike letters become punycode (another
+// host), and encodings or whitespace tricks are refused or name another host.
+TEST(VendorTest, LookAlikesAndEncodingsNeverPassAnAllowList) {
+  const std::string exact = *NormalizeVendorPattern("api.openai.com");
+  const std::string wild = *NormalizeVendorPattern("*.openai.com");
+  // Cyrillic а (U+0430) and a fullwidth Latin capital A (U+FF21) look alike.
+  const std::string cyrillic = Norm("\xD0\xB0pi.openai.com");
+  EXPECT_EQ(cyrillic.rfind("xn--", 0), 0u) << cyrillic;
+  EXPECT_FALSE(VendorMatches(exact, cyrillic));
+  EXPECT_TRUE(VendorMatches(wild, cyrillic));  // it is a subdomain of openai.com all the same
+  for (std::string_view attack :
+       {"api.openai.com\xD0\xBE.evil", "api.\xD0\xBEpenai.com", "http://api.openai.com\\@evil.net",
+        "api.openai.com%00.evil.net", "api.openai.com..", "api.openai.com /evil.net"}) {
+    auto r = NormalizeVendor(attack);
+    if (r.ok()) {
+      EXPECT_FALSE(VendorMatches(exact, *r)) << attack << " → " << *r;
+      EXPECT_FALSE(VendorMatches(wild, *r) && r->find("openai.com") == std::string::npos)
+          << attack << " → " << *r;
+    }
+  }
+  EXPECT_FALSE(VendorMatches(exact, Norm("API.OPENAI.COM.EVIL.NET")));
+  EXPECT_FALSE(VendorMatches(wild, Norm("https://openai.com.evil.net:443/")));
+  EXPECT_TRUE(VendorMatches(exact, Norm("HTTPS://user:pw@API.OpenAI.com.:443/v1?x=1")));
+}
+
 TEST(VendorTest, PatternsRefuseStrayWildcards) {
   for (std::string_view raw :
        {"*", "*.", "*.com", "api.*.com", "*api.openai.com", "**.openai.com", "*.[::1]"}) {

@@ -110,6 +110,8 @@ class VerifierTest : public ::testing::Test {
       case EntryKind::kExpire:
         held = -e.released;
         break;
+      case EntryKind::kConfig:
+        break;
     }
     for (const std::string& id : e.path) {
       ASSERT_TRUE(ApplyDelta(rows[id].balances, e.budget_at, spent, held).ok());

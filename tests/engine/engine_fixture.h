@@ -32,6 +32,14 @@ inline SpendRequest MakeSpend(std::string agent, const char* amount, std::string
   return r;
 }
 
+// The org's chain head: limit changes are journaled (config entries), so a
+// test's first spend follows the tree's setup in the chain.
+inline std::uint64_t HeadSeq(Engine& engine, const std::string& org = "acme") {
+  auto row = engine.GetOrg(org);
+  EXPECT_TRUE(row.ok() && row->has_value());
+  return row.ok() && row->has_value() ? (*row)->head_seq : 0;
+}
+
 // Creates org "acme" → team "marketing" → agents; limits as given.
 inline void MakeTree(Engine& engine, std::vector<Limit> org_limits, std::vector<Limit> team_limits,
                      std::vector<Limit> agent_limits,

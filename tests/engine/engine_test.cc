@@ -12,6 +12,7 @@ namespace stub {
 namespace {
 
 using testing::Amt;
+using testing::HeadSeq;
 using testing::MakeSpend;
 using testing::MakeTree;
 
@@ -50,12 +51,14 @@ TEST_F(EngineTest, ClockIsTheOneInTheTest) {
 TEST_F(EngineTest, ApprovesWithinEveryLimitAndChargesEveryAncestor) {
   MakeTree(engine_, {{Amt("100"), Period::kMonth}}, {{Amt("10"), Period::kDay}},
            {{Amt("5"), Period::kDay}, {Amt("3"), Period::kTotal}});
+  const std::uint64_t base = HeadSeq(engine_);  // the limits' config entries
+  EXPECT_EQ(base, 3u);
   auto r = engine_.Spend(MakeSpend("mkt-1", "0.25", "k1"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_FALSE(r->replayed);
   EXPECT_EQ(r->outcome.status, OutcomeStatus::kApproved);
   EXPECT_EQ(r->outcome.amount, Amt("0.25"));
-  EXPECT_EQ(r->outcome.entry_seq, 1u);
+  EXPECT_EQ(r->outcome.entry_seq, base + 1);
   EXPECT_EQ(r->outcome.entry_hash.size(), 64u);
   ASSERT_TRUE(r->outcome.effective_remaining.has_value());
   EXPECT_EQ(*r->outcome.effective_remaining, Amt("2.75"));  // agent total 3 − 0.25
@@ -166,7 +169,14 @@ TEST_F(EngineTest, RefusesBadRequestsAndChangesNothing) {
 
   auto report = engine_.Verify("acme");
   ASSERT_TRUE(report.ok());
-  EXPECT_EQ(report->entries, 0u);
+  EXPECT_EQ(report->entries, HeadSeq(engine_));  // the tree's limit changes only
+  {
+    auto read = store_.Begin({.read_only = true});
+    ASSERT_TRUE(read.ok());
+    auto entries = (*read)->ListEntries("acme", 0, 100);
+    ASSERT_TRUE(entries.ok());
+    for (const Entry& e : *entries) EXPECT_EQ(e.kind, EntryKind::kConfig);
+  }
   EXPECT_EQ(Spent("acme", Period::kTotal), 0);
   auto txn = store_.Begin({.read_only = true});
   EXPECT_EQ((*txn)->ListDenials("acme", 10)->size(), 0u);
@@ -273,6 +283,7 @@ TEST_F(EngineTest, VoidReleasesTheReservationOnce) {
 
 TEST_F(EngineTest, AnExpiredHoldStopsCountingBeforeAnySweeperRuns) {
   MakeTree(engine_, {{Amt("1"), Period::kTotal}}, {}, {});
+  const std::uint64_t base = HeadSeq(engine_);
   auto held = engine_.Hold({MakeSpend("mkt-1", "0.9", "h1"), 10 * kMicrosPerSecond});
   ASSERT_TRUE(held.ok());
   EXPECT_EQ(engine_.Spend(MakeSpend("mkt-1", "0.5", "s1")).value().outcome.status,
@@ -291,7 +302,7 @@ TEST_F(EngineTest, AnExpiredHoldStopsCountingBeforeAnySweeperRuns) {
 
   // The expiry is in the journal: hold, expire, spend.
   auto txn = store_.Begin({.read_only = true});
-  auto entries = (*txn)->ListEntries("acme", 0, 10);
+  auto entries = (*txn)->ListEntries("acme", base, 10);
   ASSERT_EQ(entries->size(), 3u);
   EXPECT_EQ((*entries)[0].kind, EntryKind::kHold);
   EXPECT_EQ((*entries)[1].kind, EntryKind::kExpire);
@@ -337,6 +348,7 @@ TEST_F(EngineTest, CaptureCountsInThePeriodItsHoldReserved) {
 
 TEST_F(EngineTest, ABatchDecidesEachRequestAgainstTheRunningBalances) {
   MakeTree(engine_, {{Amt("1"), Period::kTotal}}, {}, {}, {"mkt-1", "mkt-2"});
+  const std::uint64_t base = HeadSeq(engine_);
   std::vector<SpendRequest> batch = {
       MakeSpend("mkt-1", "0.4", "b1"), MakeSpend("mkt-2", "0.4", "b2"),
       MakeSpend("mkt-1", "0.4", "b3"),  // 1.2 > 1: denied, the others go on
@@ -362,9 +374,9 @@ TEST_F(EngineTest, ABatchDecidesEachRequestAgainstTheRunningBalances) {
   EXPECT_EQ(results[5]->outcome, results[0]->outcome);
   EXPECT_EQ(results[6].status().reason(), "idempotency_key_reused");
   // Consecutive chain positions, one commit.
-  EXPECT_EQ(results[0]->outcome.entry_seq, 1u);
-  EXPECT_EQ(results[1]->outcome.entry_seq, 2u);
-  EXPECT_EQ(results[4]->outcome.entry_seq, 3u);
+  EXPECT_EQ(results[0]->outcome.entry_seq, base + 1);
+  EXPECT_EQ(results[1]->outcome.entry_seq, base + 2);
+  EXPECT_EQ(results[4]->outcome.entry_seq, base + 3);
   EXPECT_EQ(Spent("acme", Period::kTotal), Amt("1"));
   EXPECT_EQ(store_.GetStats().commits, 6u);  // org, root limits, team, 2 agents; the batch
   ExpectVerifies();

@@ -176,7 +176,7 @@ TEST_P(ApiTest, SpendApprovedDeniedAndReplayed) {
   auto j = ok.json();
   EXPECT_EQ(j["status"], "approved");
   EXPECT_EQ(j["amount"], "0.25");
-  EXPECT_EQ(j["entry"]["seq"], 1);
+  EXPECT_EQ(j["entry"]["seq"], 4);  // after the three limit changes of SetUp
   EXPECT_EQ(j["entry"]["hash"].get<std::string>().size(), 64u);
   EXPECT_EQ(j["effective_remaining"], "0.75");
   EXPECT_EQ(ok.header("idempotent-replayed"), "");
@@ -235,16 +235,22 @@ TEST_P(ApiTest, SpendApprovedDeniedAndReplayed) {
   ASSERT_EQ(tree["children"].size(), 1u);
   EXPECT_EQ(tree["children"][0]["id"], "marketing");
   EXPECT_EQ(tree["children"][0]["children"].size(), 2u);
+  // The three limit changes of SetUp (config entries), then the spend.
   auto journal = admin.Get("/v1/journal");
-  ASSERT_EQ(journal.json()["entries"].size(), 1u);
-  auto lines = journal.json()["entries"][0]["lines"];
+  ASSERT_EQ(journal.json()["entries"].size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(journal.json()["entries"][i]["kind"], "config");
+    EXPECT_EQ(journal.json()["entries"][i]["change"]["action"], "limits.updated");
+    EXPECT_EQ(journal.json()["entries"][i]["lines"], json::array());
+  }
+  auto lines = journal.json()["entries"][3]["lines"];
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0]["amount"].get<std::string>() == "0.25" ||
                 lines[1]["amount"].get<std::string>() == "0.25",
             true);
   auto verify = admin.Get("/v1/verify");
   EXPECT_EQ(verify.json()["ok"], true);
-  EXPECT_EQ(verify.json()["entries"], 1);
+  EXPECT_EQ(verify.json()["entries"], 4);
 }
 
 // Every bad input gets its 4xx and changes neither the journal nor balances.

@@ -40,17 +40,6 @@ TEST_F(ServerTest, UnknownPathIs404AndWrongMethodIs405) {
   EXPECT_EQ(m.header("allow"), "GET");
 }
 
-TEST_F(ServerTest, RoutesOfOtherIssuesAnswer501) {
-  const std::string admin = CreateOrg("acme");
-  auto c = Client(admin);
-  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-           {"PUT", "/v1/policies/acme"}, {"GET", "/v1/approvals"}, {"POST", "/v1/kill-switch"}}) {
-    auto r = c.Send(method, path, "{}");
-    EXPECT_EQ(r.status, 501) << method << " " << path;
-    EXPECT_EQ(r.code(), "not_implemented");
-  }
-}
-
 TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   auto c = Client();
   for (int i = 0; i < 20; ++i) {

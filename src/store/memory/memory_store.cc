@@ -51,6 +51,10 @@ using HoldKey = std::tuple<std::string, std::string>;                  // org, h
 using HoldIndexKey = std::tuple<std::string, Timestamp, std::string>;  // org, expires_at, id
 using DenialKey = std::tuple<std::string, Timestamp, std::string>;     // org, created_at, id
 using ApiKeyKey = std::tuple<std::string>;                             // hash of the secret
+// org, node, at, seq
+using WindowLogKey = std::tuple<std::string, std::string, Timestamp, std::int64_t>;
+using ApprovalKey = std::tuple<std::string, std::string>;  // org, id
+using WindowLogView = std::tuple<std::string_view, std::string_view, Timestamp, std::int64_t>;
 
 using View1 = std::tuple<std::string_view>;
 using View2 = std::tuple<std::string_view, std::string_view>;
@@ -117,6 +121,8 @@ class MemoryStore::Impl {
   MvccTable<HoldIndexKey, Hold> pending_holds;
   MvccTable<DenialKey, DenialRecord> denials;
   MvccTable<ApiKeyKey, ApiKeyRow> keys;
+  MvccTable<WindowLogKey, WindowLogRow> window_log;
+  MvccTable<ApprovalKey, ApprovalRow> approvals;
   std::uint64_t commits = 0;
   std::uint64_t conflicts = 0;
 };
@@ -342,6 +348,81 @@ class MemoryTransaction final : public Transaction {
     });
   }
 
+  // --- approvals ---
+
+  Status PutApproval(ApprovalRow row) override {
+    return WriteCall([&] {
+      const std::string org = row.org, id = row.id;  // outlive the moved row
+      approval_writes_.Put(View2(org, id), std::move(row));
+      return Status::Ok();
+    });
+  }
+
+  Result<std::optional<ApprovalRow>> GetApproval(std::string_view org,
+                                                 std::string_view id) override {
+    return ReadCall<std::optional<ApprovalRow>>([&] {
+      return PointGet(store_->approvals, approval_writes_, approval_reads_, View2(org, id));
+    });
+  }
+
+  Result<std::vector<ApprovalRow>> ListApprovals(std::string_view org,
+                                                 std::optional<ApprovalStatus> status,
+                                                 std::size_t limit) override {
+    return ReadCall<std::vector<ApprovalRow>>([&]() -> Result<std::vector<ApprovalRow>> {
+      ScanRange<ApprovalKey> range{ApprovalKey(org, std::string_view()), std::nullopt, false, true};
+      auto own = approval_writes_.Collect(range);
+      auto committed = Scan(store_->approvals, range, kNoLimit, approval_reads_);
+      auto rows = Merge(committed, own, kNoLimit,
+                        [](const ApprovalRow& a) { return std::string_view(a.id); });
+      std::vector<ApprovalRow> out;
+      for (ApprovalRow& a : rows) {
+        if (!status || a.status == *status) out.push_back(std::move(a));
+      }
+      std::sort(out.begin(), out.end(), [](const ApprovalRow& a, const ApprovalRow& b) {
+        return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+      });
+      if (out.size() > limit) out.resize(limit);
+      return out;
+    });
+  }
+
+  // --- rolling-window log ---
+
+  Status AppendWindowLog(WindowLogRow row) override {
+    return WriteCall([&]() -> Status {
+      const std::string org = row.org, node = row.node;  // outlive the moved row
+      const WindowLogView key(org, node, row.at, row.seq);
+      if (window_writes_.Find(key) != nullptr || CommittedExists(store_->window_log, key)) {
+        return EarlyConflict("window log row " + org + "/" + node + " already exists");
+      }
+      window_writes_.Put(key, std::move(row));
+      return Status::Ok();
+    });
+  }
+
+  Result<std::optional<WindowLogRow>> FirstWindowLogAfter(std::string_view org,
+                                                          std::string_view node,
+                                                          Timestamp after) override {
+    return ReadCall<std::optional<WindowLogRow>>([&]() -> Result<std::optional<WindowLogRow>> {
+      std::optional<WindowLogRow> out;
+      if (after == std::numeric_limits<Timestamp>::max()) return out;
+      // The first committed key at or after (org, node, after + 1): ours if
+      // it is still this node's (keys order by node, then at).
+      ScanRange<WindowLogKey> range{
+          WindowLogKey(org, node, after + 1, std::numeric_limits<std::int64_t>::min()),
+          std::nullopt, false, true};
+      auto committed = Scan(store_->window_log, range, 1, window_reads_);
+      if (!committed.empty() && committed[0]->node == node) out = *committed[0];
+      // This transaction's own rows (few: one per counted spend).
+      for (const auto& w : window_writes_.writes()) {
+        const WindowLogRow& r = *w.value;
+        if (r.org != org || r.node != node || r.at <= after) continue;
+        if (!out || std::tie(r.at, r.seq) < std::tie(out->at, out->seq)) out = r;
+      }
+      return out;
+    });
+  }
+
   // --- API keys ---
 
   Status InsertKey(ApiKeyRow row) override {
@@ -539,7 +620,7 @@ class MemoryTransaction final : public Transaction {
   bool HasWrites() const {
     return !org_writes_.empty() || !node_writes_.empty() || !entry_writes_.empty() ||
            !idempotency_writes_.empty() || !hold_writes_.empty() || !denial_writes_.empty() ||
-           !key_writes_.empty();
+           !key_writes_.empty() || !window_writes_.empty() || !approval_writes_.empty();
   }
 
   // Checks the writes of one table against versions committed after the
@@ -563,6 +644,8 @@ class MemoryTransaction final : public Transaction {
     if (!ValidateWrites(s.holds, hold_writes_)) return "a hold it writes";
     if (!ValidateWrites(s.denials, denial_writes_)) return "a denial it inserts";
     if (!ValidateWrites(s.keys, key_writes_)) return "an API key it writes";
+    if (!ValidateWrites(s.window_log, window_writes_)) return "a window log row it appends";
+    if (!ValidateWrites(s.approvals, approval_writes_)) return "an approval it writes";
     if (!record_reads_) return nullptr;
     if (org_reads_.ChangedSince(s.orgs, snapshot_)) return "an org row it read";
     if (node_reads_.ChangedSince(s.nodes, snapshot_)) return "a node row it read";
@@ -576,6 +659,8 @@ class MemoryTransaction final : public Transaction {
     }
     if (denial_reads_.ChangedSince(s.denials, snapshot_)) return "a denial range it read";
     if (key_reads_.ChangedSince(s.keys, snapshot_)) return "an API key it read";
+    if (window_reads_.ChangedSince(s.window_log, snapshot_)) return "a window log range it read";
+    if (approval_reads_.ChangedSince(s.approvals, snapshot_)) return "an approval it read";
     return nullptr;
   }
 
@@ -668,6 +753,8 @@ class MemoryTransaction final : public Transaction {
     const auto index_touched = InstallHolds(ts, index_holds);
     InstallWrites(s.denials, denial_writes_, ts);
     InstallWrites(s.keys, key_writes_, ts);
+    InstallWrites(s.window_log, window_writes_, ts);
+    InstallWrites(s.approvals, approval_writes_, ts);
     ++s.commits;
 
     if (s.options.on_commit) {
@@ -693,6 +780,8 @@ class MemoryTransaction final : public Transaction {
     PruneWrites(s.holds, hold_writes_, s.active);
     PruneWrites(s.denials, denial_writes_, s.active);
     PruneWrites(s.keys, key_writes_, s.active);
+    PruneWrites(s.window_log, window_writes_, s.active);
+    PruneWrites(s.approvals, approval_writes_, s.active);
     for (const auto& key : index_touched) s.pending_holds.Prune(key, s.active);
     return Status::Ok();
   }
@@ -705,6 +794,8 @@ class MemoryTransaction final : public Transaction {
     hold_writes_.Clear();
     denial_writes_.Clear();
     key_writes_.Clear();
+    window_writes_.Clear();
+    approval_writes_.Clear();
     if (!record_reads_) return;
     org_reads_ = {};
     node_reads_ = {};
@@ -714,6 +805,8 @@ class MemoryTransaction final : public Transaction {
     pending_hold_reads_ = {};
     denial_reads_ = {};
     key_reads_ = {};
+    window_reads_ = {};
+    approval_reads_ = {};
   }
 
   MemoryStore::Impl* const store_;
@@ -730,6 +823,8 @@ class MemoryTransaction final : public Transaction {
   WriteSet<HoldKey, Hold> hold_writes_;
   WriteSet<DenialKey, DenialRecord> denial_writes_;
   WriteSet<ApiKeyKey, ApiKeyRow> key_writes_;
+  WriteSet<WindowLogKey, WindowLogRow> window_writes_;
+  WriteSet<ApprovalKey, ApprovalRow> approval_writes_;
 
   ReadSet<OrgKey> org_reads_;
   ReadSet<NodeKey> node_reads_;
@@ -739,6 +834,8 @@ class MemoryTransaction final : public Transaction {
   ReadSet<HoldIndexKey> pending_hold_reads_;
   ReadSet<DenialKey> denial_reads_;
   ReadSet<ApiKeyKey> key_reads_;
+  ReadSet<WindowLogKey> window_reads_;
+  ReadSet<ApprovalKey> approval_reads_;
 };
 
 }  // namespace
@@ -773,7 +870,8 @@ MemoryStore::Stats MemoryStore::GetStats() const {
   stats.versions = s.orgs.version_count() + s.nodes.version_count() + s.entries.version_count() +
                    s.idempotency.version_count() + s.holds.version_count() +
                    s.pending_holds.version_count() + s.denials.version_count() +
-                   s.keys.version_count();
+                   s.keys.version_count() + s.window_log.version_count() +
+                   s.approvals.version_count();
   return stats;
 }
 

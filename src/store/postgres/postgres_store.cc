@@ -41,11 +41,14 @@ using row_codec::EncodeBalances;
 using row_codec::EncodeLimits;
 using row_codec::EncodeLines;
 using row_codec::EncodeOutcome;
+using row_codec::EncodePolicy;
 using row_codec::EncodeStrings;
+using row_codec::EncodeWindow;
 using row_codec::Parse;
 using row_codec::ParseName;
 using row_codec::PutI64;
 using row_codec::ReadApiKey;
+using row_codec::ReadApproval;
 using row_codec::ReadDenial;
 using row_codec::ReadEntry;
 using row_codec::ReadHold;
@@ -208,10 +211,52 @@ const std::vector<Migration>& Migrations() {
            {"CREATE INDEX IF NOT EXISTS api_keys_org ON api_keys (org, id)",
             "CREATE INDEX ASYNC IF NOT EXISTS api_keys_org ON api_keys (org, id)"},
        }},
+      {3,
+       "policies, rolling windows",
+       {
+           // Nullable, no default: DSQL adds columns without constraints.
+           {"ALTER TABLE nodes ADD COLUMN IF NOT EXISTS policy TEXT", nullptr},
+           {"ALTER TABLE nodes ADD COLUMN IF NOT EXISTS win_state BYTEA", nullptr},
+           {"ALTER TABLE denials ADD COLUMN IF NOT EXISTS window_seconds BIGINT", nullptr},
+           {"ALTER TABLE denials ADD COLUMN IF NOT EXISTS limit_unit TEXT", nullptr},
+           {R"sql(CREATE TABLE IF NOT EXISTS window_log (
+  org TEXT COLLATE "C" NOT NULL,
+  node TEXT COLLATE "C" NOT NULL,
+  at BIGINT NOT NULL,
+  seq BIGINT NOT NULL,
+  total BIGINT NOT NULL,
+  amount BIGINT NOT NULL,
+  PRIMARY KEY (org, node, at, seq)))sql",
+            nullptr},
+           {R"sql(CREATE TABLE IF NOT EXISTS approvals (
+  org TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  agent TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  vendor TEXT NOT NULL,
+  category TEXT NOT NULL,
+  session TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  intent TEXT NOT NULL,
+  node TEXT NOT NULL,
+  over_amount BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  decided_at BIGINT NOT NULL,
+  decided_by TEXT NOT NULL,
+  spend_id TEXT NOT NULL,
+  note TEXT NOT NULL,
+  PRIMARY KEY (org, id)))sql",
+            nullptr},
+           {"CREATE INDEX IF NOT EXISTS approvals_by_time ON approvals (org, created_at, id)",
+            "CREATE INDEX ASYNC IF NOT EXISTS approvals_by_time ON approvals (org, created_at, "
+            "id)"},
+       }},
       // Questions (query_sql.h) over spends by time: a covering index of the
       // spend and capture entries (index-only scans for a month's totals by
       // team, agent, vendor or category). DSQL has no partial indexes.
-      {5,
+      {4,
        "spend query index",
        {
            {"CREATE INDEX IF NOT EXISTS entries_spend_time ON entries (org, created_at) "
@@ -267,6 +312,12 @@ enum StmtId : std::size_t {
   kPutIdempotencies,
   kInsertDenials,
   kGetIdempotencies,
+  kAppendWindowLog,
+  kFirstWindowLogAfter,
+  kPutApproval,
+  kGetApproval,
+  kListApprovals,
+  kListApprovalsByStatus,
   kStmtCount,
 };
 
@@ -276,7 +327,8 @@ struct StmtDef {
   std::vector<Oid> types;
 };
 
-#define STUB_NODE_COLS "id, kind, parent, name, limits, frozen, frozen_reason, balances, version"
+#define STUB_NODE_COLS \
+  "id, kind, parent, name, limits, frozen, frozen_reason, balances, version, policy, win_state"
 #define STUB_ENTRY_COLS                                                                  \
   "org, seq, kind, created_at, budget_at, ref, hold_id, agent, path, vendor, category, " \
   "session, user_id, intent, amount, released, receipt, receipt_hash, lines, prev_hash, hash"
@@ -284,9 +336,13 @@ struct StmtDef {
   "org, id, agent, path, vendor, category, session, user_id, intent, amount, captured, " \
   "created_at, expires_at, resolved_at, status, spend_id"
 #define STUB_KEY_COLS "id, org, hash, role, agent, name, created_at, revoked_at"
-#define STUB_DENIAL_COLS                                                                   \
-  "org, created_at, id, request_kind, agent, amount, vendor, category, session, user_id, " \
-  "intent, idempotency_key, reason, node, period, limit_amount, used, message"
+#define STUB_APPROVAL_COLS                                                                  \
+  "org, id, agent, amount, vendor, category, session, user_id, intent, node, over_amount, " \
+  "status, created_at, expires_at, decided_at, decided_by, spend_id, note"
+#define STUB_DENIAL_COLS                                                                         \
+  "org, created_at, id, request_kind, agent, amount, vendor, category, session, user_id, "       \
+  "intent, idempotency_key, reason, node, period, limit_amount, used, message, window_seconds, " \
+  "limit_unit"
 
 const std::array<StmtDef, kStmtCount>& Stmts() {
   constexpr Oid T = kTextOid;
@@ -311,12 +367,12 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
       {"get_node", "SELECT " STUB_NODE_COLS " FROM nodes WHERE org = $1 AND id = $2", {T, T}},
       {"put_node",
        "INSERT INTO nodes (org, " STUB_NODE_COLS
-       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (org, id) DO UPDATE SET "
-       "kind = EXCLUDED.kind, parent = EXCLUDED.parent, name = EXCLUDED.name, "
+       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (org, id) DO "
+       "UPDATE SET kind = EXCLUDED.kind, parent = EXCLUDED.parent, name = EXCLUDED.name, "
        "limits = EXCLUDED.limits, frozen = EXCLUDED.frozen, "
        "frozen_reason = EXCLUDED.frozen_reason, balances = EXCLUDED.balances, "
-       "version = EXCLUDED.version",
-       {T, T, T, T, T, T, B, T, Y, I}},
+       "version = EXCLUDED.version, policy = EXCLUDED.policy, win_state = EXCLUDED.win_state",
+       {T, T, T, T, T, T, B, T, Y, I, T, Y}},
       {"list_nodes", "SELECT " STUB_NODE_COLS " FROM nodes WHERE org = $1 ORDER BY id", {T}},
       {"append_entry",
        "INSERT INTO entries (" STUB_ENTRY_COLS
@@ -356,8 +412,8 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
       {"insert_denial",
        "INSERT INTO denials (" STUB_DENIAL_COLS
        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-       "$18)",
-       {T, I, T, T, T, I, T, T, T, T, T, T, T, T, T, I, I, T}},
+       "$18, $19, $20)",
+       {T, I, T, T, T, I, T, T, T, T, T, T, T, T, T, I, I, T, I, T}},
       {"list_denials",
        "SELECT " STUB_DENIAL_COLS " FROM denials WHERE org = $1 ORDER BY created_at, id LIMIT $2",
        {T, I}},
@@ -382,12 +438,37 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
       {"insert_denials",
        "INSERT INTO denials (" STUB_DENIAL_COLS
        ") SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-       "$16, $17, $18)",
-       {TA, IA, TA, TA, TA, IA, TA, TA, TA, TA, TA, TA, TA, TA, TA, IA, IA, TA}},
+       "$16, $17, $18, $19, $20)",
+       {TA, IA, TA, TA, TA, IA, TA, TA, TA, TA, TA, TA, TA, TA, TA, IA, IA, TA, IA, TA}},
       {"get_idempotencies",
        "SELECT idem_key, fingerprint, outcome, created_at FROM idempotency "
        "WHERE org = $1 AND idem_key = ANY($2)",
        {T, TA}},
+      {"append_window_log",
+       "INSERT INTO window_log (org, node, at, seq, total, amount) VALUES ($1, $2, $3, $4, $5, $6)",
+       {T, T, I, I, I, I}},
+      {"first_window_log_after",
+       "SELECT at, seq, total, amount FROM window_log WHERE org = $1 AND node = $2 AND at > $3 "
+       "ORDER BY at, seq LIMIT 1",
+       {T, T, I}},
+      {"put_approval",
+       "INSERT INTO approvals (" STUB_APPROVAL_COLS
+       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+       "$18) ON CONFLICT (org, id) DO UPDATE SET status = EXCLUDED.status, "
+       "expires_at = EXCLUDED.expires_at, decided_at = EXCLUDED.decided_at, "
+       "decided_by = EXCLUDED.decided_by, spend_id = EXCLUDED.spend_id, note = EXCLUDED.note",
+       {T, T, T, I, T, T, T, T, T, T, I, T, I, I, I, T, T, T}},
+      {"get_approval",
+       "SELECT " STUB_APPROVAL_COLS " FROM approvals WHERE org = $1 AND id = $2",
+       {T, T}},
+      {"list_approvals",
+       "SELECT " STUB_APPROVAL_COLS
+       " FROM approvals WHERE org = $1 ORDER BY created_at, id LIMIT $2",
+       {T, I}},
+      {"list_approvals_by_status",
+       "SELECT " STUB_APPROVAL_COLS
+       " FROM approvals WHERE org = $1 AND status = $3 ORDER BY created_at, id LIMIT $2",
+       {T, I, T}},
   }};
   return kStmts;
 }
@@ -397,6 +478,7 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
 #undef STUB_HOLD_COLS
 #undef STUB_DENIAL_COLS
 #undef STUB_KEY_COLS
+#undef STUB_APPROVAL_COLS
 
 // Statements per pipeline sync: bounds what either side buffers unread.
 constexpr std::size_t kPipelineChunk = 256;
@@ -836,6 +918,8 @@ class PostgresTransaction final : public Transaction {
     STUB_RETURN_IF_ERROR(CheckWritable());
     STUB_ASSIGN_OR_RETURN(std::string limits,
                           Encode("node limits", [&] { return EncodeLimits(row.node.limits); }));
+    STUB_ASSIGN_OR_RETURN(std::string policy,
+                          Encode("node policy", [&] { return EncodePolicy(*row.policy); }));
     Params p;
     p.Text(org)
         .Text(row.node.id)
@@ -847,6 +931,16 @@ class PostgresTransaction final : public Transaction {
         .Text(row.node.frozen_reason)
         .Bytes(EncodeBalances(row.balances))
         .Int(ToI64(row.version));
+    if (row.policy.empty()) {
+      p.Null();
+    } else {
+      p.Bytes(std::move(policy));
+    }
+    if (row.window == WindowCounter{}) {
+      p.Null();
+    } else {
+      p.Bytes(EncodeWindow(row.window));
+    }
     return Buffer(kPutNode, std::move(p), OnDuplicate::kConflict);
   }
 
@@ -1039,6 +1133,7 @@ class PostgresTransaction final : public Transaction {
       p.Null();
     }
     p.Int(record.denial.limit).Int(record.denial.used).Bytes(std::move(record.denial.message));
+    p.Int(record.denial.window_seconds).Text(record.denial.counts_spends ? "spends" : "money");
     return Buffer(kInsertDenial, std::move(p), OnDuplicate::kAlreadyExists);
   }
 
@@ -1177,6 +1272,74 @@ class PostgresTransaction final : public Transaction {
       return NotFound("postgres store: no key " + std::string(id), "not_found");
     }
     return Status::Ok();
+  }
+
+  // --- approvals ---
+
+  Status PutApproval(ApprovalRow a) override {
+    Params p;
+    p.Bytes(std::move(a.org))
+        .Bytes(std::move(a.id))
+        .Bytes(std::move(a.agent))
+        .Int(a.amount)
+        .Bytes(std::move(a.vendor))
+        .Bytes(std::move(a.category))
+        .Bytes(std::move(a.session))
+        .Bytes(std::move(a.user))
+        .Bytes(std::move(a.intent))
+        .Bytes(std::move(a.node))
+        .Int(a.over)
+        .Text(ApprovalStatusName(a.status))
+        .Int(a.created_at)
+        .Int(a.expires_at)
+        .Int(a.decided_at)
+        .Bytes(std::move(a.decided_by))
+        .Bytes(std::move(a.spend_id))
+        .Bytes(std::move(a.note));
+    return Buffer(kPutApproval, std::move(p), OnDuplicate::kConflict);
+  }
+
+  Result<std::optional<ApprovalRow>> GetApproval(std::string_view org,
+                                                 std::string_view id) override {
+    Params p;
+    p.Text(org).Text(id);
+    return One<ApprovalRow>(kGetApproval, p, "approval", ReadApproval<Row>);
+  }
+
+  Result<std::vector<ApprovalRow>> ListApprovals(std::string_view org,
+                                                 std::optional<ApprovalStatus> status,
+                                                 std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0) return std::vector<ApprovalRow>();
+    Params p;
+    p.Text(org).Int(SqlLimit(limit));
+    if (status) p.Text(ApprovalStatusName(*status));
+    return Collect<ApprovalRow>(status ? kListApprovalsByStatus : kListApprovals, p, "approval",
+                                ReadApproval<Row>);
+  }
+
+  // --- rolling-window log ---
+
+  Status AppendWindowLog(WindowLogRow row) override {
+    Params p;
+    p.Bytes(std::move(row.org))
+        .Bytes(std::move(row.node))
+        .Int(row.at)
+        .Int(row.seq)
+        .Int(row.total)
+        .Int(row.amount);
+    return Buffer(kAppendWindowLog, std::move(p), OnDuplicate::kConflict);
+  }
+
+  Result<std::optional<WindowLogRow>> FirstWindowLogAfter(std::string_view org,
+                                                          std::string_view node,
+                                                          Timestamp after) override {
+    Params p;
+    p.Text(org).Text(node).Int(after);
+    return One<WindowLogRow>(kFirstWindowLogAfter, p, "window log row", [&](const Row& r) {
+      return WindowLogRow{std::string(org), std::string(node), r.Int(0),
+                          r.Int(1),         r.Int(2),          r.Int(3)};
+    });
   }
 
   // --- end ---

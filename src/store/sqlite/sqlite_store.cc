@@ -159,11 +159,48 @@ CREATE TABLE api_keys (
 ) STRICT;
 CREATE INDEX api_keys_org ON api_keys (org, id);
 )sql"},
+    {3, "policies, rolling windows", R"sql(
+ALTER TABLE nodes ADD COLUMN policy TEXT;
+ALTER TABLE nodes ADD COLUMN win_state BLOB;
+ALTER TABLE denials ADD COLUMN window_seconds INTEGER;
+ALTER TABLE denials ADD COLUMN limit_unit TEXT;
+CREATE TABLE window_log (
+  org TEXT NOT NULL,
+  node TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  total INTEGER NOT NULL,
+  amount INTEGER NOT NULL,
+  PRIMARY KEY (org, node, at, seq)
+) WITHOUT ROWID, STRICT;
+CREATE TABLE approvals (
+  org TEXT NOT NULL,
+  id TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  vendor TEXT NOT NULL,
+  category TEXT NOT NULL,
+  session TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  intent TEXT NOT NULL,
+  node TEXT NOT NULL,
+  over_amount INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  decided_at INTEGER NOT NULL,
+  decided_by TEXT NOT NULL,
+  spend_id TEXT NOT NULL,
+  note TEXT NOT NULL,
+  PRIMARY KEY (org, id)
+) WITHOUT ROWID, STRICT;
+CREATE INDEX approvals_by_time ON approvals (org, created_at, id);
+)sql"},
     // Questions (query_sql.h) over spends by time: a covering index of the
     // spend and capture entries, so a month's totals by team, agent, vendor
     // or category read the index range only, never the wide rows (kind is in
     // it too: without it SQLite reads each row to re-check the predicate).
-    {5, "spend query index", R"sql(
+    {4, "spend query index", R"sql(
 CREATE INDEX entries_spend_time ON entries (org, created_at, agent, vendor, category, amount,
   kind) WHERE kind IN ('spend', 'capture');
 )sql"},
@@ -199,10 +236,17 @@ enum StmtId : std::size_t {
   kGetKeyByHash,
   kListKeys,
   kRevokeKey,
+  kAppendWindowLog,
+  kFirstWindowLogAfter,
+  kPutApproval,
+  kGetApproval,
+  kListApprovals,
+  kListApprovalsByStatus,
   kStmtCount,
 };
 
-#define STUB_NODE_COLS "id, kind, parent, name, limits, frozen, frozen_reason, balances, version"
+#define STUB_NODE_COLS \
+  "id, kind, parent, name, limits, frozen, frozen_reason, balances, version, policy, win_state"
 #define STUB_ENTRY_COLS                                                                  \
   "org, seq, kind, created_at, budget_at, ref, hold_id, agent, path, vendor, category, " \
   "session, user_id, intent, amount, released, receipt, receipt_hash, lines, prev_hash, hash"
@@ -210,9 +254,13 @@ enum StmtId : std::size_t {
   "org, id, agent, path, vendor, category, session, user_id, intent, amount, captured, " \
   "created_at, expires_at, resolved_at, status, spend_id"
 #define STUB_KEY_COLS "id, org, hash, role, agent, name, created_at, revoked_at"
-#define STUB_DENIAL_COLS                                                                   \
-  "org, created_at, id, request_kind, agent, amount, vendor, category, session, user_id, " \
-  "intent, idempotency_key, reason, node, period, limit_amount, used, message"
+#define STUB_APPROVAL_COLS                                                                  \
+  "org, id, agent, amount, vendor, category, session, user_id, intent, node, over_amount, " \
+  "status, created_at, expires_at, decided_at, decided_by, spend_id, note"
+#define STUB_DENIAL_COLS                                                                         \
+  "org, created_at, id, request_kind, agent, amount, vendor, category, session, user_id, "       \
+  "intent, idempotency_key, reason, node, period, limit_amount, used, message, window_seconds, " \
+  "limit_unit"
 
 constexpr std::array<const char*, kStmtCount> kSql = {
     "BEGIN",
@@ -227,7 +275,7 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "SELECT id FROM orgs ORDER BY id",
     "SELECT " STUB_NODE_COLS " FROM nodes WHERE org = ?1 AND id = ?2",
     "INSERT OR REPLACE INTO nodes (org, " STUB_NODE_COLS
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     "SELECT " STUB_NODE_COLS " FROM nodes WHERE org = ?1 ORDER BY id",
     "INSERT INTO entries (" STUB_ENTRY_COLS
     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
@@ -245,13 +293,23 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "SELECT expires_at FROM holds WHERE org = ?1 AND status = 'held' "
     "ORDER BY expires_at, id LIMIT 1",
     "INSERT INTO denials (" STUB_DENIAL_COLS
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+    "?19, ?20)",
     "SELECT " STUB_DENIAL_COLS " FROM denials WHERE org = ?1 ORDER BY created_at, id LIMIT ?2",
     "INSERT INTO api_keys (" STUB_KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     "SELECT " STUB_KEY_COLS " FROM api_keys WHERE hash = ?1",
     "SELECT " STUB_KEY_COLS " FROM api_keys WHERE org = ?1 ORDER BY id",
     "UPDATE api_keys SET revoked_at = CASE WHEN revoked_at = 0 THEN ?3 ELSE revoked_at END "
     "WHERE org = ?1 AND id = ?2",
+    "INSERT INTO window_log (org, node, at, seq, total, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    "SELECT at, seq, total, amount FROM window_log WHERE org = ?1 AND node = ?2 AND at > ?3 "
+    "ORDER BY at, seq LIMIT 1",
+    "INSERT OR REPLACE INTO approvals (" STUB_APPROVAL_COLS
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    "SELECT " STUB_APPROVAL_COLS " FROM approvals WHERE org = ?1 AND id = ?2",
+    "SELECT " STUB_APPROVAL_COLS " FROM approvals WHERE org = ?1 ORDER BY created_at, id LIMIT ?2",
+    "SELECT " STUB_APPROVAL_COLS
+    " FROM approvals WHERE org = ?1 AND status = ?3 ORDER BY created_at, id LIMIT ?2",
 };
 
 #undef STUB_NODE_COLS
@@ -259,6 +317,7 @@ constexpr std::array<const char*, kStmtCount> kSql = {
 #undef STUB_HOLD_COLS
 #undef STUB_DENIAL_COLS
 #undef STUB_KEY_COLS
+#undef STUB_APPROVAL_COLS
 
 // --- errors -----------------------------------------------------------------
 
@@ -462,10 +521,13 @@ using row_codec::EncodeBalances;
 using row_codec::EncodeLimits;
 using row_codec::EncodeLines;
 using row_codec::EncodeOutcome;
+using row_codec::EncodePolicy;
 using row_codec::EncodeStrings;
+using row_codec::EncodeWindow;
 using row_codec::Parse;
 using row_codec::ParseName;
 using row_codec::ReadApiKey;
+using row_codec::ReadApproval;
 using row_codec::ReadDenial;
 using row_codec::ReadEntry;
 using row_codec::ReadHold;
@@ -718,6 +780,9 @@ class SqliteTransaction final : public Transaction {
     STUB_ASSIGN_OR_RETURN(std::string limits,
                           Encode("node limits", [&] { return EncodeLimits(row.node.limits); }));
     const std::string balances = EncodeBalances(row.balances);
+    STUB_ASSIGN_OR_RETURN(std::string policy,
+                          Encode("node policy", [&] { return EncodePolicy(*row.policy); }));
+    const std::string window = EncodeWindow(row.window);
     STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kPutNode));
     Query q(*conn_, s);
     q.Text(org)
@@ -730,6 +795,16 @@ class SqliteTransaction final : public Transaction {
         .Text(row.node.frozen_reason)
         .Blob(balances)
         .Int(ToI64(row.version));
+    if (row.policy.empty()) {
+      q.Null();
+    } else {
+      q.Text(policy);
+    }
+    if (row.window == WindowCounter{}) {
+      q.Null();
+    } else {
+      q.Blob(window);
+    }
     return Done(q, "PutNode");
   }
 
@@ -933,6 +1008,7 @@ class SqliteTransaction final : public Transaction {
       q.Null();
     }
     q.Int(record.denial.limit).Int(record.denial.used).Text(record.denial.message);
+    q.Int(record.denial.window_seconds).Text(record.denial.counts_spends ? "spends" : "money");
     const int rc = q.Step();
     if (IsConstraint(rc)) {
       return AlreadyExists("sqlite store: denial " + record.org + "/" + record.id +
@@ -1038,6 +1114,84 @@ class SqliteTransaction final : public Transaction {
       return SqliteError(conn_->db(), rc, "RunQuery");
     }
     return out;
+  }
+
+  // --- rolling-window log ---
+
+  Status AppendWindowLog(WindowLogRow row) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kAppendWindowLog));
+    Query q(*conn_, s);
+    q.Text(row.org).Text(row.node).Int(row.at).Int(row.seq).Int(row.total).Int(row.amount);
+    const int rc = q.Step();
+    if (IsConstraint(rc)) {
+      return Conflict("sqlite store: window log row " + row.org + "/" + row.node + "/" +
+                      std::to_string(row.seq) + " already exists");
+    }
+    if (rc != SQLITE_DONE) return q.Error(rc, "AppendWindowLog");
+    return Status::Ok();
+  }
+
+  Result<std::optional<WindowLogRow>> FirstWindowLogAfter(std::string_view org,
+                                                          std::string_view node,
+                                                          Timestamp after) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kFirstWindowLogAfter));
+    Query q(*conn_, s);
+    q.Text(org).Text(node).Int(after);
+    return One<WindowLogRow>(q, "FirstWindowLogAfter", "window log row", [&](const Query& r) {
+      return WindowLogRow{std::string(org), std::string(node), r.ColInt(0),
+                          r.ColInt(1),      r.ColInt(2),       r.ColInt(3)};
+    });
+  }
+
+  // --- approvals ---
+
+  Status PutApproval(ApprovalRow a) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kPutApproval));
+    Query q(*conn_, s);
+    q.Text(a.org)
+        .Text(a.id)
+        .Text(a.agent)
+        .Int(a.amount)
+        .Text(a.vendor)
+        .Text(a.category)
+        .Text(a.session)
+        .Text(a.user)
+        .Text(a.intent)
+        .Text(a.node)
+        .Int(a.over)
+        .Text(ApprovalStatusName(a.status))
+        .Int(a.created_at)
+        .Int(a.expires_at)
+        .Int(a.decided_at)
+        .Text(a.decided_by)
+        .Text(a.spend_id)
+        .Text(a.note);
+    return Done(q, "PutApproval");
+  }
+
+  Result<std::optional<ApprovalRow>> GetApproval(std::string_view org,
+                                                 std::string_view id) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kGetApproval));
+    Query q(*conn_, s);
+    q.Text(org).Text(id);
+    return One<ApprovalRow>(q, "GetApproval", "approval", FromQuery<ReadApproval<QueryRow>>);
+  }
+
+  Result<std::vector<ApprovalRow>> ListApprovals(std::string_view org,
+                                                 std::optional<ApprovalStatus> status,
+                                                 std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0) return std::vector<ApprovalRow>();
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s,
+                          conn_->Prepare(status ? kListApprovalsByStatus : kListApprovals));
+    Query q(*conn_, s);
+    q.Text(org).Int(SqlLimit(limit));
+    if (status) q.Text(ApprovalStatusName(*status));
+    return Collect<ApprovalRow>(q, "ListApprovals", "approval", FromQuery<ReadApproval<QueryRow>>);
   }
 
   // --- API keys ---
