@@ -713,6 +713,10 @@ TEST_F(SqliteStoreTest, DeferredInsertsReportDuplicatesLaterAndFailTheTransactio
   }));
   {
     BEGIN(t, *store);
+    // The first 64 inserts of a transaction run inline; later ones are deferred.
+    for (int i = 0; i < 64; ++i) {
+      STUB_EXPECT_OK(t->PutIdempotency(MakeIdempotency("acme", "inline-" + std::to_string(i))));
+    }
     STUB_EXPECT_OK(t->AppendEntry(MakeEntry("acme", 2)));
     STUB_EXPECT_OK(t->AppendEntry(MakeEntry("acme", 1)));  // deferred
     STUB_EXPECT_OK(t->PutIdempotency(MakeIdempotency("acme", "k2")));

@@ -1297,9 +1297,15 @@ class SqliteTransaction final : public Transaction {
     return failed_;
   }
 
+  // The first kInlineWrites inserts of a transaction run inline: handing a
+  // small transaction's few inserts to the worker only adds a thread
+  // hand-off to its latency (a single spend, a small batch); a big batch's
+  // later inserts overlap with its computation.
+  static constexpr std::size_t kInlineWrites = 64;
+
   template <typename F>
   Status Defer(F&& write) {
-    if (store_->write_behind == nullptr) return write();
+    if (store_->write_behind == nullptr || ++writes_ <= kInlineWrites) return write();
     store_->write_behind->Push(std::forward<F>(write));
     deferred_ = true;
     return Status::Ok();
@@ -1365,8 +1371,9 @@ class SqliteTransaction final : public Transaction {
   std::unique_ptr<Connection> reader_;  // owned while a read-only txn runs
   const bool read_only_;
   bool finished_ = false;
-  bool deferred_ = false;  // writes pushed to write_behind since the last Wait
-  Status failed_;          // a deferred write's failure: fails the transaction
+  std::size_t writes_ = 0;  // inserts so far (see Defer)
+  bool deferred_ = false;   // writes pushed to write_behind since the last Wait
+  Status failed_;           // a deferred write's failure: fails the transaction
 };
 
 }  // namespace
