@@ -85,9 +85,10 @@ Engine::Engine(Store& store, const Clock& clock, EngineOptions options)
 // body's result once committed — and, if `wait_durable`, durable (a replay
 // may report another transaction's commit, so this waits even when the body
 // wrote nothing) —, the body's first non-retryable error, or the last
-// retryable error.
+// retryable error. Each attempt first waits while an operator write
+// (RunOperator) is in progress.
 template <typename Body>
-auto Engine::Run(Body&& body, bool wait_durable) {
+auto Engine::Run(Body&& body, bool wait_durable, bool operator_write) {
   using R = std::invoke_result_t<Body&, LedgerTxn&, Timestamp>;
   Status last;
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
@@ -95,6 +96,7 @@ auto Engine::Run(Body&& body, bool wait_durable) {
       retries_.fetch_add(1, std::memory_order_relaxed);
       std::this_thread::sleep_for(BackoffDelay(options_.backoff, attempt - 1));
     }
+    if (!operator_write) gate_.AwaitClear();
     auto txn = store_.Begin(options_.txn);
     if (!txn.ok()) {
       last = txn.status();
@@ -118,6 +120,15 @@ auto Engine::Run(Body&& body, bool wait_durable) {
     last = std::move(status);
   }
   return R(std::move(last));
+}
+
+// As Run, but holds the gate for its whole duration, so this engine starts no
+// other transaction meanwhile: an operator's change (a kill-switch above all)
+// is not starved by spends racing on the same rows.
+template <typename Body>
+auto Engine::RunOperator(Body&& body) {
+  PriorityGate::Pass pass = gate_.Enter();
+  return Run(std::forward<Body>(body), /*wait_durable=*/true, /*operator_write=*/true);
 }
 
 Result<OrgRow> Engine::CreateOrg(std::string_view id, std::string_view name,
@@ -165,7 +176,7 @@ Result<NodeRow> Engine::PutNode(std::string_view org, const Node& node, std::str
   if (node.kind == NodeKind::kOrg && node.id != org) {
     return InvalidArgument("the org root node's id is the org's id", "invalid_request");
   }
-  return Run([&](LedgerTxn& lt, Timestamp now) -> Result<NodeRow> {
+  return RunOperator([&](LedgerTxn& lt, Timestamp now) -> Result<NodeRow> {
     Transaction& txn = lt.txn();
     STUB_ASSIGN_OR_RETURN(auto org_row, txn.GetOrg(org));
     if (!org_row) return NotFound("unknown org '" + std::string(org) + "'", "not_found");
@@ -225,21 +236,21 @@ Result<NodeRow> Engine::PutNode(std::string_view org, const Node& node, std::str
 Result<NodeRow> Engine::PutPolicy(std::string_view org, std::string_view node, Policy policy,
                                   std::string_view actor) {
   STUB_RETURN_IF_ERROR(NormalizePolicy(policy));
-  return Run([&](LedgerTxn& lt, Timestamp now) {
+  return RunOperator([&](LedgerTxn& lt, Timestamp now) {
     return ApplyPutPolicy(lt, org, node, policy, actor, now);
   });
 }
 
 Result<NodeRow> Engine::SetFrozen(std::string_view org, std::string_view node, bool frozen,
                                   std::string_view reason, std::string_view actor) {
-  return Run([&](LedgerTxn& lt, Timestamp now) {
+  return RunOperator([&](LedgerTxn& lt, Timestamp now) {
     return ApplySetFrozen(lt, org, node, frozen, reason, actor, now);
   });
 }
 
 Result<OrgRow> Engine::SetKillSwitch(std::string_view org, bool engaged, std::string_view reason,
                                      std::string_view actor) {
-  return Run([&](LedgerTxn& lt, Timestamp now) {
+  return RunOperator([&](LedgerTxn& lt, Timestamp now) {
     return ApplySetKillSwitch(lt, org, engaged, reason, actor, now);
   });
 }
@@ -250,7 +261,7 @@ Result<ApprovalDecision> Engine::DecideApproval(std::string_view org, std::strin
   // Due approvals expire in their own transaction first: a refused decision
   // rolls back, and the expiry must stand on its own.
   STUB_RETURN_IF_ERROR(ExpireDueHolds(org).status());
-  auto result = Run([&](LedgerTxn& lt, Timestamp now) {
+  auto result = RunOperator([&](LedgerTxn& lt, Timestamp now) {
     return ApplyDecideApproval(lt, org, approval_id, approve, note, actor, now);
   });
   if (result.ok() && approve) approved_.fetch_add(1, std::memory_order_relaxed);

@@ -5,7 +5,10 @@
 // operation is retried on fresh state after a jittered exponential backoff, up
 // to EngineOptions::max_attempts; a spend or hold whose attempts are exhausted
 // is recorded as a `contention` denial (its idempotency key stays unbound, so
-// the client may retry with it).
+// the client may retry with it). Operator writes (limits, policies,
+// freezes, the kill-switch, approval decisions) take priority within an
+// engine: while one is in progress, the engine starts no other transaction,
+// so a stream of spends cannot starve it (see priority_gate.h).
 //
 // Thread-safety: an Engine is thread-safe; any number of threads may call it.
 // Several engines (e.g. one per simulated region) may share one Store.
@@ -26,6 +29,7 @@
 #include "engine/backoff.h"
 #include "engine/clock.h"
 #include "engine/ledger_ops.h"
+#include "engine/priority_gate.h"
 #include "engine/requests.h"
 #include "store/store.h"
 
@@ -132,12 +136,15 @@ class Engine {
 
  private:
   template <typename Body>
-  auto Run(Body&& body, bool wait_durable = true);
+  auto Run(Body&& body, bool wait_durable = true, bool operator_write = false);
+  template <typename Body>
+  auto RunOperator(Body&& body);
   Result<SpendResult> SpendOrHold(const SpendRequest& request, const HoldRequest* hold);
 
   Store& store_;
   const Clock& clock_;
   EngineOptions options_;
+  PriorityGate gate_;  // operator writes before money writes (RunOperator)
   std::atomic<std::uint64_t> conflicts_{0};
   std::atomic<std::uint64_t> retries_{0};
   std::atomic<std::uint64_t> approved_{0};
