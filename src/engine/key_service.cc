@@ -4,23 +4,27 @@
 
 #include <array>
 #include <iterator>
+#include <thread>
 #include <utility>
 
 #include "core/budget.h"
 #include "core/sha256.h"
+#include "engine/backoff.h"
 #include "engine/ids.h"
 
 namespace stub {
 namespace {
 
-constexpr int kMaxAttempts = 5;
+constexpr int kMaxAttempts = 12;
 
 // Runs `body` in a transaction and commits it, retrying on kConflict and
-// kUnavailable.
+// kUnavailable after a backoff (a revocation writes the org row, which
+// spends race on).
 template <typename T, typename Body>
 Result<T> InTxn(Store& store, bool read_only, Body&& body) {
   Status last;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(BackoffDelay(BackoffPolicy{}, attempt - 1));
     auto txn = store.Begin({.read_only = read_only});
     if (!txn.ok()) {
       last = txn.status();
@@ -105,8 +109,9 @@ Result<IssuedKey> KeyService::Create(std::string_view org, KeyRole role, std::st
   return issued;
 }
 
-Result<std::optional<ApiKeyRow>> KeyService::Authenticate(std::string_view secret) {
-  if (!secret.starts_with(kKeyPrefix)) return std::optional<ApiKeyRow>();
+Result<std::optional<KeyGrant>> KeyService::Authenticate(std::string_view secret,
+                                                         KeyFreshness freshness) {
+  if (!secret.starts_with(kKeyPrefix)) return std::optional<KeyGrant>();
   std::string hash = HashSecret(secret);
   const bool caching = options_.cache_ttl.count() > 0;
   std::uint64_t revocations = 0;
@@ -114,19 +119,28 @@ Result<std::optional<ApiKeyRow>> KeyService::Authenticate(std::string_view secre
     std::lock_guard lock(mu_);
     auto it = cache_.find(hash);
     if (it != cache_.end()) {
-      if (std::chrono::steady_clock::now() - it->second.read_at < options_.cache_ttl) {
-        return std::optional<ApiKeyRow>(it->second.row);
+      if (freshness == KeyFreshness::kCached &&
+          std::chrono::steady_clock::now() - it->second.read_at < options_.cache_ttl) {
+        return std::optional<KeyGrant>(it->second.grant);
       }
       cache_.erase(it);
     }
     revocations = revocations_;
   }
   const auto read_at = std::chrono::steady_clock::now();
-  auto found = InTxn<std::optional<ApiKeyRow>>(
-      store_, true, [&](Transaction& txn) -> Result<std::optional<ApiKeyRow>> {
+  auto found = InTxn<std::optional<KeyGrant>>(
+      store_, true, [&](Transaction& txn) -> Result<std::optional<KeyGrant>> {
         STUB_ASSIGN_OR_RETURN(auto row, txn.GetKeyByHash(hash));
-        if (row && row->revoked()) return std::optional<ApiKeyRow>();
-        return row;
+        if (!row || row->revoked()) return std::optional<KeyGrant>();
+        KeyGrant grant;
+        grant.check.key_hash = row->hash;
+        if (!row->org.empty()) {  // a root key has no org, and no epoch
+          STUB_ASSIGN_OR_RETURN(auto org, txn.GetOrg(row->org));
+          if (!org) return std::optional<KeyGrant>();
+          grant.check.epoch = org->key_epoch;
+        }
+        grant.row = std::move(*row);
+        return std::optional<KeyGrant>(std::move(grant));
       });
   if (caching && found.ok() && found->has_value()) {
     std::lock_guard lock(mu_);
@@ -146,6 +160,11 @@ Result<std::vector<ApiKeyRow>> KeyService::List(std::string_view org) {
 Status KeyService::Revoke(std::string_view org, std::string_view id) {
   const Status revoked = InTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
                            STUB_RETURN_IF_ERROR(txn.RevokeKey(org, id, clock_.Now()));
+                           if (org.empty()) return true;  // root keys: no org row
+                           STUB_ASSIGN_OR_RETURN(auto org_row, txn.GetOrg(org));
+                           if (!org_row) return true;
+                           ++org_row->key_epoch;
+                           STUB_RETURN_IF_ERROR(txn.PutOrg(std::move(*org_row)));
                            return true;
                          }).status();
   // Even on failure (the commit may have happened): forget the key, and keep
@@ -153,7 +172,8 @@ Status KeyService::Revoke(std::string_view org, std::string_view id) {
   std::lock_guard lock(mu_);
   ++revocations_;
   for (auto it = cache_.begin(); it != cache_.end();) {
-    it = it->second.row.id == id && it->second.row.org == org ? cache_.erase(it) : std::next(it);
+    const ApiKeyRow& row = it->second.grant.row;
+    it = row.id == id && row.org == org ? cache_.erase(it) : std::next(it);
   }
   return revoked;
 }

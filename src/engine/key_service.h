@@ -2,18 +2,20 @@
 // returned once; only its SHA-256 is stored), authentication, listing and
 // revocation.
 //
-// Authenticate caches live keys it has read from the store for `cache_ttl`
-// (never unknown or revoked ones), so a busy server does not read the store
-// for every request. What a revocation guarantees:
-//   - through this KeyService (the server's DELETE /v1/keys/{id}): once
-//     Revoke returns, no Authenticate of this service accepts the key — not
-//     even one that was already reading the store when Revoke ran;
-//   - made by another process on the same database (another `stub serve`,
-//     the CLI): this service stops accepting the key at most `cache_ttl`
-//     after the revocation committed (each cached key is re-read from the
-//     store once its entry is `cache_ttl` old). cache_ttl 0 reads the store
-//     on every call (revocation at once everywhere, at a store read per
-//     request).
+// A revocation takes effect at once, in every process on the database:
+//   - Authenticate(secret, kFresh) reads the store (what every request but a
+//     spend or hold uses): once a Revoke has committed, it refuses the key.
+//   - Authenticate(secret, kCached) may answer from a cache of live keys read
+//     at most `cache_ttl` ago (never unknown or revoked ones), so a busy
+//     server does not read the store for every spend. Its answer carries the
+//     org's key epoch read with the key (KeyGrant::check); Revoke bumps that
+//     epoch in the revoking transaction, and a spend made with the check
+//     (SpendRequest::key_check) re-reads the key inside its own transaction
+//     when the epoch has moved — so a spend whose transaction begins after a
+//     revocation committed is refused, whoever revoked the key.
+//   - Through this KeyService, Revoke also drops the key from the cache: no
+//     later Authenticate of this service accepts it, not even one that was
+//     already reading the store when Revoke ran.
 //
 // Thread-safe; any number of threads may call it.
 #pragma once
@@ -29,6 +31,7 @@
 #include "core/api_key.h"
 #include "core/status.h"
 #include "engine/clock.h"
+#include "engine/requests.h"
 #include "store/store.h"
 
 namespace stub {
@@ -42,8 +45,18 @@ struct IssuedKey {
   std::string secret;  // shown once; never stored
 };
 
+// An authenticated key: its row and what a spend re-checks it by.
+struct KeyGrant {
+  ApiKeyRow row;
+  KeyCheck check;  // row.hash and the org's key epoch read with it
+};
+
+// kFresh reads the store; kCached may answer from the cache (see above).
+enum class KeyFreshness { kFresh, kCached };
+
 struct KeyServiceOptions {
-  // How long a key read from the store is trusted without reading it again.
+  // How long a kCached answer may be reused without reading the store again.
+  // 0: every call reads the store.
   std::chrono::milliseconds cache_ttl{1000};
   std::size_t max_cached = 100'000;  // beyond it the cache starts over
 };
@@ -72,8 +85,10 @@ class KeyService {
   static Status Insert(Transaction& txn, IssuedKey& key, Timestamp now);
   // The live (not revoked) key whose secret this is; nullopt otherwise. See
   // the class comment for how fresh the answer is.
-  Result<std::optional<ApiKeyRow>> Authenticate(std::string_view secret);
+  Result<std::optional<KeyGrant>> Authenticate(std::string_view secret,
+                                               KeyFreshness freshness = KeyFreshness::kFresh);
   Result<std::vector<ApiKeyRow>> List(std::string_view org);
+  // Revokes the key and bumps the org's key epoch in one transaction.
   // Errors: kNotFound when `org` has no key `id`. On return this service no
   // longer accepts the key.
   Status Revoke(std::string_view org, std::string_view id);
@@ -83,7 +98,7 @@ class KeyService {
 
  private:
   struct Cached {
-    ApiKeyRow row;
+    KeyGrant grant;
     std::chrono::steady_clock::time_point read_at;
   };
   Store& store_;

@@ -106,6 +106,20 @@ Result<OrgRow*> LoadOrg(LedgerTxn& lt, std::string_view org) {
   return row;
 }
 
+// OK when `request` carries no key check, or its key is still live as of
+// this transaction: re-read only when a key of the org was revoked since the
+// check was taken (see KeyService).
+Status CheckKeyStillLive(LedgerTxn& lt, const SpendRequest& request) {
+  if (!request.key_check) return Status::Ok();
+  STUB_ASSIGN_OR_RETURN(OrgRow * org, LoadOrg(lt, request.org));
+  if (org->key_epoch == request.key_check->epoch) return Status::Ok();
+  STUB_ASSIGN_OR_RETURN(auto key, lt.txn().GetKeyByHash(request.key_check->key_hash));
+  if (!key || key->revoked() || key->org != request.org) {
+    return InvalidArgument("unknown or revoked API key", "unauthorized");
+  }
+  return Status::Ok();
+}
+
 // Seals `entry` onto the org's chain (seq, prev_hash, hash), appends it, and
 // advances the head on `org` (a row cached in `lt`). Returns seq and hash.
 Result<std::pair<std::uint64_t, std::string>> AppendToChain(LedgerTxn& lt, OrgRow& org,
@@ -216,6 +230,8 @@ Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
                                      const HoldRequest* hold_request, Timestamp now) {
   const bool is_hold = hold_request != nullptr;
   STUB_RETURN_IF_ERROR(ValidateSpendRequest(request));
+  // Before anything, a replay included: a revoked key gets nothing.
+  STUB_RETURN_IF_ERROR(CheckKeyStillLive(lt, request));
   if (is_hold && hold_request->ttl <= 0) {
     return InvalidArgument("expires_in must be positive", "invalid_request");
   }

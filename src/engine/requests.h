@@ -1,6 +1,8 @@
 // What callers ask the engine to do, and what it answers.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/hold.h"
@@ -9,6 +11,13 @@
 #include "core/time_util.h"
 
 namespace stub {
+
+// What a spend made with a cached API key re-checks in its own transaction
+// (see KeyService): the key's hash and the org's key epoch it was read under.
+struct KeyCheck {
+  std::string key_hash;
+  std::uint64_t epoch = 0;
+};
 
 // A spend, or (with RequestKind::kHold) a hold: the same fields decide both.
 struct SpendRequest {
@@ -26,6 +35,10 @@ struct SpendRequest {
   // may pass it). The engine fills it before the transaction when empty, so
   // the digest is never computed on the serialized path.
   std::string receipt_hash;
+  // When set, the spend or hold is refused (kInvalidArgument "unauthorized")
+  // if the key was revoked before its transaction: checked by re-reading the
+  // key only when the org's key_epoch is no longer key_check->epoch.
+  std::optional<KeyCheck> key_check;
 };
 
 struct HoldRequest {

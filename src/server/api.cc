@@ -46,10 +46,10 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
   Authed("GET", "/v1/budgets", &Api::GetBudgets);
   Authed("GET", "/v1/budgets/{node}", &Api::GetBudget);
 
-  Authed("POST", "/v1/spends", &Api::PostSpend);
+  Authed("POST", "/v1/spends", &Api::PostSpend, KeyFreshness::kCached);
   Authed("GET", "/v1/spends", &Api::ListSpends);
   Authed("GET", "/v1/spends/{id}", &Api::GetSpend);
-  Authed("POST", "/v1/holds", &Api::PostHold);
+  Authed("POST", "/v1/holds", &Api::PostHold, KeyFreshness::kCached);
   Authed("GET", "/v1/holds/{id}", &Api::GetHold);
   Authed("POST", "/v1/holds/{id}/capture", &Api::CaptureHold);
   Authed("POST", "/v1/holds/{id}/void", &Api::VoidHold);
@@ -70,10 +70,11 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
   Authed("GET", "/v1/events", &Api::Events);
 }
 
-void Api::Authed(std::string method, std::string_view pattern, Endpoint endpoint) {
+void Api::Authed(std::string method, std::string_view pattern, Endpoint endpoint,
+                 KeyFreshness freshness) {
   router_.Add(std::move(method), pattern,
-              [this, endpoint](const ApiRequest& request, const PathParams& params) {
-                auto principal = auth_.Authenticate(request);
+              [this, endpoint, freshness](const ApiRequest& request, const PathParams& params) {
+                auto principal = auth_.Authenticate(request, freshness);
                 if (!principal.ok()) return ErrorResponse(principal.status());
                 return (this->*endpoint)(request, params, *principal);
               });

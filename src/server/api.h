@@ -45,7 +45,11 @@ class Api {
  private:
   // An endpoint: its principal already authenticated.
   using Endpoint = ApiResponse (Api::*)(const ApiRequest&, const PathParams&, const Principal&);
-  void Authed(std::string method, std::string_view pattern, Endpoint endpoint);
+  // Registers a route whose caller's key is read from the store (kFresh), or,
+  // with kCached, possibly from the key cache: only for spends and holds,
+  // whose transactions re-check the key (SpendRequest::key_check).
+  void Authed(std::string method, std::string_view pattern, Endpoint endpoint,
+              KeyFreshness freshness = KeyFreshness::kFresh);
   void Open(std::string method, std::string_view pattern,
             ApiResponse (Api::*endpoint)(const ApiRequest&, const PathParams&));
 

@@ -53,6 +53,7 @@ Result<SpendRequest> ParseSpendBody(const ApiRequest& request, const Json& body,
   }
   STUB_RETURN_IF_ERROR(ValidateIdempotencyKey(r.idempotency_key));
   STUB_ASSIGN_OR_RETURN(r.receipt, OptionalReceipt(body, "receipt"));
+  r.key_check = p.key_check;
   return r;
 }
 

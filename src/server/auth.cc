@@ -10,7 +10,8 @@ namespace stub {
 Authenticator::Authenticator(KeyService& keys, std::string_view root_secret)
     : keys_(keys), root_hash_(root_secret.empty() ? "" : KeyService::HashSecret(root_secret)) {}
 
-Result<Principal> Authenticator::Authenticate(const ApiRequest& request) const {
+Result<Principal> Authenticator::Authenticate(const ApiRequest& request,
+                                              KeyFreshness freshness) const {
   std::string_view header = request.Header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (header.size() <= kBearer.size() ||
@@ -24,9 +25,13 @@ Result<Principal> Authenticator::Authenticate(const ApiRequest& request) const {
   if (!root_hash_.empty() && KeyService::HashSecret(secret) == root_hash_) {
     return Principal{.role = KeyRole::kRoot, .key_id = "root"};
   }
-  STUB_ASSIGN_OR_RETURN(auto row, keys_.Authenticate(secret));
-  if (!row) return Unauthorized("unknown or revoked API key");
-  return Principal{.role = row->role, .org = row->org, .agent = row->agent, .key_id = row->id};
+  STUB_ASSIGN_OR_RETURN(auto grant, keys_.Authenticate(secret, freshness));
+  if (!grant) return Unauthorized("unknown or revoked API key");
+  return Principal{.role = grant->row.role,
+                   .org = grant->row.org,
+                   .agent = grant->row.agent,
+                   .key_id = grant->row.id,
+                   .key_check = std::move(grant->check)};
 }
 
 Status RequireRole(const Principal& p, std::initializer_list<KeyRole> roles) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,8 @@ struct Principal {
   std::string org;    // empty for root
   std::string agent;  // for kAgent
   std::string key_id;
+  // For a stored key: what a spend made with it re-checks in its transaction.
+  std::optional<KeyCheck> key_check;
 };
 
 class Authenticator {
@@ -29,7 +32,10 @@ class Authenticator {
   // work). `keys` must outlive the authenticator.
   Authenticator(KeyService& keys, std::string_view root_secret);
 
-  Result<Principal> Authenticate(const ApiRequest& request) const;
+  // kCached may reuse a key read a moment ago (see KeyService): only for
+  // requests that re-check Principal::key_check in their own transaction.
+  Result<Principal> Authenticate(const ApiRequest& request,
+                                 KeyFreshness freshness = KeyFreshness::kFresh) const;
 
  private:
   KeyService& keys_;

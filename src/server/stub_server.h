@@ -33,8 +33,9 @@ struct ServerOptions {
   bool handle_signals = false;  // stop on SIGINT/SIGTERM
   EngineOptions engine;
   BatcherOptions batcher;
-  // Key cache: a key revoked through this server stops working at once; one
-  // revoked by another process within keys.cache_ttl (see KeyService).
+  // Key cache for spends and holds (every other route reads the key): a
+  // revoked key stops working at once wherever it was revoked (see
+  // KeyService).
   KeyServiceOptions keys;
 };
 

@@ -141,6 +141,7 @@ OrgRow ReadOrg(const Row& q, std::string_view id) {
   r.head_hash = q.Text(4);
   r.kill_switch = q.Bool(5);
   r.next_hold_expiry = q.Int(6);
+  r.key_epoch = ToU64(q.Int(7));
   return r;
 }
 

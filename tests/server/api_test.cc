@@ -148,6 +148,28 @@ TEST_P(ApiTest, FinanceReadsButCannotSpendAndRevocationIsImmediate) {
   EXPECT_EQ(admin.Post("/v1/keys", {{"role", "emperor"}}).status, 400);
 }
 
+// A key revoked by another process (here a second KeyService on the same
+// store, as `stub key revoke --db` would) is refused by this server's next
+// spend and hold at once, although the server's key cache still holds it —
+// and another key of the org keeps working.
+TEST_P(ApiTest, AKeyRevokedElsewhereCannotSpendThroughTheKeyCache) {
+  auto agent = Client(agent_key_);
+  ASSERT_EQ(agent.Post("/v1/spends", Spend("0.10", "c1")).status, 201);  // caches the key
+  auto other = Client(admin_key_);
+  ASSERT_EQ(other.Post("/v1/spends", Spend("0.10", "c2")).status, 201);
+  KeyService elsewhere(*store_, clock_);
+  ASSERT_TRUE(elsewhere.Revoke("acme", agent_key_id_).ok());
+  const std::string before = Books();
+  auto spend = agent.Post("/v1/spends", Spend("0.10", "c3"));
+  EXPECT_EQ(spend.status, 401) << spend.body;
+  EXPECT_EQ(spend.code(), "unauthorized");
+  EXPECT_EQ(agent.Post("/v1/spends", Spend("0.10", "c1")).status, 401);  // no replay either
+  EXPECT_EQ(agent.Post("/v1/holds", Spend("0.10", "h3")).status, 401);
+  EXPECT_EQ(agent.Get("/v1/budgets/a1").status, 401);
+  EXPECT_EQ(Books(), before);
+  EXPECT_EQ(other.Post("/v1/spends", Spend("0.10", "c4")).status, 201);
+}
+
 TEST_P(ApiTest, AnotherOrgsObjectsAre404) {
   auto spend = Client(admin_key_).Post("/v1/spends", Spend("0.10", "s1"));
   ASSERT_EQ(spend.status, 201);

@@ -95,6 +95,7 @@ TEST_F(PostgresStoreTest, EveryRowKindRoundTrips) {
   org.head_hash = std::string(64, 'f');
   org.kill_switch = true;
   org.next_hold_expiry = std::numeric_limits<Timestamp>::min();
+  org.key_epoch = std::numeric_limits<std::uint64_t>::max();  // bit-cast into BIGINT
 
   NodeRow node = MakeNode("team-ü", NodeKind::kTeam, "acme");
   node.node.limits = {

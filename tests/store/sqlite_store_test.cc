@@ -159,6 +159,7 @@ TEST_F(SqliteStoreTest, EveryRowKindRoundTripsExactlyAcrossReopen) {
   org.head_hash = std::string(64, 'f');
   org.kill_switch = true;
   org.next_hold_expiry = kT0 + 7;
+  org.key_epoch = std::numeric_limits<std::uint64_t>::max();  // bit-cast into INTEGER
   OrgRow org2 = MakeOrg("beta");  // defaults: INT64_MAX next_hold_expiry
 
   NodeRow root = MakeNode("acme", NodeKind::kOrg);

@@ -264,6 +264,13 @@ const std::vector<Migration>& Migrations() {
             "CREATE INDEX ASYNC IF NOT EXISTS entries_spend_time ON entries (org, created_at, "
             "kind, agent, vendor, category, amount)"},
        }},
+      // Nullable, no default (DSQL adds columns without constraints): NULL
+      // reads as epoch 0.
+      {6,
+       "key revocation epoch",
+       {
+           {"ALTER TABLE orgs ADD COLUMN IF NOT EXISTS key_epoch BIGINT", nullptr},
+       }},
   };
   return kMigrations;
 }
@@ -353,16 +360,17 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
   constexpr Oid IA = kInt8ArrayOid;
   static const std::array<StmtDef, kStmtCount> kStmts = {{
       {"get_org",
-       "SELECT name, currency, created_at, head_seq, head_hash, kill_switch, next_hold_expiry "
-       "FROM orgs WHERE id = $1",
+       "SELECT name, currency, created_at, head_seq, head_hash, kill_switch, next_hold_expiry, "
+       "COALESCE(key_epoch, 0) FROM orgs WHERE id = $1",
        {T}},
       {"put_org",
        "INSERT INTO orgs (id, name, currency, created_at, head_seq, head_hash, kill_switch, "
-       "next_hold_expiry) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET "
-       "name = EXCLUDED.name, currency = EXCLUDED.currency, created_at = EXCLUDED.created_at, "
-       "head_seq = EXCLUDED.head_seq, head_hash = EXCLUDED.head_hash, "
-       "kill_switch = EXCLUDED.kill_switch, next_hold_expiry = EXCLUDED.next_hold_expiry",
-       {T, T, T, I, I, T, B, I}},
+       "next_hold_expiry, key_epoch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) "
+       "DO UPDATE SET name = EXCLUDED.name, currency = EXCLUDED.currency, "
+       "created_at = EXCLUDED.created_at, head_seq = EXCLUDED.head_seq, "
+       "head_hash = EXCLUDED.head_hash, kill_switch = EXCLUDED.kill_switch, "
+       "next_hold_expiry = EXCLUDED.next_hold_expiry, key_epoch = EXCLUDED.key_epoch",
+       {T, T, T, I, I, T, B, I, I}},
       {"list_orgs", "SELECT id FROM orgs ORDER BY id", {}},
       {"get_node", "SELECT " STUB_NODE_COLS " FROM nodes WHERE org = $1 AND id = $2", {T, T}},
       {"put_node",
@@ -898,7 +906,8 @@ class PostgresTransaction final : public Transaction {
         .Int(ToI64(row.head_seq))
         .Text(row.head_hash)
         .Bool(row.kill_switch)
-        .Int(row.next_hold_expiry);
+        .Int(row.next_hold_expiry)
+        .Int(ToI64(row.key_epoch));
     return Buffer(kPutOrg, std::move(p), OnDuplicate::kConflict);
   }
 

@@ -204,6 +204,9 @@ CREATE INDEX approvals_by_time ON approvals (org, created_at, id);
 CREATE INDEX entries_spend_time ON entries (org, created_at, agent, vendor, category, amount,
   kind) WHERE kind IN ('spend', 'capture');
 )sql"},
+    {6, "key revocation epoch", R"sql(
+ALTER TABLE orgs ADD COLUMN key_epoch INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -268,10 +271,10 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "COMMIT",
     "ROLLBACK",
     "SELECT version FROM schema_migrations LIMIT 1",
-    "SELECT name, currency, created_at, head_seq, head_hash, kill_switch, next_hold_expiry "
-    "FROM orgs WHERE id = ?1",
+    "SELECT name, currency, created_at, head_seq, head_hash, kill_switch, next_hold_expiry, "
+    "key_epoch FROM orgs WHERE id = ?1",
     "INSERT OR REPLACE INTO orgs (id, name, currency, created_at, head_seq, head_hash, "
-    "kill_switch, next_hold_expiry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    "kill_switch, next_hold_expiry, key_epoch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     "SELECT id FROM orgs ORDER BY id",
     "SELECT " STUB_NODE_COLS " FROM nodes WHERE org = ?1 AND id = ?2",
     "INSERT OR REPLACE INTO nodes (org, " STUB_NODE_COLS
@@ -754,7 +757,8 @@ class SqliteTransaction final : public Transaction {
         .Int(ToI64(row.head_seq))
         .Text(row.head_hash)
         .Int(row.kill_switch ? 1 : 0)
-        .Int(row.next_hold_expiry);
+        .Int(row.next_hold_expiry)
+        .Int(ToI64(row.key_epoch));
     return Done(q, "PutOrg");
   }
 
