@@ -18,13 +18,13 @@
 #include <vector>
 
 #include "cli/exit_codes.h"
-#include "cli/http_connection.h"
 #include "cli/serve_process.h"
 #include "cli/store_url.h"
 #include "core/verify.h"
 #include "engine/engine.h"
 #include "engine/ids.h"
 #include "engine/key_service.h"
+#include "server/http_connection.h"
 #include "store/memory/memory_store.h"
 
 namespace stub {

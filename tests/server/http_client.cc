@@ -13,58 +13,21 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-struct HttpClient::Conn {
-  asio::io_context io;
-  beast::tcp_stream stream{io};
-  beast::flat_buffer buffer;
-  bool open = false;
-};
-
 HttpClient::HttpClient(std::uint16_t port, std::string key)
-    : port_(port), key_(std::move(key)), conn_(std::make_unique<Conn>()) {}
+    : key_(std::move(key)), conn_("127.0.0.1", port, /*keep_headers=*/true) {}
 
 HttpClient::~HttpClient() = default;
 
 HttpResult HttpClient::Send(const std::string& method, const std::string& target,
                             const std::string& body,
                             const std::map<std::string, std::string>& extra) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    beast::error_code ec;
-    if (!conn_->open) {
-      conn_ = std::make_unique<Conn>();
-      conn_->stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
-      if (ec) return {};
-      conn_->open = true;
-    }
-    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    if (!key_.empty()) req.set(http::field::authorization, "Bearer " + key_);
-    if (!body.empty()) req.set(http::field::content_type, "application/json");
-    for (const auto& [name, value] : extra) req.set(name, value);
-    req.body() = body;
-    req.prepare_payload();
-    http::write(conn_->stream, req, ec);
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64 << 20);
-    if (!ec) http::read(conn_->stream, conn_->buffer, parser, ec);
-    if (ec) {
-      conn_->open = false;
-      if (attempt == 0) continue;  // a closed keep-alive connection: retry once
-      return {};
-    }
-    auto res = parser.release();
-    HttpResult out;
-    out.status = static_cast<int>(res.result_int());
-    out.body = std::move(res.body());
-    for (const auto& f : res) {
-      std::string name(f.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      out.headers[name] = std::string(f.value());
-    }
-    if (!res.keep_alive()) conn_->open = false;
-    return out;
-  }
-  return {};
+  auto answer = conn_.Send(method, target, key_, body, HttpHeaders(extra.begin(), extra.end()));
+  if (!answer.ok()) return {};
+  HttpResult out;
+  out.status = answer->status;
+  out.body = std::move(answer->body);
+  for (auto& [name, value] : answer->headers) out.headers[name] = std::move(value);
+  return out;
 }
 
 std::string HttpClient::Raw(std::uint16_t port, const std::string& bytes) {

@@ -1,15 +1,17 @@
-// A small synchronous HTTP/1.1 client for the server tests (Boost.Beast):
-// one keep-alive connection to 127.0.0.1:port.
+// The server tests' HTTP client: HttpConnection (one keep-alive connection to
+// 127.0.0.1:port) with a key, JSON helpers and answers that tests can read;
+// plus raw bytes and Server-Sent Events, which HttpConnection does not do.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "server/http_connection.h"
 
 namespace stub::server_testing {
 
@@ -70,10 +72,8 @@ class HttpClient {
       std::size_t count, const std::function<void()>& after_open = [] {});
 
  private:
-  struct Conn;
-  std::uint16_t port_;
   std::string key_;
-  std::unique_ptr<Conn> conn_;
+  HttpConnection conn_;
 };
 
 }  // namespace stub::server_testing

@@ -1,5 +1,6 @@
-#include "cli/http_connection.h"
+#include "server/http_connection.h"
 
+#include <cctype>
 #include <utility>
 //
 #include <boost/asio.hpp>
@@ -20,13 +21,17 @@ struct HttpConnection::Conn {
   bool open = false;
 };
 
-HttpConnection::HttpConnection(std::string host, std::uint16_t port)
-    : host_(std::move(host)), port_(port), conn_(std::make_unique<Conn>()) {}
+HttpConnection::HttpConnection(std::string host, std::uint16_t port, bool keep_headers)
+    : host_(std::move(host)),
+      port_(port),
+      keep_headers_(keep_headers),
+      conn_(std::make_unique<Conn>()) {}
 
 HttpConnection::~HttpConnection() = default;
 
 Result<HttpAnswer> HttpConnection::Send(std::string_view method, std::string_view target,
-                                        std::string_view key, std::string_view body) {
+                                        std::string_view key, std::string_view body,
+                                        const HttpHeaders& extra) {
   std::string failure;
   for (int attempt = 0; attempt < 2; ++attempt) {
     beast::error_code ec;
@@ -48,6 +53,7 @@ Result<HttpAnswer> HttpConnection::Send(std::string_view method, std::string_vie
     req.set(http::field::host, host_);
     if (!key.empty()) req.set(http::field::authorization, "Bearer " + std::string(key));
     if (!body.empty()) req.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : extra) req.set(name, value);
     req.body() = std::string(body);
     req.keep_alive(true);
     req.prepare_payload();
@@ -62,7 +68,15 @@ Result<HttpAnswer> HttpConnection::Send(std::string_view method, std::string_vie
     }
     auto res = parser.release();
     if (!res.keep_alive()) conn_->open = false;
-    return HttpAnswer{static_cast<int>(res.result_int()), std::move(res.body())};
+    HttpAnswer answer{static_cast<int>(res.result_int()), std::move(res.body()), {}};
+    if (keep_headers_) {
+      for (const auto& field : res) {
+        std::string name(field.name_string());
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        answer.headers.emplace_back(std::move(name), std::string(field.value()));
+      }
+    }
+    return answer;
   }
   return Unavailable("no answer from " + host_ + ":" + std::to_string(port_) + ": " + failure);
 }
