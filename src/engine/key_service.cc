@@ -179,12 +179,26 @@ Status KeyService::Revoke(std::string_view org, std::string_view id) {
 }
 
 Result<std::optional<IssuedKey>> KeyService::EnsureRootKey() {
-  STUB_ASSIGN_OR_RETURN(auto roots, List(""));
-  for (const auto& k : roots) {
-    if (!k.revoked()) return std::optional<IssuedKey>();
+  STUB_ASSIGN_OR_RETURN(IssuedKey issued, Prepare("", KeyRole::kRoot, "", "root"));
+  Status last;
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    auto created = InTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
+      STUB_ASSIGN_OR_RETURN(auto roots, txn.ListKeys(""));
+      for (const auto& k : roots) {
+        if (!k.revoked()) return false;
+      }
+      issued.row.id = "key_root_" + std::to_string(roots.size() + 1);
+      STUB_RETURN_IF_ERROR(Insert(txn, issued, clock_.Now()));
+      return true;
+    });
+    if (created.ok()) {
+      return *created ? std::optional<IssuedKey>(std::move(issued)) : std::optional<IssuedKey>();
+    }
+    // A racing caller inserted the same id first: look again.
+    if (created.status().code() != StatusCode::kAlreadyExists) return created.status();
+    last = created.status();
   }
-  STUB_ASSIGN_OR_RETURN(auto issued, Create("", KeyRole::kRoot, "", "root"));
-  return std::optional<IssuedKey>(std::move(issued));
+  return last;
 }
 
 }  // namespace stub

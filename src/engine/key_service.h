@@ -92,8 +92,11 @@ class KeyService {
   // Errors: kNotFound when `org` has no key `id`. On return this service no
   // longer accepts the key.
   Status Revoke(std::string_view org, std::string_view id);
-  // Creates a root key when the store has none (first start of an empty
-  // database); nullopt when one exists.
+  // Creates a root key when the store has no live one (first start of an
+  // empty database, or every root key revoked); nullopt when one exists.
+  // Atomic across processes: of several racing callers on one database,
+  // exactly one creates a key (the n-th root key's id is "key_root_<n>", so
+  // racing inserts collide and the losers find the winner's key).
   Result<std::optional<IssuedKey>> EnsureRootKey();
 
  private:

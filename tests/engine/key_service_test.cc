@@ -6,10 +6,16 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <latch>
+#include <thread>
+#include <vector>
+
 #include "engine/engine.h"
 #include "engine_fixture.h"
 #include "store/memory/memory_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store_under_test.h"
 
 namespace stub {
 namespace {
@@ -135,6 +141,56 @@ TEST_F(KeyServiceTest, AnOrgAndItsAdminKeyCommitTogetherOrNotAtAll) {
   EXPECT_EQ(dup.status().code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(keys.List("beta")->size(), 1u);
 }
+
+}  // namespace
+}  // namespace stub
+
+namespace stub {
+namespace {
+
+using testing::StoreUnderTest;
+using testing::TestStore;
+
+class RootKeyRaceTest : public ::testing::TestWithParam<TestStore> {};
+
+// Racing first starts (`stub init` and `stub serve` in several processes,
+// here a KeyService per thread) create exactly one root key; after it is
+// revoked, the next start creates exactly one more.
+TEST_P(RootKeyRaceTest, RacingFirstStartsCreateExactlyOneRootKey) {
+  StoreUnderTest sut(GetParam());
+  ASSERT_TRUE(sut.ok());
+  SystemClock clock;
+  constexpr int kRacers = 8;
+  for (int round = 1; round <= 2; ++round) {
+    std::atomic<int> created{0};
+    std::latch start(kRacers);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kRacers; ++t) {
+      threads.emplace_back([&] {
+        KeyService keys(sut.store(), clock);
+        start.arrive_and_wait();
+        auto ensured = keys.EnsureRootKey();
+        ASSERT_TRUE(ensured.ok()) << ensured.status().ToString();
+        if (ensured->has_value()) created.fetch_add(1);
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(created.load(), 1) << "round " << round;
+    KeyService keys(sut.store(), clock);
+    auto roots = keys.List("");
+    ASSERT_TRUE(roots.ok());
+    ASSERT_EQ(roots->size(), static_cast<std::size_t>(round));
+    const ApiKeyRow& newest = roots->back();
+    EXPECT_EQ(newest.id, "key_root_" + std::to_string(round));
+    EXPECT_FALSE(newest.revoked());
+    ASSERT_TRUE(keys.Revoke("", newest.id).ok());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, RootKeyRaceTest,
+                         ::testing::Values(TestStore::kMemory, TestStore::kSqlite,
+                                           TestStore::kPostgres),
+                         testing::TestStoreName);
 
 }  // namespace
 }  // namespace stub

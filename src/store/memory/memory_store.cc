@@ -634,6 +634,25 @@ class MemoryTransaction final : public Transaction {
     return true;
   }
 
+  // Key ids are unique, as the SQL stores' primary key makes them: a key
+  // written with the id of another key committed after the snapshot
+  // conflicts. (Key writes are rare; this scans every key.)
+  bool KeyIdsStillFree() const {
+    if (key_writes_.empty()) return true;
+    bool free = true;
+    ScanRange<ApiKeyKey> all{ApiKeyKey{}, std::nullopt, false, /*same_first=*/false};
+    store_->keys.ForEach(all, [&](std::string_view, const auto&, const auto& chain) {
+      if (chain.NewestTs() <= snapshot_) return true;
+      const auto* newest = chain.VisibleAt(std::numeric_limits<std::uint64_t>::max());
+      if (newest == nullptr) return true;
+      for (const auto& w : key_writes_.writes()) {
+        if (w.value->id == (*newest)->id && w.value->hash != (*newest)->hash) free = false;
+      }
+      return free;
+    });
+    return free;
+  }
+
   // The name of the first table that fails validation, or null.
   const char* Validate() {
     MemoryStore::Impl& s = *store_;
@@ -644,6 +663,7 @@ class MemoryTransaction final : public Transaction {
     if (!ValidateWrites(s.holds, hold_writes_)) return "a hold it writes";
     if (!ValidateWrites(s.denials, denial_writes_)) return "a denial it inserts";
     if (!ValidateWrites(s.keys, key_writes_)) return "an API key it writes";
+    if (!KeyIdsStillFree()) return "an API key id it inserts";
     if (!ValidateWrites(s.window_log, window_writes_)) return "a window log row it appends";
     if (!ValidateWrites(s.approvals, approval_writes_)) return "an approval it writes";
     if (!record_reads_) return nullptr;
