@@ -25,7 +25,7 @@ struct OrgRow {
   // look for due holds.
   Timestamp next_hold_expiry = std::numeric_limits<Timestamp>::max();
   // Bumped by every revocation of one of the org's keys. A spend carries the
-  // epoch its key was last checked under (SpendRequest::key_epoch) and is
+  // epoch its key was last checked under (SpendRequest::key_check) and is
   // refused when the org has moved on, so a key cached by one process stops
   // working at once when another process revokes it.
   std::uint64_t key_epoch = 0;
