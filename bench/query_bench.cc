@@ -145,7 +145,7 @@ Status Load(Store& store, std::int64_t n, std::int64_t days) {
 void VacuumIfPostgres(const std::string& url) {
   if (url.starts_with("sqlite:")) return;
   PGconn* c = PQconnectdb(url.c_str());
-  if (PQstatus(c) == CONNECTION_OK) PQclear(PQexec(c, "VACUUM ANALYZE entries"));
+  if (PQstatus(c) == CONNECTION_OK) PQclear(PQexec(c, "VACUUM ANALYZE entries, spend_daily"));
   PQfinish(c);
 }
 

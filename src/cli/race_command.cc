@@ -458,7 +458,8 @@ Result<RaceReport> RunRace(const RaceConfig& config) {
   for (const Problem& p : verify.problems) {
     if (p.code == "unbalanced" || p.code == "lines_disagree" || p.code == "overflow") {
       report.entries_balanced = false;
-    } else if (p.code == "balance_mismatch" || p.code == "unknown_node") {
+    } else if (p.code == "balance_mismatch" || p.code == "unknown_node" ||
+               p.code == "rollup_mismatch") {
       report.balances_match = false;
     } else {
       report.chain_ok = false;

@@ -2,6 +2,7 @@
 
 #include <limits>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace stub {
@@ -43,9 +44,18 @@ void Verifier::Report(std::string code, std::uint64_t seq, std::string node, std
   report_.problems.push_back(Problem{std::move(code), seq, std::move(node), std::move(message)});
 }
 
+void Verifier::ExpectSpendDaily(std::vector<SpendDailyRow> stored) {
+  SortSpendDaily(stored);
+  stored_rollup_ = std::move(stored);
+}
+
 void Verifier::Add(const Entry& entry) {
   ++report_.entries;
   const std::uint64_t seq = entry.seq;
+  if (entry.org == org_ && !rollup_overflow_ && !rollup_.Add(entry).ok()) {
+    rollup_overflow_ = true;
+    Report("overflow", seq, "", "the daily spend total of this entry's key overflows");
+  }
 
   if (entry.org != org_) {
     Report("wrong_org", seq, "",
@@ -154,6 +164,43 @@ void Verifier::Add(const Entry& entry) {
   }
 }
 
+void Verifier::CheckRollup(const std::vector<SpendDailyRow>& journal,
+                           const std::vector<SpendDailyRow>& stored) {
+  auto key = [](const SpendDailyRow& r) {
+    return std::tie(r.org, r.day, r.agent, r.vendor, r.category);
+  };
+  auto text = [](const SpendDailyRow& r) {
+    return r.agent + "/" + r.vendor + "/" + r.category + " day " + std::to_string(r.day);
+  };
+  auto figures = [](const SpendDailyRow& r) {
+    return FormatAmount(r.total) + " in " + std::to_string(r.count) + " (max " +
+           FormatAmount(r.max) + ")";
+  };
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < journal.size() || j < stored.size()) {
+    if (j == stored.size() || (i < journal.size() && key(journal[i]) < key(stored[j]))) {
+      Report("rollup_mismatch", 0, journal[i].agent,
+             "daily spend " + text(journal[i]) + ": journal " + figures(journal[i]) +
+                 ", no stored row");
+      ++i;
+    } else if (i == journal.size() || key(stored[j]) < key(journal[i])) {
+      Report("rollup_mismatch", 0, stored[j].agent,
+             "daily spend " + text(stored[j]) + ": stored " + figures(stored[j]) +
+                 ", nothing in the journal");
+      ++j;
+    } else {
+      if (journal[i] != stored[j]) {
+        Report("rollup_mismatch", 0, journal[i].agent,
+               "daily spend " + text(journal[i]) + ": journal " + figures(journal[i]) +
+                   ", stored " + figures(stored[j]));
+      }
+      ++i;
+      ++j;
+    }
+  }
+}
+
 VerifyReport Verifier::Finish() {
   // expected_seq_ − 1 is the last entry's seq (0 with no entries); prev_hash_
   // is its hash (kGenesisHash with no entries).
@@ -186,6 +233,7 @@ VerifyReport Verifier::Finish() {
                  FormatAmount(journal.spent) + " held " + FormatAmount(journal.held));
     }
   }
+  if (stored_rollup_ && !rollup_overflow_) CheckRollup(rollup_.Take(), *stored_rollup_);
   report_.ok = report_.problems.empty() && report_.problems_omitted == 0;
   return std::move(report_);
 }

@@ -7,24 +7,28 @@
 //     kind, amount and released amount;
 //   - the org's recorded chain head equals the last entry;
 //   - every node's stored balances equal what the journal recomputes for the
-//     stored bucket of each period.
+//     stored bucket of each period;
+//   - when given (ExpectSpendDaily), the stored daily spend rollup equals
+//     the one the journal recomputes (core/spend_daily.h).
 // Every problem found is reported (up to kMaxProblems), not just the first.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/budget.h"
 #include "core/journal.h"
+#include "core/spend_daily.h"
 
 namespace stub {
 
 struct Problem {
   // "seq_gap" | "prev_hash_mismatch" | "hash_mismatch" | "receipt_mismatch" |
   // "unbalanced" | "lines_disagree" | "wrong_org" | "unknown_node" |
-  // "head_mismatch" | "balance_mismatch" | "overflow"
+  // "head_mismatch" | "balance_mismatch" | "rollup_mismatch" | "overflow"
   //
   // receipt_mismatch: the stored receipt does not hash to the entry's
   // receipt_hash (ReceiptHash; both empty is a match), i.e. the receipt was
@@ -46,7 +50,8 @@ struct VerifyReport {
 inline constexpr std::size_t kMaxProblems = 1000;
 
 // Streaming verifier: construct with the org's state, Add() every entry in
-// seq order, then Finish(). Memory is O(nodes), not O(entries).
+// seq order, then Finish(). Memory is O(nodes + rollup rows), not
+// O(entries).
 // Not thread-safe; use one per verification.
 class Verifier {
  public:
@@ -56,10 +61,16 @@ class Verifier {
            std::string head_hash);
 
   void Add(const Entry& entry);
+  // The org's stored daily spend rollup (Transaction::ListSpendDaily, same
+  // snapshot), checked at Finish: each key whose row differs from the
+  // journal's (or exists on one side only) is a "rollup_mismatch".
+  void ExpectSpendDaily(std::vector<SpendDailyRow> stored);
   VerifyReport Finish();
 
  private:
   void Report(std::string code, std::uint64_t seq, std::string node, std::string message);
+  void CheckRollup(const std::vector<SpendDailyRow>& journal,
+                   const std::vector<SpendDailyRow>& stored);
 
   std::string org_;
   std::map<std::string, NodeRow> nodes_;
@@ -69,6 +80,9 @@ class Verifier {
   std::uint64_t expected_seq_ = 1;
   std::string prev_hash_;
   VerifyReport report_;
+  SpendDailyAccumulator rollup_;  // the journal's
+  bool rollup_overflow_ = false;
+  std::optional<std::vector<SpendDailyRow>> stored_rollup_;
 };
 
 }  // namespace stub

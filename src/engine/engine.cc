@@ -455,6 +455,8 @@ Result<VerifyReport> Engine::Verify(std::string_view org) {
     if (page.size() < kVerifyPage) break;
     after = page.back().seq;
   }
+  STUB_ASSIGN_OR_RETURN(auto rollup, txn->ListSpendDaily(org));
+  verifier.ExpectSpendDaily(std::move(rollup));
   return verifier.Finish();
 }
 

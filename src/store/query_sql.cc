@@ -3,6 +3,7 @@
 #include <limits>
 #include <utility>
 
+#include "query/rollup_window.h"
 #include "store/row_codec.h"
 
 namespace stub {
@@ -51,9 +52,78 @@ class Builder {
 
 constexpr const char* kDayExpr = "created_at / 86400000000";
 
+// " AND agent IN (…) AND vendor IN (…) AND category IN (…)": the filters
+// the entries and the rollup share.
+void NameFilters(Builder& b, const QueryPlan& plan) {
+  if (plan.restrict_agents) {
+    if (plan.agents.empty()) {
+      b.Sql(" AND 1 = 0");
+    } else {
+      b.InList("agent", plan.agents);
+    }
+  }
+  b.InList("vendor", plan.vendors);
+  b.InList("category", plan.categories);
+}
+
+// The grouped column of a rollup-answerable plan (rollup_window.h).
+const char* RollupKeyColumn(PlanKey key) {
+  switch (key) {
+    case PlanKey::kAgent:
+      return "agent";
+    case PlanKey::kVendor:
+      return "vendor";
+    case PlanKey::kCategory:
+      return "category";
+    default:
+      return "''";
+  }
+}
+
+// Whole days from spend_daily plus the edge days' entries, regrouped:
+//   SELECT k, d, SUM(t), SUM(c), MAX(m) FROM (
+//     SELECT key k, day d, amount_total t, spend_count c, amount_max m
+//       FROM spend_daily WHERE org = ? [AND day >= ?] [AND day < ?] …
+//     UNION ALL SELECT key, day, amount, 1, amount FROM entries WHERE …head…
+//     UNION ALL … tail …
+//   ) r GROUP BY k, d LIMIT ?
+QuerySql BuildRollupSql(std::string_view org, const QueryPlan& plan, const RollupWindow& w,
+                        SqlDialect dialect) {
+  Builder b(dialect);
+  const bool pg = dialect == SqlDialect::kPostgres;
+  const char* key = RollupKeyColumn(plan.key);
+  const bool by_day = plan.key == PlanKey::kDay;
+  b.Sql(pg ? "SELECT k, d, CAST(SUM(t) AS BIGINT), CAST(SUM(c) AS BIGINT), MAX(m) FROM (SELECT "
+           : "SELECT k, d, SUM(t), SUM(c), MAX(m) FROM (SELECT ");
+  b.Sql(key).Sql(" AS k, ").Sql(by_day ? "day" : "CAST(0 AS BIGINT)");
+  b.Sql(" AS d, amount_total AS t, spend_count AS c, amount_max AS m FROM spend_daily WHERE org = ")
+      .Text(std::string(org));
+  if (w.from_day) b.Sql(" AND day >= ").Int(*w.from_day);
+  if (w.to_day) b.Sql(" AND day < ").Int(*w.to_day);
+  NameFilters(b, plan);
+  // Each edge its own branch: a plain range on (org, created_at) either way.
+  auto edge = [&](Timestamp from, Timestamp to) {
+    if (from >= to) return;
+    b.Sql(" UNION ALL SELECT ").Sql(key).Sql(", ").Sql(by_day ? kDayExpr : "CAST(0 AS BIGINT)");
+    b.Sql(", amount, CAST(1 AS BIGINT), amount FROM entries WHERE org = ").Text(std::string(org));
+    b.Sql(" AND kind IN ('spend', 'capture') AND created_at >= ").Int(from);
+    b.Sql(" AND created_at < ").Int(to);
+    NameFilters(b, plan);
+  };
+  edge(w.head_from, w.head_to);
+  edge(w.tail_from, w.tail_to);
+  b.Sql(") AS r GROUP BY k, d");
+  const std::int64_t limit = row_codec::SqlLimit(plan.max_groups);
+  b.Sql(" LIMIT ").Int(limit == std::numeric_limits<std::int64_t>::max() ? limit : limit + 1);
+  return b.Take();
+}
+
 }  // namespace
 
 QuerySql BuildQuerySql(std::string_view org, const QueryPlan& plan, SqlDialect dialect) {
+  if (const std::optional<RollupWindow> w = RollupWindowOf(plan)) {
+    return BuildRollupSql(org, plan, *w, dialect);
+  }
   Builder b(dialect);
   const bool denied = plan.status == QueryStatus::kDenied;
   const bool pg = dialect == SqlDialect::kPostgres;
@@ -101,15 +171,7 @@ QuerySql BuildQuerySql(std::string_view org, const QueryPlan& plan, SqlDialect d
     b.Sql(" AND created_at >= ").Int(plan.from);
   }
   if (plan.to != std::numeric_limits<Timestamp>::max()) b.Sql(" AND created_at < ").Int(plan.to);
-  if (plan.restrict_agents) {
-    if (plan.agents.empty()) {
-      b.Sql(" AND 1 = 0");
-    } else {
-      b.InList("agent", plan.agents);
-    }
-  }
-  b.InList("vendor", plan.vendors);
-  b.InList("category", plan.categories);
+  NameFilters(b, plan);
   b.InList("user_id", plan.users);
   b.InList("session", plan.sessions);
   if (!plan.intent_lower.empty()) {

@@ -5,6 +5,9 @@
 // of the plan — org, names, intent text, times, limits — is a bound
 // parameter. Nothing a user or a model wrote can reach the SQL text.
 //
+// A grouped plan the daily spend rollup can answer (query/rollup_window.h)
+// reads whole days from spend_daily and only the edge days from entries.
+//
 // Result columns:
 //   groups  key TEXT, day INT8, total INT8, count INT8, max INT8
 //   list    id TEXT, seq INT8, created_at INT8, agent, vendor, category,

@@ -36,6 +36,7 @@
 #include "core/idempotency.h"
 #include "core/journal.h"
 #include "core/org.h"
+#include "core/spend_daily.h"
 #include "core/status.h"
 #include "core/window.h"
 #include "query/query_plan.h"
@@ -61,11 +62,19 @@ class Transaction {
 
   // --- journal (append-only) ---
   // Appends an entry keyed (entry.org, entry.seq). An existing key is a
-  // conflict (kConflict): entries are never replaced.
+  // conflict (kConflict): entries are never replaced. A spend or capture
+  // entry is also added to the org's daily spend rollup (core/spend_daily.h)
+  // in this same transaction, so the rollup always equals the journal's; a
+  // rollup total overflowing is kOutOfRange (here or at Commit).
   virtual Status AppendEntry(Entry entry) = 0;
   // Entries with seq > after_seq in seq order, at most `limit`.
   virtual Result<std::vector<Entry>> ListEntries(std::string_view org, std::uint64_t after_seq,
                                                  std::size_t limit) = 0;
+
+  // The org's daily spend rollup (maintained by AppendEntry), ordered by
+  // (day, agent, vendor, category): for verification; questions read it
+  // through RunQuery.
+  virtual Result<std::vector<SpendDailyRow>> ListSpendDaily(std::string_view org) = 0;
 
   // --- idempotency ---
   virtual Result<std::optional<IdempotencyRecord>> GetIdempotency(std::string_view org,

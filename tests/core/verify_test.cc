@@ -444,3 +444,43 @@ TEST_F(VerifierTest, ProblemsAreCapped) {
 
 }  // namespace
 }  // namespace stub
+
+namespace stub {
+namespace {
+
+// The stored daily spend rollup must equal the journal's: a matching one
+// verifies; a changed figure, a missing row and an extra row are each one
+// rollup_mismatch.
+TEST_F(VerifierTest, StoredRollupMustEqualTheJournals) {
+  auto run = [&](std::vector<SpendDailyRow> stored) {
+    Verifier v("acme", Rows(), entries_.back().seq, entries_.back().hash);
+    for (const Entry& e : entries_) v.Add(e);
+    v.ExpectSpendDaily(std::move(stored));
+    return v.Finish();
+  };
+  auto journal = SpendDailyFromEntries(entries_);
+  ASSERT_TRUE(journal.ok());
+  // 28 Nov: sp_1 (1.00) and the capture sp_2 (1.50); 1 Dec: sp_3 (0.25).
+  ASSERT_EQ(journal->size(), 2u);
+  EXPECT_EQ((*journal)[0].total, 2'500'000);
+  EXPECT_EQ((*journal)[0].count, 2);
+  EXPECT_EQ((*journal)[0].max, 1'500'000);
+  std::vector<SpendDailyRow> reversed(journal->rbegin(), journal->rend());
+  const VerifyReport good = run(reversed);  // any order
+  EXPECT_TRUE(good.ok);
+  EXPECT_THAT(Keys(good), ::testing::IsEmpty());
+
+  std::vector<SpendDailyRow> changed = *journal;
+  changed[1].total += 1;
+  std::vector<SpendDailyRow> missing = {(*journal)[0]};
+  std::vector<SpendDailyRow> extra = *journal;
+  extra.push_back({"acme", (*journal)[1].day + 1, "bot", "api.dataco.com", "data", 5, 1, 5});
+  for (const auto& stored : {changed, missing, extra}) {
+    const VerifyReport r = run(stored);
+    EXPECT_FALSE(r.ok);
+    EXPECT_THAT(Keys(r), ::testing::ElementsAre(Key("rollup_mismatch", 0, "bot")));
+  }
+}
+
+}  // namespace
+}  // namespace stub

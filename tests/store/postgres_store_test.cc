@@ -338,6 +338,52 @@ TEST_F(PostgresStoreTest, MigrationsAreIdempotentAndConcurrentOpensAreSafe) {
   EXPECT_EQ(newer.status().code(), StatusCode::kFailedPrecondition) << newer.status().ToString();
 }
 
+// Migration 5 on a database at version 4: the rollup is backfilled from the
+// journal and the wide index replaced. The version-4 database is made by
+// rewinding a fresh one: step 5 undone.
+TEST_F(PostgresStoreTest, RollupMigrationBackfillsAVersionFourDatabase) {
+  constexpr Timestamp kDay = 86'400LL * 1'000'000;
+  std::vector<Entry> journal;
+  for (std::uint64_t seq = 1; seq <= 90; ++seq) {
+    Entry e = MakeEntry("acme", seq, static_cast<Micros>(1'000 * (seq % 13 + 1)));
+    const EntryKind kinds[] = {EntryKind::kSpend, EntryKind::kCapture, EntryKind::kHold};
+    e.kind = kinds[seq % 3];
+    e.agent = seq % 4 == 0 ? "agent-b" : "agent-a";
+    e.created_at = kT0 - static_cast<Timestamp>(seq % 7) * kDay +
+                   static_cast<Timestamp>(seq) * 3'600'000'000LL;
+    journal.push_back(e);
+  }
+  std::string conninfo;
+  {
+    OPEN_FRESH(store, &conninfo);
+    STUB_ASSERT_OK(Apply(*store, [&](Transaction& t) -> Status {
+      for (const Entry& e : journal) STUB_RETURN_IF_ERROR(t.AppendEntry(e));
+      return Status::Ok();
+    }));
+  }
+  const std::string dbname = pg_testing::DatabaseOf(conninfo);
+  for (const char* sql :
+       {"DROP TABLE spend_daily", "DROP INDEX entries_spend_at",
+        "CREATE INDEX entries_spend_time ON entries (org, created_at) INCLUDE (agent, vendor, "
+        "category, amount) WHERE kind IN ('spend', 'capture')",
+        "ALTER TABLE orgs DROP COLUMN key_epoch",
+        "DELETE FROM schema_migrations WHERE version >= 5"}) {
+    auto r = pg_testing::AdminQuery(dbname, sql);
+    ASSERT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
+  }
+  auto reopened = PostgresStore::Open(conninfo);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  BEGIN(r, **reopened, {.read_only = true});
+  STUB_ASSERT_OK_AND_ASSIGN(auto got, r->ListSpendDaily("acme"));
+  STUB_ASSERT_OK_AND_ASSIGN(auto want, SpendDailyFromEntries(journal));
+  ASSERT_FALSE(want.empty());
+  EXPECT_EQ(got, want);
+  auto idx = pg_testing::AdminQuery(
+      dbname, "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'entries_spend%'");
+  ASSERT_TRUE(idx.ok()) << idx.status().ToString();
+  EXPECT_EQ(*idx, std::vector<std::string>{"entries_spend_at"});
+}
+
 // The pending-holds query uses the partial index.
 TEST_F(PostgresStoreTest, PendingHoldsIndexExists) {
   std::string conninfo;

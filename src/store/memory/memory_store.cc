@@ -320,6 +320,15 @@ class MemoryTransaction final : public Transaction {
 
   // --- questions ---
 
+  // Recomputed from the snapshot's journal: the memory store keeps no
+  // rollup table (RunQuery evaluates the journal directly), so this is the
+  // reference the SQL stores' maintained rollups are tested against.
+  Result<std::vector<SpendDailyRow>> ListSpendDaily(std::string_view org) override {
+    STUB_ASSIGN_OR_RETURN(std::vector<Entry> entries,
+                          ListEntries(org, 0, std::numeric_limits<std::size_t>::max()));
+    return SpendDailyFromEntries(entries);
+  }
+
   // Direct evaluation (EvaluatePlan) of the snapshot's rows: the reference
   // the SQL stores are tested against.
   Result<PlanResult> RunQuery(std::string_view org, const QueryPlan& plan) override {

@@ -264,6 +264,38 @@ const std::vector<Migration>& Migrations() {
             "CREATE INDEX ASYNC IF NOT EXISTS entries_spend_time ON entries (org, created_at, "
             "kind, agent, vendor, category, amount)"},
        }},
+      // The daily spend rollup (core/spend_daily.h), kept exact by every write
+      // transaction that appends spends (PostgresTransaction::BufferRollup),
+      // and backfilled here from the journal (ON CONFLICT DO NOTHING: a
+      // backfill that committed before an interrupted step is not added
+      // twice). Questions over whole days read it (query_sql.h). The wide
+      // covering index of step 4 goes (every spend paid for maintaining it);
+      // the questions that still read entries by time (edge days, lists,
+      // users, sessions, intent) use a two-column one.
+      {5,
+       "daily spend rollup",
+       {
+           {R"sql(CREATE TABLE IF NOT EXISTS spend_daily (
+  org TEXT COLLATE "C" NOT NULL,
+  day BIGINT NOT NULL,
+  agent TEXT COLLATE "C" NOT NULL,
+  vendor TEXT COLLATE "C" NOT NULL,
+  category TEXT COLLATE "C" NOT NULL,
+  amount_total BIGINT NOT NULL,
+  spend_count BIGINT NOT NULL,
+  amount_max BIGINT NOT NULL,
+  PRIMARY KEY (org, day, agent, vendor, category)))sql",
+            nullptr},
+           {"INSERT INTO spend_daily (org, day, agent, vendor, category, amount_total, "
+            "spend_count, amount_max) SELECT org, created_at / 86400000000, agent, vendor, "
+            "category, SUM(amount), COUNT(*), MAX(amount) FROM entries "
+            "WHERE kind IN ('spend', 'capture') GROUP BY 1, 2, 3, 4, 5 ON CONFLICT DO NOTHING",
+            nullptr},
+           {"CREATE INDEX IF NOT EXISTS entries_spend_at ON entries (org, created_at) "
+            "WHERE kind IN ('spend', 'capture')",
+            "CREATE INDEX ASYNC IF NOT EXISTS entries_spend_at ON entries (org, created_at)"},
+           {"DROP INDEX IF EXISTS entries_spend_time", nullptr},
+       }},
       // Nullable, no default (DSQL adds columns without constraints): NULL
       // reads as epoch 0.
       {6,
@@ -325,6 +357,9 @@ enum StmtId : std::size_t {
   kGetApproval,
   kListApprovals,
   kListApprovalsByStatus,
+  // The daily spend rollup: one multi-row upsert per flush, and its rows.
+  kUpsertSpendDaily,
+  kListSpendDaily,
   kStmtCount,
 };
 
@@ -477,6 +512,18 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
        "SELECT " STUB_APPROVAL_COLS
        " FROM approvals WHERE org = $1 AND status = $3 ORDER BY created_at, id LIMIT $2",
        {T, I, T}},
+      {"upsert_spend_daily",
+       "INSERT INTO spend_daily (org, day, agent, vendor, category, amount_total, spend_count, "
+       "amount_max) SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8) "
+       "ON CONFLICT (org, day, agent, vendor, category) DO UPDATE SET "
+       "amount_total = spend_daily.amount_total + EXCLUDED.amount_total, "
+       "spend_count = spend_daily.spend_count + EXCLUDED.spend_count, "
+       "amount_max = GREATEST(spend_daily.amount_max, EXCLUDED.amount_max)",
+       {TA, IA, TA, TA, TA, IA, IA, IA}},
+      {"list_spend_daily",
+       "SELECT day, agent, vendor, category, amount_total, spend_count, amount_max "
+       "FROM spend_daily WHERE org = $1 ORDER BY day, agent, vendor, category",
+       {T}},
   }};
   return kStmts;
 }
@@ -970,6 +1017,8 @@ class PostgresTransaction final : public Transaction {
                           Encode("entry path", [&] { return EncodeStrings(entry.path); }));
     STUB_ASSIGN_OR_RETURN(std::string lines,
                           Encode("entry lines", [&] { return EncodeLines(entry.lines); }));
+    // Summed here, written at the next flush: one upsert per distinct key.
+    if (Status s = rollup_.Add(entry); !s.ok()) return s;
     Params p;
     p.Bytes(std::move(entry.org))
         .Int(ToI64(entry.seq))
@@ -993,6 +1042,21 @@ class PostgresTransaction final : public Transaction {
         .Bytes(std::move(entry.prev_hash))
         .Bytes(std::move(entry.hash));
     return Buffer(kAppendEntry, std::move(p), OnDuplicate::kConflict);
+  }
+
+  Result<std::vector<SpendDailyRow>> ListSpendDaily(std::string_view org) override {
+    Params p;
+    p.Text(org);
+    return Collect<SpendDailyRow>(kListSpendDaily, p, "spend rollup row", [&](const Row& r) {
+      return SpendDailyRow{.org = std::string(org),
+                           .day = r.Int(0),
+                           .agent = r.Text(1),
+                           .vendor = r.Text(2),
+                           .category = r.Text(3),
+                           .total = r.Int(4),
+                           .count = r.Int(5),
+                           .max = r.Int(6)};
+    });
   }
 
   Result<std::vector<Entry>> ListEntries(std::string_view org, std::uint64_t after_seq,
@@ -1473,6 +1537,38 @@ class PostgresTransaction final : public Transaction {
     return Status::Ok();
   }
 
+  // Buffers the rollup deltas summed since the last flush as one multi-row
+  // upsert (one row per distinct key), so the next flush writes them: before
+  // a read (the transaction sees its own spends) and at Commit.
+  void BufferRollup() {
+    if (rollup_.empty()) return;
+    std::vector<SpendDailyRow> rows = rollup_.Take();
+    std::array<std::vector<std::optional<std::string>>, 8> cols;
+    auto i64 = [](std::int64_t v) {
+      std::string out;
+      PutI64(out, v);
+      return std::optional<std::string>(std::move(out));
+    };
+    for (SpendDailyRow& r : rows) {
+      cols[0].emplace_back(std::move(r.org));
+      cols[1].push_back(i64(r.day));
+      cols[2].emplace_back(std::move(r.agent));
+      cols[3].emplace_back(std::move(r.vendor));
+      cols[4].emplace_back(std::move(r.category));
+      cols[5].push_back(i64(r.total));
+      cols[6].push_back(i64(r.count));
+      cols[7].push_back(i64(r.max));
+    }
+    constexpr std::array<Oid, 8> kElement = {kTextOid, kInt8Oid, kTextOid, kTextOid,
+                                             kTextOid, kInt8Oid, kInt8Oid, kInt8Oid};
+    Params p;
+    for (std::size_t col = 0; col < cols.size(); ++col) {
+      p.Array(kElement[col], rows.size(),
+              [&](std::size_t i) -> const std::optional<std::string>& { return cols[col][i]; });
+    }
+    pending_.push_back({kUpsertSpendDaily, std::move(p), OnDuplicate::kConflict});
+  }
+
   // Ends the transaction after an error: rolls back, hands back the
   // connection, and returns `status`.
   Status Fail(Status status) {
@@ -1484,6 +1580,7 @@ class PostgresTransaction final : public Transaction {
   // most kPipelineChunk statements each, reads the results of those and of
   // every streamed statement, and leaves pipeline mode; the first error wins.
   Status Flush(bool commit) {
+    BufferRollup();
     if (pending_.empty() && in_flight_.empty() && !commit) return Status::Ok();
     PGconn* c = conn_->get();
     STUB_RETURN_IF_ERROR(EnterPipeline());
@@ -1589,6 +1686,7 @@ class PostgresTransaction final : public Transaction {
   std::array<std::size_t, kStmtCount> pending_rows_{};  // insert-only rows in pending_
   std::vector<Sent> in_flight_;                         // streamed, results unread
   bool pipeline_ = false;                               // the connection is in pipeline mode
+  SpendDailyAccumulator rollup_;                        // spends since the last flush
 };
 
 std::int64_t NowMicros() {

@@ -204,6 +204,31 @@ CREATE INDEX approvals_by_time ON approvals (org, created_at, id);
 CREATE INDEX entries_spend_time ON entries (org, created_at, agent, vendor, category, amount,
   kind) WHERE kind IN ('spend', 'capture');
 )sql"},
+    // The daily spend rollup (core/spend_daily.h), kept exact by every write
+    // transaction that appends spends (SqliteTransaction::FlushRollup), and
+    // backfilled here from the journal. Questions over whole days read it
+    // instead of the entries (query_sql.h). The wide covering index of step
+    // 4 goes (every spend paid for maintaining it); the questions that still
+    // read entries by time (edge days, lists, users, sessions, intent) use a
+    // two-column one.
+    {5, "daily spend rollup", R"sql(
+CREATE TABLE spend_daily (
+  org TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  agent TEXT NOT NULL,
+  vendor TEXT NOT NULL,
+  category TEXT NOT NULL,
+  amount_total INTEGER NOT NULL,
+  spend_count INTEGER NOT NULL,
+  amount_max INTEGER NOT NULL,
+  PRIMARY KEY (org, day, agent, vendor, category)
+) WITHOUT ROWID, STRICT;
+INSERT INTO spend_daily (org, day, agent, vendor, category, amount_total, spend_count, amount_max)
+  SELECT org, created_at / 86400000000, agent, vendor, category, SUM(amount), COUNT(*),
+    MAX(amount) FROM entries WHERE kind IN ('spend', 'capture') GROUP BY 1, 2, 3, 4, 5;
+CREATE INDEX entries_spend_at ON entries (org, created_at) WHERE kind IN ('spend', 'capture');
+DROP INDEX entries_spend_time;
+)sql"},
     {6, "key revocation epoch", R"sql(
 ALTER TABLE orgs ADD COLUMN key_epoch INTEGER NOT NULL DEFAULT 0;
 )sql"},
@@ -245,6 +270,8 @@ enum StmtId : std::size_t {
   kGetApproval,
   kListApprovals,
   kListApprovalsByStatus,
+  kUpsertSpendDaily,
+  kListSpendDaily,
   kStmtCount,
 };
 
@@ -313,6 +340,14 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "SELECT " STUB_APPROVAL_COLS " FROM approvals WHERE org = ?1 ORDER BY created_at, id LIMIT ?2",
     "SELECT " STUB_APPROVAL_COLS
     " FROM approvals WHERE org = ?1 AND status = ?3 ORDER BY created_at, id LIMIT ?2",
+    "INSERT INTO spend_daily (org, day, agent, vendor, category, amount_total, spend_count, "
+    "amount_max) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+    "ON CONFLICT (org, day, agent, vendor, category) DO UPDATE SET "
+    "amount_total = amount_total + excluded.amount_total, "
+    "spend_count = spend_count + excluded.spend_count, "
+    "amount_max = max(amount_max, excluded.amount_max)",
+    "SELECT day, agent, vendor, category, amount_total, spend_count, amount_max FROM spend_daily "
+    "WHERE org = ?1 ORDER BY day, agent, vendor, category",
 };
 
 #undef STUB_NODE_COLS
@@ -832,6 +867,8 @@ class SqliteTransaction final : public Transaction {
                           Encode("entry path", [&] { return EncodeStrings(entry.path); }));
     STUB_ASSIGN_OR_RETURN(std::string lines,
                           Encode("entry lines", [&] { return EncodeLines(entry.lines); }));
+    // Summed here, written at FlushRollup: one upsert per distinct key.
+    STUB_RETURN_IF_ERROR(rollup_.Add(entry));
     return Defer([this, e = std::move(entry), p = std::move(path), l = std::move(lines)] {
       return WriteEntry(e, p, l);
     });
@@ -868,6 +905,23 @@ class SqliteTransaction final : public Transaction {
     }
     if (rc != SQLITE_DONE) return q.Error(rc, "AppendEntry");
     return Status::Ok();
+  }
+
+  Result<std::vector<SpendDailyRow>> ListSpendDaily(std::string_view org) override {
+    STUB_RETURN_IF_ERROR(FlushRollup());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListSpendDaily));
+    Query q(*conn_, s);
+    q.Text(org);
+    return Collect<SpendDailyRow>(q, "ListSpendDaily", "spend rollup row", [&](const Query& r) {
+      return SpendDailyRow{.org = std::string(org),
+                           .day = r.ColInt(0),
+                           .agent = r.ColText(1),
+                           .vendor = r.ColText(2),
+                           .category = r.ColText(3),
+                           .total = r.ColInt(4),
+                           .count = r.ColInt(5),
+                           .max = r.ColInt(6)};
+    });
   }
 
   Result<std::vector<Entry>> ListEntries(std::string_view org, std::uint64_t after_seq,
@@ -1034,7 +1088,7 @@ class SqliteTransaction final : public Transaction {
   // --- questions ---
 
   Result<PlanResult> RunQuery(std::string_view org, const QueryPlan& plan) override {
-    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_RETURN_IF_ERROR(FlushRollup());
     const QuerySql sql = BuildQuerySql(org, plan, SqlDialect::kSqlite);
     sqlite3_stmt* raw = nullptr;
     int rc = sqlite3_prepare_v2(conn_->db(), sql.text.c_str(), -1, &raw, nullptr);
@@ -1253,6 +1307,10 @@ class SqliteTransaction final : public Transaction {
       Rollback();
       return s;
     }
+    if (Status s = FlushRollup(); !s.ok()) {
+      Rollback();
+      return s;
+    }
     Status status = conn_->Run(read_only_ ? kRollback : kCommit);
     Finish();
     if (status.ok() && !read_only_) store_->group_sync.NoteCommit();
@@ -1312,6 +1370,37 @@ class SqliteTransaction final : public Transaction {
     if (store_->write_behind == nullptr || ++writes_ <= kInlineWrites) return write();
     store_->write_behind->Push(std::forward<F>(write));
     deferred_ = true;
+    return Status::Ok();
+  }
+
+  // Writes the rollup deltas summed since the last flush (one upsert per
+  // key), after the deferred writes: before a read of the rollup (so the
+  // transaction sees its own spends) and at Commit. Also checks the
+  // transaction is open.
+  Status FlushRollup() {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (rollup_.empty()) return Status::Ok();
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kUpsertSpendDaily));
+    for (const SpendDailyRow& r : rollup_.Take()) {
+      Query q(*conn_, s);
+      q.Text(r.org)
+          .Int(r.day)
+          .Text(r.agent)
+          .Text(r.vendor)
+          .Text(r.category)
+          .Int(r.total)
+          .Int(r.count)
+          .Int(r.max);
+      const int rc = q.Step();
+      if (rc == SQLITE_DONE) continue;
+      if ((rc & 0xff) == SQLITE_ERROR &&
+          std::string_view(sqlite3_errmsg(conn_->db())) == "integer overflow") {
+        failed_ = OutOfRange("sqlite store: a daily spend total overflows", "amount_overflow");
+      } else {
+        failed_ = q.Error(rc, "spend rollup");
+      }
+      return failed_;
+    }
     return Status::Ok();
   }
 
@@ -1375,9 +1464,10 @@ class SqliteTransaction final : public Transaction {
   std::unique_ptr<Connection> reader_;  // owned while a read-only txn runs
   const bool read_only_;
   bool finished_ = false;
-  std::size_t writes_ = 0;  // inserts so far (see Defer)
-  bool deferred_ = false;   // writes pushed to write_behind since the last Wait
-  Status failed_;           // a deferred write's failure: fails the transaction
+  std::size_t writes_ = 0;        // inserts so far (see Defer)
+  bool deferred_ = false;         // writes pushed to write_behind since the last Wait
+  Status failed_;                 // a deferred write's failure: fails the transaction
+  SpendDailyAccumulator rollup_;  // spends appended since the last FlushRollup
 };
 
 }  // namespace
