@@ -61,6 +61,12 @@ bool AnyVendorMatch(const std::vector<std::string>& patterns, std::string_view v
 }
 
 bool Contains(const std::vector<std::string>& sorted, std::string_view value) {
+  // A short list (the usual case) is scanned: most entries differ in length
+  // and are passed over without comparing their bytes.
+  if (sorted.size() <= 8) {
+    return std::any_of(sorted.begin(), sorted.end(),
+                       [&](const std::string& s) { return std::string_view(s) == value; });
+  }
   return std::binary_search(sorted.begin(), sorted.end(), value, std::less<>());
 }
 
@@ -109,7 +115,8 @@ Status NormalizePolicy(Policy& p) {
 std::optional<Denial> CheckListsAndPerSpend(const std::vector<PolicyLink>& chain, Micros amount,
                                             std::string_view vendor, std::string_view category) {
   for (const PolicyLink& l : chain) {
-    if (AnyVendorMatch(l.policy->vendors.block, vendor)) {
+    const auto& block = l.policy->vendors.block;
+    if (!block.empty() && AnyVendorMatch(block, vendor)) {
       return Deny(DenyReason::kVendorBlocked, l.node,
                   "vendor " + std::string(vendor) + " is blocked by " + std::string(l.node));
     }
@@ -123,7 +130,8 @@ std::optional<Denial> CheckListsAndPerSpend(const std::vector<PolicyLink>& chain
     }
   }
   for (const PolicyLink& l : chain) {
-    if (Contains(l.policy->categories.block, category)) {
+    const auto& block = l.policy->categories.block;
+    if (!block.empty() && Contains(block, category)) {
       return Deny(DenyReason::kCategoryBlocked, l.node,
                   "category " + std::string(category) + " is blocked by " + std::string(l.node));
     }

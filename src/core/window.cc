@@ -7,7 +7,11 @@
 namespace stub {
 
 WindowUse UsedInWindow(const WindowCounter& counter, const std::optional<WindowLogRow>& first) {
-  if (!first) return {};
+  return UsedInWindow(counter, first ? &*first : nullptr);
+}
+
+WindowUse UsedInWindow(const WindowCounter& counter, const WindowLogRow* first) {
+  if (first == nullptr) return {};
   WindowUse use;
   use.amount = counter.amount - (first->total - first->amount);
   use.count = counter.count - (first->seq - 1);

@@ -59,6 +59,8 @@ struct WindowUse {
 // What `counter` counted in the window whose first log row is `first` (the
 // first row with at > now − seconds), nullopt meaning none: nothing counted.
 WindowUse UsedInWindow(const WindowCounter& counter, const std::optional<WindowLogRow>& first);
+// The same with `first` by pointer, nullptr meaning none.
+WindowUse UsedInWindow(const WindowCounter& counter, const WindowLogRow* first);
 
 // Counts an event of `amount` at `now` on `counter` (org/node name the row):
 // advances the counter and returns its log row. Errors: kOutOfRange on

@@ -76,30 +76,31 @@ Status LedgerTxn::PutIdempotency(IdempotencyRecord record) {
   return status;
 }
 
-Result<std::optional<WindowLogRow>> LedgerTxn::FirstWindowLogAfter(std::string_view org,
-                                                                   std::string_view node,
-                                                                   Timestamp after) {
-  auto key = std::tuple(std::string(org), std::string(node), after);
-  auto it = window_firsts_.find(key);
-  if (it == window_firsts_.end()) {
+Result<const WindowLogRow*> LedgerTxn::FirstWindowLogAfter(std::string_view org, const NodeRow& row,
+                                                           Timestamp after) {
+  const std::string_view node = row.node.id;
+  auto it = window_firsts_.lower_bound({&row, after});
+  if (it == window_firsts_.end() || it->first != std::pair(&row, after)) {
     // Asked before this LedgerTxn appends to the node, the store's answer
     // holds committed rows only; rows appended later all come after them.
-    STUB_ASSIGN_OR_RETURN(auto first, txn_.FirstWindowLogAfter(org, node, after));
+    auto answer = txn_.FirstWindowLogAfter(org, node, after);
+    if (!answer.ok()) return std::move(answer).status();
+    std::optional<WindowLogRow>& first = *answer;
     if (first) {
       for (const WindowLogRow& own : window_appended_) {
-        if (own.org == org && own.node == node && own.at == first->at && own.seq == first->seq) {
+        if (own.at == first->at && own.seq == first->seq && own.node == node && own.org == org) {
           first.reset();  // the store read our own write: decide below like any own row
           break;
         }
       }
     }
-    it = window_firsts_.emplace(std::move(key), std::move(first)).first;
+    it = window_firsts_.emplace_hint(it, std::pair(&row, after), std::move(first));
   }
-  if (it->second) return it->second;
+  if (it->second) return &*it->second;
   for (const WindowLogRow& own : window_appended_) {
-    if (own.org == org && own.node == node && own.at > after) return std::optional(own);
+    if (own.at > after && own.node == node && own.org == org) return &own;
   }
-  return std::optional<WindowLogRow>();
+  return nullptr;
 }
 
 Status LedgerTxn::AppendWindowLog(WindowLogRow row) {

@@ -15,7 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "core/budget.h"
@@ -51,13 +51,16 @@ class LedgerTxn {
   Result<const IdempotencyRecord*> Idempotency(std::string_view org, std::string_view key);
   Status PutIdempotency(IdempotencyRecord record);
 
-  // The rolling-window log (core/window.h): the first row of (org, node)
-  // with at > `after`, as of this transaction, including rows this
-  // LedgerTxn appended (whatever the store's read-your-writes costs: a
-  // store's answer is cached per (org, node, after)). AppendWindowLog
-  // passes the row to the transaction and remembers it.
-  Result<std::optional<WindowLogRow>> FirstWindowLogAfter(std::string_view org,
-                                                          std::string_view node, Timestamp after);
+  // The rolling-window log (core/window.h): the first row of `row`'s node
+  // with at > `after`, as of this transaction, including rows this LedgerTxn
+  // appended; nullptr when there is none. `row` must be a row this LedgerTxn
+  // returned from Node(org, …): the store's answer is cached per (row,
+  // after), keyed by the row's address, so a repeated question (every spend
+  // of a batch asks the same ones) costs no string compare and no store call.
+  // The pointer is valid until the next call on this LedgerTxn.
+  // AppendWindowLog passes the row to the transaction and remembers it.
+  Result<const WindowLogRow*> FirstWindowLogAfter(std::string_view org, const NodeRow& row,
+                                                  Timestamp after);
   Status AppendWindowLog(WindowLogRow row);
 
   // Moves every dirty cached row into the transaction. Call once, last,
@@ -87,8 +90,9 @@ class LedgerTxn {
   std::map<std::string, Cached<OrgRow>, std::less<>> orgs_;
   std::map<NodeKey, Cached<NodeRow>, NodeKeyLess> nodes_;
   std::map<NodeKey, std::optional<IdempotencyRecord>, NodeKeyLess> idempotency_;
-  std::map<std::tuple<std::string, std::string, Timestamp>, std::optional<WindowLogRow>>
-      window_firsts_;
+  // The store's answers to FirstWindowLogAfter (committed rows only), by
+  // (the node's cached row, after).
+  std::map<std::pair<const NodeRow*, Timestamp>, std::optional<WindowLogRow>> window_firsts_;
   std::vector<WindowLogRow> window_appended_;  // in append order (at, seq ascending per node)
 };
 

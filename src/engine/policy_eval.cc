@@ -18,8 +18,8 @@ bool Counts(const NodeRow& row, bool velocity_on_path) {
 
 Result<WindowUse> Used(LedgerTxn& lt, std::string_view org, const NodeRow& row,
                        std::int64_t seconds, Timestamp now) {
-  STUB_ASSIGN_OR_RETURN(auto first,
-                        lt.FirstWindowLogAfter(org, row.node.id, WindowStart(now, seconds)));
+  STUB_ASSIGN_OR_RETURN(const WindowLogRow* first,
+                        lt.FirstWindowLogAfter(org, row, WindowStart(now, seconds)));
   return UsedInWindow(row.window, first);
 }
 

@@ -202,6 +202,50 @@ TEST(MemoryStoreTest, SerializableModeValidatesOnlyWhatWasRead) {
   STUB_EXPECT_OK(t1->Commit());
 }
 
+// A window log read (FirstWindowLogAfter) depends on the node's rows from
+// the cut-off up to the row it found, or on all of them when it found none:
+// serializable mode fails a reader when a concurrent commit lands there, and
+// only there (a later row of the node, another node's rows).
+TEST(MemoryStoreTest, SerializableModeValidatesWindowLogReadsExactly) {
+  auto row = [](std::string node, Timestamp at, std::int64_t seq) {
+    return WindowLogRow{"acme", std::move(node), at, seq, 100 * seq, 100};
+  };
+  struct Case {
+    std::string name;
+    std::string node;  // T1 reads the first row of `node` after kT0 + 15
+    WindowLogRow write;
+    bool conflicts;
+  };
+  const std::vector<Case> cases = {
+      {"a row before the one found", "team", row("team", kT0 + 16, 9), true},
+      {"a row of a node that had none after the cut-off", "idle", row("idle", kT0 + 40, 2), true},
+      {"a row after the one found", "team", row("team", kT0 + 30, 3), false},
+      {"a row at the cut-off (not after it)", "idle", row("idle", kT0 + 15, 3), false},
+      {"another node's row", "team", row("teamb", kT0 + 16, 1), false},
+      {"a row of a node sorting after one that had none", "idle", row("team2", kT0 + 16, 1), false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    MemoryStore store(Serializable(true));
+    STUB_ASSERT_OK(Apply(store, [&](Transaction& t) {
+      STUB_RETURN_IF_ERROR(t.AppendWindowLog(row("team", kT0 + 10, 1)));
+      STUB_RETURN_IF_ERROR(t.AppendWindowLog(row("team", kT0 + 20, 2)));
+      return t.AppendWindowLog(row("idle", kT0 + 5, 1));
+    }));
+    BEGIN(t1, store);
+    STUB_ASSERT_OK_AND_ASSIGN(auto first, t1->FirstWindowLogAfter("acme", c.node, kT0 + 15));
+    EXPECT_EQ(first.has_value(), c.node == "team");
+    STUB_ASSERT_OK(t1->PutNode("acme", MakeNode("unrelated")));
+    STUB_ASSERT_OK(Apply(store, [&](Transaction& t) { return t.AppendWindowLog(c.write); }));
+    const Status s = t1->Commit();
+    if (c.conflicts) {
+      EXPECT_EQ(s.code(), StatusCode::kConflict) << s.ToString();
+    } else {
+      STUB_EXPECT_OK(s);
+    }
+  }
+}
+
 TEST(MemoryStoreTest, InsertOnlyWritesConflictAtTheCallWhenTheKeyIsVisible) {
   MemoryStore store;
   STUB_ASSERT_OK(Apply(store, [](Transaction& t) {

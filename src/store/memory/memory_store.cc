@@ -413,22 +413,41 @@ class MemoryTransaction final : public Transaction {
                                                           std::string_view node,
                                                           Timestamp after) override {
     return ReadCall<std::optional<WindowLogRow>>([&]() -> Result<std::optional<WindowLogRow>> {
-      std::optional<WindowLogRow> out;
-      if (after == std::numeric_limits<Timestamp>::max()) return out;
-      // The first committed key at or after (org, node, after + 1): ours if
-      // it is still this node's (keys order by node, then at).
-      ScanRange<WindowLogKey> range{
-          WindowLogKey(org, node, after + 1, std::numeric_limits<std::int64_t>::min()),
-          std::nullopt, false, true};
-      auto committed = Scan(store_->window_log, range, 1, window_reads_);
-      if (!committed.empty() && committed[0]->node == node) out = *committed[0];
+      // Built in place and returned by name: the row is copied once, never moved.
+      Result<std::optional<WindowLogRow>> result = std::optional<WindowLogRow>();
+      std::optional<WindowLogRow>& out = *result;
+      if (after == std::numeric_limits<Timestamp>::max()) return result;
+      // The first visible committed row at or after (org, node, after + 1)
+      // that is still this node's (keys order by node, then at, seq).
+      constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+      constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+      const WindowLogView lo(org, node, after + 1, kMin);
+      {
+        std::lock_guard lock(store_->mu);
+        store_->window_log.ForEachFrom(lo, [&](const auto& rest, const auto& chain) {
+          if (std::string_view(std::get<0>(rest)) != node) return false;
+          const auto* v = chain.VisibleAt(snapshot_);
+          if (v == nullptr) return true;
+          out = **v;
+          return false;
+        });
+      }
+      if (record_reads_) {
+        // The answer depends on this node's keys from `lo` up to the row
+        // found (or all of them): a commit into that range changes it.
+        ScanRange<WindowLogKey> range{mvcc::MakeKey<WindowLogKey>(lo), std::nullopt,
+                                      /*end_inclusive=*/true, true};
+        range.end =
+            out ? WindowLogKey(org, node, out->at, out->seq) : WindowLogKey(org, node, kMax, kMax);
+        window_reads_.ranges.push_back(std::move(range));
+      }
       // This transaction's own rows (few: one per counted spend).
       for (const auto& w : window_writes_.writes()) {
         const WindowLogRow& r = *w.value;
         if (r.org != org || r.node != node || r.at <= after) continue;
         if (!out || std::tie(r.at, r.seq) < std::tie(out->at, out->seq)) out = r;
       }
-      return out;
+      return result;
     });
   }
 

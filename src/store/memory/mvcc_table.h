@@ -250,6 +250,19 @@ class MvccTable {
     }
   }
 
+  // Calls f(rest, chain) for the chains of lo's org from the first key at or
+  // after `lo` (a view tuple or key) in key order while it returns true: a
+  // point-started scan that builds no owning key.
+  template <typename View, typename F>
+  void ForEachFrom(const View& lo, F&& f) const {
+    static_assert(kOrdered, "range scans need an ordered table");
+    auto p = parts_.find(OrgOf(lo));
+    if (p == parts_.end()) return;
+    for (auto it = p->second.lower_bound(RestView(lo)); it != p->second.end(); ++it) {
+      if (!f(it->first, it->second)) return;
+    }
+  }
+
   // True if any key of `range` has a version committed after `snapshot`.
   bool RangeChangedSince(const ScanRange<Key>& range, std::uint64_t snapshot) const {
     bool changed = false;

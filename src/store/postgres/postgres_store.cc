@@ -352,6 +352,7 @@ enum StmtId : std::size_t {
   kInsertDenials,
   kGetIdempotencies,
   kAppendWindowLog,
+  kAppendWindowLogs,  // the multi-row form of kAppendWindowLog
   kFirstWindowLogAfter,
   kPutApproval,
   kGetApproval,
@@ -490,6 +491,10 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
       {"append_window_log",
        "INSERT INTO window_log (org, node, at, seq, total, amount) VALUES ($1, $2, $3, $4, $5, $6)",
        {T, T, I, I, I, I}},
+      {"append_window_logs",
+       "INSERT INTO window_log (org, node, at, seq, total, amount) "
+       "SELECT * FROM unnest($1, $2, $3, $4, $5, $6)",
+       {TA, TA, IA, IA, IA, IA}},
       {"first_window_log_after",
        "SELECT at, seq, total, amount FROM window_log WHERE org = $1 AND node = $2 AND at > $3 "
        "ORDER BY at, seq LIMIT 1",
@@ -552,6 +557,8 @@ std::optional<StmtId> ManyOf(StmtId single) {
       return kPutIdempotencies;
     case kInsertDenial:
       return kInsertDenials;
+    case kAppendWindowLog:
+      return kAppendWindowLogs;
     default:
       return std::nullopt;
   }

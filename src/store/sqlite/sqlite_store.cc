@@ -1176,8 +1176,14 @@ class SqliteTransaction final : public Transaction {
 
   // --- rolling-window log ---
 
+  // Insert-only like the journal: deferred (see Defer), so a batch of spends
+  // with windows does not wait for the worker at every spend.
   Status AppendWindowLog(WindowLogRow row) override {
-    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_RETURN_IF_ERROR(CheckDeferrable());
+    return Defer([this, r = std::move(row)] { return WriteWindowLog(r); });
+  }
+
+  Status WriteWindowLog(const WindowLogRow& row) {
     STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kAppendWindowLog));
     Query q(*conn_, s);
     q.Text(row.org).Text(row.node).Int(row.at).Int(row.seq).Int(row.total).Int(row.amount);
@@ -1343,7 +1349,7 @@ class SqliteTransaction final : public Transaction {
     return failed_;
   }
 
-  // The insert-only writes (journal, idempotency, denials) are deferred: run
+  // The insert-only writes (journal, idempotency, denials, window log) are deferred: run
   // by the store's WriteBehind worker while the caller goes on. Their errors
   // (a duplicate key: kConflict) surface at the next call that is not
   // deferred, or at Commit — the contract lets any call report them.
