@@ -12,7 +12,8 @@
 # measured from each request's scheduled send time, printed as JSON. Every
 # spend is 0.000001 by one demo agent with a unique idempotency key (all
 # approved). Prints each figure and the spends/healthz ratio; removes the file
-# after. STUB=path runs another stub binary (e.g. an older build) as is.
+# after. STUB=path runs another stub binary (e.g. an older build) as is;
+# LOADGEN=path picks the binary whose `stub loadgen` drives the open loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,7 @@ if [ -z "$stub" ]; then
   cmake --build --preset release --target stub >/dev/null
   stub=./build/release/stub
 fi
-loadgen=./build/release/stub  # the load generator is always this tree's
+loadgen="${LOADGEN:-./build/release/stub}"  # the load generator: this tree's unless LOADGEN says
 [ -x "$loadgen" ] || cmake --build --preset release --target stub >/dev/null
 
 tmp=$(mktemp -d /tmp/stub-http-bench.XXXXXX)

@@ -12,7 +12,8 @@
 # batches.
 # Without PGURL a throwaway cluster is started on a free loopback port (as the
 # postgres user, in a temp dir) and removed afterwards. Prints both figures
-# and the ratio; SECONDS_PER_RUN overrides the 10 s.
+# and the ratio; SECONDS_PER_RUN overrides the 10 s, STUB_BIN runs a binary
+# already built instead of building the release preset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,16 +42,20 @@ if [ -z "$url" ]; then
   url="postgresql://postgres@127.0.0.1:$port/postgres"
 fi
 
-cmake --preset release >/dev/null
-cmake --build --preset release --target stub >/dev/null
+stub="${STUB_BIN:-}"
+if [ -z "$stub" ]; then
+  cmake --preset release >/dev/null
+  cmake --build --preset release --target stub >/dev/null
+  stub=./build/release/stub
+fi
 
 "$pgbin/pgbench" -i -s 1 -q "$url" >/dev/null 2>&1
 pg_out=$("$pgbin/pgbench" -c 8 -j 2 -T "$seconds" -M prepared "$url" 2>&1)
 pg_tps=$(printf '%s\n' "$pg_out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1)
 
 depth="${DEPTH:-128}"
-one_json=$(./build/release/stub bench --db "$url" --hot --clients 8 --seconds "$seconds" --json)
-deep_json=$(./build/release/stub bench --db "$url" --hot --clients 8 --depth "$depth" \
+one_json=$("$stub" bench --db "$url" --hot --clients 8 --seconds "$seconds" --json)
+deep_json=$("$stub" bench --db "$url" --hot --clients 8 --depth "$depth" \
   --seconds "$seconds" --json)
 
 python3 - "$pg_tps" "$one_json" "$deep_json" <<'PY'
