@@ -119,13 +119,16 @@ Result<std::optional<KeyGrant>> KeyService::Authenticate(std::string_view secret
     std::lock_guard lock(mu_);
     auto it = cache_.find(hash);
     if (it != cache_.end()) {
-      if (freshness == KeyFreshness::kCached &&
+      if (freshness != KeyFreshness::kFresh &&
           std::chrono::steady_clock::now() - it->second.read_at < options_.cache_ttl) {
         return std::optional<KeyGrant>(it->second.grant);
       }
       cache_.erase(it);
     }
     revocations = revocations_;
+  }
+  if (freshness == KeyFreshness::kCacheOnly) {
+    return Status(StatusCode::kUnavailable, "the key is not in the cache", "key_not_cached");
   }
   const auto read_at = std::chrono::steady_clock::now();
   auto found = InTxn<std::optional<KeyGrant>>(

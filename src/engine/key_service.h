@@ -13,6 +13,11 @@
 //     (SpendRequest::key_check) re-reads the key inside its own transaction
 //     when the epoch has moved — so a spend whose transaction begins after a
 //     revocation committed is refused, whoever revoked the key.
+//   - Authenticate(secret, kCacheOnly) is kCached that never reads the store
+//     (for a caller that must not block, such as an event loop): a key not
+//     in the cache, or read longer than `cache_ttl` ago, gives kUnavailable
+//     with reason "key_not_cached", and the caller asks again with kCached
+//     where it may block.
 //   - Through this KeyService, Revoke also drops the key from the cache: no
 //     later Authenticate of this service accepts it, not even one that was
 //     already reading the store when Revoke ran.
@@ -51,8 +56,9 @@ struct KeyGrant {
   KeyCheck check;  // row.hash and the org's key epoch read with it
 };
 
-// kFresh reads the store; kCached may answer from the cache (see above).
-enum class KeyFreshness { kFresh, kCached };
+// kFresh reads the store; kCached may answer from the cache; kCacheOnly
+// answers from the cache or not at all (see above).
+enum class KeyFreshness { kFresh, kCached, kCacheOnly };
 
 struct KeyServiceOptions {
   // How long a kCached answer may be reused without reading the store again.

@@ -31,7 +31,7 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
       keys_(keys),
       auth_(auth),
       queries_(store, QueryServiceOptionsFromEnv()) {
-  Open("GET", "/healthz", &Api::Healthz);
+  Open("GET", "/healthz", &Api::Healthz, Where::kOnLoop);
   Open("GET", "/readyz", &Api::Readyz);
   Open("GET", "/metrics", &Api::Metrics);
   Open("GET", "/openapi.json", &Api::OpenApi);
@@ -46,7 +46,7 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
   Authed("GET", "/v1/budgets", &Api::GetBudgets);
   Authed("GET", "/v1/budgets/{node}", &Api::GetBudget);
 
-  Authed("POST", "/v1/spends", &Api::PostSpend, KeyFreshness::kCached);
+  AuthedOnLoop("POST", "/v1/spends", &Api::PostSpend);
   Authed("GET", "/v1/spends", &Api::ListSpends);
   Authed("GET", "/v1/spends/{id}", &Api::GetSpend);
   Authed("POST", "/v1/holds", &Api::PostHold, KeyFreshness::kCached);
@@ -80,17 +80,58 @@ void Api::Authed(std::string method, std::string_view pattern, Endpoint endpoint
               });
 }
 
+void Api::AuthedOnLoop(std::string method, std::string_view pattern, Endpoint endpoint) {
+  // Bodies past this are parsed on a worker: parsing a megabyte of JSON
+  // would stall every other connection on the loop.
+  constexpr std::size_t kLoopBodyLimit = 64 * 1024;
+  auto on_loop = [this, endpoint](const ApiRequest& request,
+                                  const PathParams& params) -> std::optional<ApiResponse> {
+    if (request.body.size() > kLoopBodyLimit) return std::nullopt;
+    auto principal = auth_.Authenticate(request, KeyFreshness::kCacheOnly);
+    if (!principal.ok()) {
+      if (principal.status().reason() == "key_not_cached") return std::nullopt;
+      return ErrorResponse(principal.status());
+    }
+    return (this->*endpoint)(request, params, *principal);
+  };
+  router_.Add(
+      std::move(method), pattern,
+      [this, endpoint](const ApiRequest& request, const PathParams& params) {
+        auto principal = auth_.Authenticate(request, KeyFreshness::kCached);
+        if (!principal.ok()) return ErrorResponse(principal.status());
+        return (this->*endpoint)(request, params, *principal);
+      },
+      std::move(on_loop));
+}
+
 void Api::Open(std::string method, std::string_view pattern,
-               ApiResponse (Api::*endpoint)(const ApiRequest&, const PathParams&)) {
-  router_.Add(std::move(method), pattern,
-              [this, endpoint](const ApiRequest& request, const PathParams& params) {
-                return (this->*endpoint)(request, params);
-              });
+               ApiResponse (Api::*endpoint)(const ApiRequest&, const PathParams&), Where where) {
+  RouteHandler handler = [this, endpoint](const ApiRequest& request, const PathParams& params) {
+    return (this->*endpoint)(request, params);
+  };
+  LoopHandler on_loop;
+  if (where == Where::kOnLoop) {
+    on_loop = [handler](const ApiRequest& request, const PathParams& params) {
+      return std::optional<ApiResponse>(handler(request, params));
+    };
+  }
+  router_.Add(std::move(method), pattern, std::move(handler), std::move(on_loop));
 }
 
 ApiResponse Api::Handle(const ApiRequest& request) {
   const auto start = std::chrono::steady_clock::now();
-  ApiResponse response = router_.Handle(request);
+  return Observed(request, router_.Handle(request), start);
+}
+
+std::optional<ApiResponse> Api::TryHandleOnLoop(const ApiRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<ApiResponse> response = router_.TryOnLoop(request);
+  if (!response) return std::nullopt;
+  return Observed(request, std::move(*response), start);
+}
+
+ApiResponse Api::Observed(const ApiRequest& request, ApiResponse response,
+                          std::chrono::steady_clock::time_point start) {
   if (!response.pending) {
     Observe(request, response, start);
     return response;

@@ -4,8 +4,8 @@
 // (group commit); everything else calls the Engine or reads the Store.
 //
 // Handle() blocks on the database: call it from a worker thread, never from
-// the event loop. A spend's answer is deferred (ApiResponse::pending): it
-// arrives from the batcher once its batch is durable. Thread-safe.
+// the event loop; TryHandleOnLoop() never blocks. A spend's answer is deferred
+// (ApiResponse::pending): it arrives from the batcher once its batch is durable. Thread-safe.
 #pragma once
 
 #include <array>
@@ -13,6 +13,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "engine/batcher.h"
@@ -35,6 +36,10 @@ class Api {
       const Authenticator& auth);
 
   ApiResponse Handle(const ApiRequest& request);
+  // The answer when it can be had without blocking (for the event loop):
+  // healthz, and a spend whose caller's key is in the key cache and whose
+  // body is at most 64 KiB. nullopt: call Handle on a worker instead.
+  std::optional<ApiResponse> TryHandleOnLoop(const ApiRequest& request);
 
   // Expires due holds of every org (what the server's periodic task calls).
   // Returns how many were expired.
@@ -50,8 +55,19 @@ class Api {
   // whose transactions re-check the key (SpendRequest::key_check).
   void Authed(std::string method, std::string_view pattern, Endpoint endpoint,
               KeyFreshness freshness = KeyFreshness::kFresh);
+  // A route whose endpoint never blocks once its caller is authenticated:
+  // it runs on the event loop when the caller's key is in the key cache
+  // (kCacheOnly), else on a worker with kCached — so it must re-check the key
+  // in its transaction, like spends.
+  void AuthedOnLoop(std::string method, std::string_view pattern, Endpoint endpoint);
+  // kOnLoop: the endpoint never blocks and may run on the event loop.
+  enum class Where { kOnWorker, kOnLoop };
   void Open(std::string method, std::string_view pattern,
-            ApiResponse (Api::*endpoint)(const ApiRequest&, const PathParams&));
+            ApiResponse (Api::*endpoint)(const ApiRequest&, const PathParams&),
+            Where where = Where::kOnWorker);
+  // Counts and times `response` (a deferred one when it arrives).
+  ApiResponse Observed(const ApiRequest& request, ApiResponse response,
+                       std::chrono::steady_clock::time_point start);
 
   // --- operations (no auth) ---
   ApiResponse Healthz(const ApiRequest&, const PathParams&);

@@ -102,9 +102,10 @@ struct Conn {
 
 class HttpServer::Impl {
  public:
-  Impl(HttpServerOptions options, Handler handler)
+  Impl(HttpServerOptions options, Handler handler, LoopHandler on_loop)
       : options_(std::move(options)),
         handler_(std::move(handler)),
+        on_loop_(std::move(on_loop)),
         io_(1),
         acceptor_(io_),
         pool_(options_.worker_threads == 0 ? 1 : options_.worker_threads),
@@ -390,8 +391,13 @@ class HttpServer::Impl {
       const std::string request_id = api.request_id;
       const unsigned version = req.version();
       bool keep_alive = req.keep_alive();
-      auto work = [this, api = std::move(api)]() mutable { return Dispatch(api); };
-      ApiResponse res = co_await OnPool<ApiResponse>(std::move(work));
+      ApiResponse res;
+      if (std::optional<ApiResponse> quick = OnLoop(api)) {
+        res = std::move(*quick);
+      } else {
+        auto work = [this, api = std::move(api)]() mutable { return Dispatch(api); };
+        res = co_await OnPool<ApiResponse>(std::move(work));
+      }
       if (res.pending) {
         std::shared_ptr<PendingAnswer> pending = std::move(res.pending);
         res = co_await AwaitPending(std::move(pending));
@@ -421,12 +427,33 @@ class HttpServer::Impl {
       spdlog::error("request_id={} handler threw: {}", api.request_id, e.what());
       res = ErrorResponse(Internal(e.what()));
     }
+    return Logged(api, std::move(res), start);
+  }
+
+  // On the event loop: the loop handler's answer, timed and logged, or
+  // nullopt when there is none (or it would block).
+  std::optional<ApiResponse> OnLoop(ApiRequest& api) {
+    if (!on_loop_) return std::nullopt;
+    const auto start = std::chrono::steady_clock::now();
+    std::optional<ApiResponse> res;
+    try {
+      res = on_loop_(api);
+    } catch (const std::exception& e) {
+      spdlog::error("request_id={} loop handler threw: {}", api.request_id, e.what());
+      res = ErrorResponse(Internal(e.what()));
+    }
+    if (!res) return std::nullopt;
+    return Logged(api, std::move(*res), start);
+  }
+
+  // Logs an answer now, or a deferred one when it arrives (on the thread that
+  // resolves it, not on the event loop).
+  static ApiResponse Logged(const ApiRequest& api, ApiResponse res,
+                            std::chrono::steady_clock::time_point start) {
     if (!res.pending) {
       LogAnswer(api.request_id, api.method, api.path, res.status, start);
       return res;
     }
-    // A deferred answer is logged when it arrives (on the thread that
-    // resolves it), not on the event loop.
     auto logged = std::make_shared<PendingAnswer>();
     res.pending->OnReady([logged, start, id = api.request_id, method = api.method,
                           path = api.path](ApiResponse answer) {
@@ -450,6 +477,7 @@ class HttpServer::Impl {
 
   const HttpServerOptions options_;
   const Handler handler_;
+  const LoopHandler on_loop_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
   asio::thread_pool pool_;
@@ -464,8 +492,8 @@ class HttpServer::Impl {
   std::atomic<std::uint64_t> open_{0};
 };
 
-HttpServer::HttpServer(HttpServerOptions options, Handler handler)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+HttpServer::HttpServer(HttpServerOptions options, Handler handler, LoopHandler on_loop)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(on_loop))) {}
 HttpServer::~HttpServer() = default;
 Status HttpServer::Start() { return impl_->Start(); }
 std::uint16_t HttpServer::port() const { return impl_->port(); }

@@ -4,8 +4,10 @@
 // connections, and graceful shutdown.
 //
 // The event loop runs on the thread that calls Run() and never blocks: each
-// request is handed to the Handler on a worker pool, and the connection
-// resumes on the event loop when the answer is ready.
+// request is offered to the LoopHandler first (answers that need no waiting,
+// such as a spend handed to the batcher), else handed to the Handler on a
+// worker pool, and the connection resumes on the event loop when the answer
+// is ready.
 //
 // Thread-safety: Start, then Run on one thread; Stop may be called from any
 // thread (or a signal handler running on the loop) at any time.
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/status.h"
@@ -44,8 +47,11 @@ class HttpServer {
   // Called on a worker thread, concurrently; must not throw. An answer with
   // `pending` set is waited for without holding the worker.
   using Handler = std::function<ApiResponse(ApiRequest&)>;
+  // Called on the event loop; must never block and must not throw. nullopt:
+  // the request goes to the Handler. An answer may be `pending`.
+  using LoopHandler = std::function<std::optional<ApiResponse>(ApiRequest&)>;
 
-  HttpServer(HttpServerOptions options, Handler handler);
+  HttpServer(HttpServerOptions options, Handler handler, LoopHandler on_loop = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

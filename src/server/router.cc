@@ -19,21 +19,23 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return out;
 }
 
-void Router::Add(std::string method, std::string_view pattern, RouteHandler handler) {
+void Router::Add(std::string method, std::string_view pattern, RouteHandler handler,
+                 LoopHandler on_loop) {
   Route r;
   r.method = std::move(method);
   r.pattern = std::string(pattern);
   for (auto seg : SplitPath(pattern)) r.segments.emplace_back(seg);
   r.handler = std::move(handler);
+  r.on_loop = std::move(on_loop);
   routes_.push_back(std::move(r));
 }
 
-ApiResponse Router::Handle(const ApiRequest& request) const {
+const Router::Route* Router::Match(const ApiRequest& request, PathParams& params,
+                                   std::string& allow) const {
   const auto segments = SplitPath(request.path);
-  std::string allow;
   for (const Route& r : routes_) {
     if (r.segments.size() != segments.size()) continue;
-    PathParams params;
+    params.clear();
     bool match = true;
     for (std::size_t i = 0; i < segments.size() && match; ++i) {
       const std::string& want = r.segments[i];
@@ -45,10 +47,17 @@ ApiResponse Router::Handle(const ApiRequest& request) const {
       }
     }
     if (!match) continue;
-    if (r.method == request.method) return r.handler(request, params);
+    if (r.method == request.method) return &r;
     if (!allow.empty()) allow += ", ";
     allow += r.method;
   }
+  return nullptr;
+}
+
+ApiResponse Router::Handle(const ApiRequest& request) const {
+  PathParams params;
+  std::string allow;
+  if (const Route* r = Match(request, params, allow)) return r->handler(request, params);
   if (!allow.empty()) {
     ApiResponse res = ErrorResponse(Status(StatusCode::kInvalidArgument,
                                            "method " + request.method + " is not allowed here",
@@ -57,6 +66,14 @@ ApiResponse Router::Handle(const ApiRequest& request) const {
     return res;
   }
   return ErrorResponse(NotFound("no such endpoint", "not_found"));
+}
+
+std::optional<ApiResponse> Router::TryOnLoop(const ApiRequest& request) const {
+  PathParams params;
+  std::string allow;
+  const Route* r = Match(request, params, allow);
+  if (r == nullptr || !r->on_loop) return std::nullopt;
+  return r->on_loop(request, params);
 }
 
 std::vector<std::pair<std::string, std::string>> Router::Routes() const {

@@ -13,8 +13,9 @@ StubServer::StubServer(Store& store, const Clock& clock, ServerOptions options)
       keys_(store, clock, options_.keys),
       auth_(keys_, options_.root_key),
       api_(store, clock, engine_, batcher_, keys_, auth_),
-      http_(std::make_unique<HttpServer>(options_.http,
-                                         [this](ApiRequest& r) { return api_.Handle(r); })) {}
+      http_(std::make_unique<HttpServer>(
+          options_.http, [this](ApiRequest& r) { return api_.Handle(r); },
+          [this](ApiRequest& r) { return api_.TryHandleOnLoop(r); })) {}
 
 StubServer::~StubServer() {
   http_.reset();  // joins the workers: no request is in flight past here

@@ -101,6 +101,41 @@ TEST_F(KeyServiceTest, ARevocationByAnotherProcessTakesEffectAtOnce) {
   EXPECT_EQ((*renewed)->check.epoch, 1u);
 }
 
+// kCacheOnly (the event loop's way) never reads the store: it answers from
+// the cache or says it would have to read.
+TEST_F(KeyServiceTest, CacheOnlyAnswersFromTheCacheOrSaysItWouldReadTheStore) {
+  KeyService keys(store_, clock_, {.cache_ttl = std::chrono::hours(1)});
+  auto issued = keys.Create("acme", KeyRole::kAgent, "mkt-1", "");
+  ASSERT_TRUE(issued.ok());
+  auto cold = keys.Authenticate(issued->secret, KeyFreshness::kCacheOnly);
+  EXPECT_EQ(cold.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(cold.status().reason(), "key_not_cached");
+  ASSERT_TRUE(keys.Authenticate(issued->secret, KeyFreshness::kCached)->has_value());
+  auto warm = keys.Authenticate(issued->secret, KeyFreshness::kCacheOnly);
+  ASSERT_TRUE(warm.ok() && warm->has_value());
+  EXPECT_EQ((*warm)->row.id, issued->row.id);
+  EXPECT_EQ((*warm)->check.epoch, 0u);
+  // What is not a key at all is refused without the store.
+  auto junk = keys.Authenticate("not-a-key", KeyFreshness::kCacheOnly);
+  ASSERT_TRUE(junk.ok());
+  EXPECT_FALSE(junk->has_value());
+  // A revoked key leaves the cache: the event loop must ask the store, which
+  // refuses it.
+  ASSERT_TRUE(keys.Revoke("acme", issued->row.id).ok());
+  EXPECT_EQ(keys.Authenticate(issued->secret, KeyFreshness::kCacheOnly).status().reason(),
+            "key_not_cached");
+  EXPECT_FALSE(keys.Authenticate(issued->secret, KeyFreshness::kCached)->has_value());
+  EXPECT_EQ(keys.Authenticate(issued->secret, KeyFreshness::kCacheOnly).status().reason(),
+            "key_not_cached");
+  // Without a cache nothing is ever answered from it.
+  KeyService uncached(store_, clock_, {.cache_ttl = std::chrono::milliseconds(0)});
+  auto other = uncached.Create("acme", KeyRole::kAgent, "mkt-1", "");
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(uncached.Authenticate(other->secret, KeyFreshness::kCached)->has_value());
+  EXPECT_EQ(uncached.Authenticate(other->secret, KeyFreshness::kCacheOnly).status().reason(),
+            "key_not_cached");
+}
+
 TEST_F(KeyServiceTest, WithoutACacheEveryCallReadsTheStore) {
   KeyService server(store_, clock_, {.cache_ttl = std::chrono::milliseconds(0)});
   KeyService cli(store_, clock_);
