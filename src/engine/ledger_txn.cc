@@ -46,6 +46,7 @@ Status LedgerTxn::PrefetchIdempotency(std::string_view org,
     if (idempotency_.find(NodeView(org, key)) == idempotency_.end()) missing.push_back(key);
   }
   if (missing.empty()) return Status::Ok();
+  idempotency_.reserve(idempotency_.size() + missing.size());
   STUB_ASSIGN_OR_RETURN(auto records, txn_.GetIdempotencies(org, missing));
   for (std::size_t i = 0; i < missing.size(); ++i) {
     idempotency_.emplace(NodeKey(org, missing[i]), std::move(records[i]));

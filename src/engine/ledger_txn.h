@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -85,11 +86,32 @@ class LedgerTxn {
     }
   };
   using NodeView = std::pair<std::string_view, std::string_view>;
+  // Hashes and compares NodeKeys and NodeViews alike (heterogeneous lookup).
+  struct NodeKeyHash {
+    using is_transparent = void;
+    template <typename K>
+    std::size_t operator()(const K& k) const {
+      const std::size_t a = std::hash<std::string_view>()(k.first);
+      const std::size_t b = std::hash<std::string_view>()(k.second);
+      return a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
+    }
+  };
+  struct NodeKeyEqual {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return std::string_view(a.first) == std::string_view(b.first) &&
+             std::string_view(a.second) == std::string_view(b.second);
+    }
+  };
 
   Transaction& txn_;
   std::map<std::string, Cached<OrgRow>, std::less<>> orgs_;
   std::map<NodeKey, Cached<NodeRow>, NodeKeyLess> nodes_;
-  std::map<NodeKey, std::optional<IdempotencyRecord>, NodeKeyLess> idempotency_;
+  // Hashed: a batch looks up each of its keys three times (prefetch, check,
+  // record), among a thousand others of the same org.
+  std::unordered_map<NodeKey, std::optional<IdempotencyRecord>, NodeKeyHash, NodeKeyEqual>
+      idempotency_;
   // The store's answers to FirstWindowLogAfter (committed rows only), by
   // (the node's cached row, after).
   std::map<std::pair<const NodeRow*, Timestamp>, std::optional<WindowLogRow>> window_firsts_;
