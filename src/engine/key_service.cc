@@ -128,7 +128,8 @@ Result<std::optional<KeyGrant>> KeyService::Authenticate(std::string_view secret
     revocations = revocations_;
   }
   if (freshness == KeyFreshness::kCacheOnly) {
-    return Status(StatusCode::kUnavailable, "the key is not in the cache", "key_not_cached");
+    return Status(StatusCode::kUnavailable, "the key is not in the cache",
+                  std::string(kKeyNotCached));
   }
   const auto read_at = std::chrono::steady_clock::now();
   auto found = InTxn<std::optional<KeyGrant>>(

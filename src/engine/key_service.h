@@ -59,6 +59,8 @@ struct KeyGrant {
 // kFresh reads the store; kCached may answer from the cache; kCacheOnly
 // answers from the cache or not at all (see above).
 enum class KeyFreshness { kFresh, kCached, kCacheOnly };
+// The reason of kCacheOnly's kUnavailable: the answer needs a store read.
+inline constexpr std::string_view kKeyNotCached = "key_not_cached";
 
 struct KeyServiceOptions {
   // How long a kCached answer may be reused without reading the store again.

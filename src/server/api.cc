@@ -70,14 +70,17 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
   Authed("GET", "/v1/events", &Api::Events);
 }
 
+RouteHandler Api::AuthedHandler(Endpoint endpoint, KeyFreshness freshness) {
+  return [this, endpoint, freshness](const ApiRequest& request, const PathParams& params) {
+    auto principal = auth_.Authenticate(request, freshness);
+    if (!principal.ok()) return ErrorResponse(principal.status());
+    return (this->*endpoint)(request, params, *principal);
+  };
+}
+
 void Api::Authed(std::string method, std::string_view pattern, Endpoint endpoint,
                  KeyFreshness freshness) {
-  router_.Add(std::move(method), pattern,
-              [this, endpoint, freshness](const ApiRequest& request, const PathParams& params) {
-                auto principal = auth_.Authenticate(request, freshness);
-                if (!principal.ok()) return ErrorResponse(principal.status());
-                return (this->*endpoint)(request, params, *principal);
-              });
+  router_.Add(std::move(method), pattern, AuthedHandler(endpoint, freshness));
 }
 
 void Api::AuthedOnLoop(std::string method, std::string_view pattern, Endpoint endpoint) {
@@ -89,19 +92,13 @@ void Api::AuthedOnLoop(std::string method, std::string_view pattern, Endpoint en
     if (request.body.size() > kLoopBodyLimit) return std::nullopt;
     auto principal = auth_.Authenticate(request, KeyFreshness::kCacheOnly);
     if (!principal.ok()) {
-      if (principal.status().reason() == "key_not_cached") return std::nullopt;
+      if (principal.status().reason() == kKeyNotCached) return std::nullopt;
       return ErrorResponse(principal.status());
     }
     return (this->*endpoint)(request, params, *principal);
   };
-  router_.Add(
-      std::move(method), pattern,
-      [this, endpoint](const ApiRequest& request, const PathParams& params) {
-        auto principal = auth_.Authenticate(request, KeyFreshness::kCached);
-        if (!principal.ok()) return ErrorResponse(principal.status());
-        return (this->*endpoint)(request, params, *principal);
-      },
-      std::move(on_loop));
+  router_.Add(std::move(method), pattern, AuthedHandler(endpoint, KeyFreshness::kCached),
+              std::move(on_loop));
 }
 
 void Api::Open(std::string method, std::string_view pattern,

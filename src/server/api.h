@@ -55,6 +55,8 @@ class Api {
   // whose transactions re-check the key (SpendRequest::key_check).
   void Authed(std::string method, std::string_view pattern, Endpoint endpoint,
               KeyFreshness freshness = KeyFreshness::kFresh);
+  // The route handler that authenticates the caller, then calls `endpoint`.
+  RouteHandler AuthedHandler(Endpoint endpoint, KeyFreshness freshness);
   // A route whose endpoint never blocks once its caller is authenticated:
   // it runs on the event loop when the caller's key is in the key cache
   // (kCacheOnly), else on a worker with kCached — so it must re-check the key
