@@ -33,6 +33,7 @@
 #include "core/journal.h"
 #include "core/org.h"
 #include "core/outcome.h"
+#include "core/spend_daily.h"
 #include "core/status.h"
 
 namespace stub::row_codec {
@@ -273,6 +274,18 @@ ApiKeyRow ReadApiKey(const Row& q) {
   k.created_at = q.Int(6);
   k.revoked_at = q.Int(7);
   return k;
+}
+
+template <typename Row>
+SpendDailyRow ReadSpendDaily(const Row& q) {
+  return SpendDailyRow{.org = q.Text(0),
+                       .day = q.Int(1),
+                       .agent = q.Text(2),
+                       .vendor = q.Text(3),
+                       .category = q.Text(4),
+                       .total = q.Int(5),
+                       .count = q.Int(6),
+                       .max = q.Int(7)};
 }
 
 }  // namespace stub::row_codec

@@ -54,6 +54,7 @@ using row_codec::ReadEntry;
 using row_codec::ReadHold;
 using row_codec::ReadNode;
 using row_codec::ReadOrg;
+using row_codec::ReadSpendDaily;
 using row_codec::SqlLimit;
 using row_codec::ToI64;
 using row_codec::ToU64;
@@ -526,7 +527,7 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
        "amount_max = GREATEST(spend_daily.amount_max, EXCLUDED.amount_max)",
        {TA, IA, TA, TA, TA, IA, IA, IA}},
       {"list_spend_daily",
-       "SELECT day, agent, vendor, category, amount_total, spend_count, amount_max "
+       "SELECT org, day, agent, vendor, category, amount_total, spend_count, amount_max "
        "FROM spend_daily WHERE org = $1 ORDER BY day, agent, vendor, category",
        {T}},
   }};
@@ -1054,16 +1055,7 @@ class PostgresTransaction final : public Transaction {
   Result<std::vector<SpendDailyRow>> ListSpendDaily(std::string_view org) override {
     Params p;
     p.Text(org);
-    return Collect<SpendDailyRow>(kListSpendDaily, p, "spend rollup row", [&](const Row& r) {
-      return SpendDailyRow{.org = std::string(org),
-                           .day = r.Int(0),
-                           .agent = r.Text(1),
-                           .vendor = r.Text(2),
-                           .category = r.Text(3),
-                           .total = r.Int(4),
-                           .count = r.Int(5),
-                           .max = r.Int(6)};
-    });
+    return Collect<SpendDailyRow>(kListSpendDaily, p, "spend rollup row", ReadSpendDaily<Row>);
   }
 
   Result<std::vector<Entry>> ListEntries(std::string_view org, std::uint64_t after_seq,

@@ -346,8 +346,8 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "amount_total = amount_total + excluded.amount_total, "
     "spend_count = spend_count + excluded.spend_count, "
     "amount_max = max(amount_max, excluded.amount_max)",
-    "SELECT day, agent, vendor, category, amount_total, spend_count, amount_max FROM spend_daily "
-    "WHERE org = ?1 ORDER BY day, agent, vendor, category",
+    "SELECT org, day, agent, vendor, category, amount_total, spend_count, amount_max "
+    "FROM spend_daily WHERE org = ?1 ORDER BY day, agent, vendor, category",
 };
 
 #undef STUB_NODE_COLS
@@ -571,6 +571,7 @@ using row_codec::ReadEntry;
 using row_codec::ReadHold;
 using row_codec::ReadNode;
 using row_codec::ReadOrg;
+using row_codec::ReadSpendDaily;
 using row_codec::SqlLimit;
 using row_codec::ToI64;
 using row_codec::ToU64;
@@ -912,16 +913,8 @@ class SqliteTransaction final : public Transaction {
     STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListSpendDaily));
     Query q(*conn_, s);
     q.Text(org);
-    return Collect<SpendDailyRow>(q, "ListSpendDaily", "spend rollup row", [&](const Query& r) {
-      return SpendDailyRow{.org = std::string(org),
-                           .day = r.ColInt(0),
-                           .agent = r.ColText(1),
-                           .vendor = r.ColText(2),
-                           .category = r.ColText(3),
-                           .total = r.ColInt(4),
-                           .count = r.ColInt(5),
-                           .max = r.ColInt(6)};
-    });
+    return Collect<SpendDailyRow>(q, "ListSpendDaily", "spend rollup row",
+                                  FromQuery<ReadSpendDaily<QueryRow>>);
   }
 
   Result<std::vector<Entry>> ListEntries(std::string_view org, std::uint64_t after_seq,
