@@ -409,8 +409,12 @@ class Connection {
                                        ? "PRAGMA synchronous = FULL"
                                        : "PRAGMA synchronous = NORMAL"));
       // The writer re-reads the hot rows and index pages of every batch: keep
-      // them in its page cache (64 MiB) rather than pread them from the OS.
-      STUB_RETURN_IF_ERROR(c->Exec("PRAGMA cache_size = -65536"));
+      // them in its page cache rather than pread them from the OS. Not much
+      // more than that: every commit walks the whole page-cache hash table
+      // (pager_end_transaction → sqlite3PcacheTruncate, one bucket per cached
+      // page), which at 64 MiB (16k pages) was 11% of the server's CPU per
+      // spend on a database with history (perf, `stub serve --demo`).
+      STUB_RETURN_IF_ERROR(c->Exec("PRAGMA cache_size = -8192"));
     }
     return c;
   }
