@@ -51,9 +51,21 @@ url=$(sed -n 's/^Listening on //p' "$tmp/out")
 key=$(sed -n 's/^  admin key (shown once): //p' "$tmp/out")
 [ -n "$url" ] && [ -n "$key" ] || { echo "http_bench: stub serve did not start" >&2; cat "$tmp/err" >&2; exit 1; }
 
+# Every spend gets its own idempotency key: wrk runs one Lua state per
+# thread, so the key carries the thread's number (from setup) and a nonce per
+# wrk run (its argument), not just a counter. Identical keys would be
+# answered as idempotent replays, which never reach the journal.
 cat >"$tmp/spend.lua" <<LUA
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local run = ""
+function init(args)
+  run = args[1] .. "-" .. tostring(tid)
+end
 local n = 0
-local run = tostring(os.time()) .. "-" .. tostring(math.random(1, 1000000000))
 request = function()
   n = n + 1
   local body = '{"agent":"mkt-researcher-1","amount":"0.000001","vendor":"api.openai.com",'
@@ -79,18 +91,35 @@ ts.sort()
 print(f"fdatasync of 8 kB on this disk now: p50 {ts[100] * 1e3:.2f} ms, p99 {ts[198] * 1e3:.2f} ms")
 PY
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'; }
+# Spends the server approved so far (replays are not counted there).
+approved() {
+  python3 - "$url/metrics" <<'PY'
+import re, sys, urllib.request
+text = urllib.request.urlopen(sys.argv[1]).read().decode()
+print(sum(int(m) for m in re.findall(r'^stub_spend_outcomes_total\{status="approved"\} (\d+)$', text, re.M)))
+PY
+}
 health=$(wrk -t2 -c"$conns" -d"${seconds}s" "$url/healthz" | rps)
-spends_out=$(wrk -t2 -c"$conns" -d"${seconds}s" -s "$tmp/spend.lua" "$url/")
+before=$(approved)
+spends_out=$(wrk -t2 -c"$conns" -d"${seconds}s" -s "$tmp/spend.lua" "$url/" -- "$(date +%s%N)")
+after=$(approved)
 spends=$(printf '%s\n' "$spends_out" | rps)
+answered=$(printf '%s\n' "$spends_out" | sed -n 's/^ *\([0-9]*\) requests in .*/\1/p')
 if printf '%s\n' "$spends_out" | grep -q 'Non-2xx'; then
   echo "http_bench: some spends were not approved:" >&2
   printf '%s\n' "$spends_out" >&2
+fi
+# wrk counts the answers it read; the server may approve up to one more per
+# connection that wrk stopped waiting for. Fewer approvals means replays.
+if [ $((after - before)) -lt "$answered" ] || [ $((after - before)) -gt $((answered + conns)) ]; then
+  echo "http_bench: wrk got $answered answers but the server approved $((after - before)) new spends" >&2
+  exit 1
 fi
 echo "GET /healthz, $conns connections:   $health req/s"
 echo "POST /v1/spends, $conns connections: $spends spends/s"
 python3 -c "print(f'spends / healthz: {float($spends) / float($health):.0%}')"
 for c in 1 4; do
-  out=$(wrk -t1 -c"$c" -d"${seconds}s" --latency -s "$tmp/spend.lua" "$url/")
+  out=$(wrk -t1 -c"$c" -d"${seconds}s" --latency -s "$tmp/spend.lua" "$url/" -- "$(date +%s%N)")
   p50=$(printf '%s\n' "$out" | awk '$1 == "50%" {print $2}')
   p99=$(printf '%s\n' "$out" | awk '$1 == "99%" {print $2}')
   echo "POST /v1/spends, $c connection(s): $(printf '%s\n' "$out" | rps) spends/s, p50 $p50, p99 $p99"
