@@ -412,9 +412,10 @@ class Connection {
       // them in its page cache rather than pread them from the OS. Not much
       // more than that: every commit walks the whole page-cache hash table
       // (pager_end_transaction → sqlite3PcacheTruncate, one bucket per cached
-      // page), which at 64 MiB (16k pages) was 11% of the server's CPU per
-      // spend on a database with history (perf, `stub serve --demo`).
-      STUB_RETURN_IF_ERROR(c->Exec("PRAGMA cache_size = -8192"));
+      // page): of the server's CPU per spend on a database with history
+      // (perf, `stub serve --demo`), 11% with 64 MiB cached, 3.3% with
+      // 8 MiB, 0.9% with 2 MiB (512 pages, which hold that hot set).
+      STUB_RETURN_IF_ERROR(c->Exec("PRAGMA cache_size = -2048"));
     }
     return c;
   }
