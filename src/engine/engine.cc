@@ -25,18 +25,35 @@ bool IsRequestError(StatusCode code) {
          code == StatusCode::kFailedPrecondition || code == StatusCode::kAlreadyExists;
 }
 
-// The well-formed idempotency keys of a batch, grouped by org (first
-// appearance order); malformed requests are refused later, one by one.
-std::vector<std::pair<std::string_view, std::vector<std::string_view>>> KeysByOrg(
-    std::span<const SpendRequest> requests) {
+// A field of a batch's requests, grouped by org (orgs in first-appearance
+// order), from the requests `keep` accepts; malformed requests are refused
+// later, one by one.
+template <typename Field, typename Keep>
+std::vector<std::pair<std::string_view, std::vector<std::string_view>>> ByOrg(
+    std::span<const SpendRequest> requests, Field field, Keep keep) {
   std::vector<std::pair<std::string_view, std::vector<std::string_view>>> out;
   for (const SpendRequest& r : requests) {
-    if (r.org.empty() || !ValidateIdempotencyKey(r.idempotency_key).ok()) continue;
+    if (r.org.empty() || !keep(r)) continue;
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first == r.org; });
     if (it == out.end()) it = out.insert(out.end(), {r.org, {}});
-    it->second.push_back(r.idempotency_key);
+    it->second.push_back(field(r));
   }
   return out;
+}
+
+// The batch's well-formed idempotency keys, by org.
+auto KeysByOrg(std::span<const SpendRequest> requests) {
+  return ByOrg(
+      requests, [](const SpendRequest& r) -> std::string_view { return r.idempotency_key; },
+      [](const SpendRequest& r) { return ValidateIdempotencyKey(r.idempotency_key).ok(); });
+}
+
+// The batch's agents, by org (an agent may repeat; PrefetchChains skips
+// what is loaded already).
+auto AgentsByOrg(std::span<const SpendRequest> requests) {
+  return ByOrg(
+      requests, [](const SpendRequest& r) -> std::string_view { return r.agent; },
+      [](const SpendRequest& r) { return !r.agent.empty(); });
 }
 
 // A request arrives with its vendor as the caller wrote it and maybe a
@@ -373,9 +390,14 @@ std::vector<Result<SpendResult>> Engine::SpendBatch(std::span<const SpendRequest
   results.reserve(requests.size());
   auto batch = Run(
       [&](LedgerTxn& lt, Timestamp now) -> Result<bool> {
-        // One read for the whole batch's idempotency keys, per org.
+        // One read for the whole batch's idempotency keys, per org, and one
+        // per tree level for its agents' budget paths: every read before
+        // the first write, so none waits for the batch's buffered writes.
         for (const auto& [org, keys] : KeysByOrg(requests)) {
           STUB_RETURN_IF_ERROR(lt.PrefetchIdempotency(org, keys));
+        }
+        for (const auto& [org, agents] : AgentsByOrg(requests)) {
+          STUB_RETURN_IF_ERROR(PrefetchChains(lt, org, agents));
         }
         results.clear();
         for (const SpendRequest& request : requests) {

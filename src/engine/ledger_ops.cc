@@ -403,6 +403,26 @@ Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
 
 }  // namespace
 
+Status PrefetchChains(LedgerTxn& lt, std::string_view org,
+                      const std::vector<std::string_view>& agents) {
+  std::vector<std::string_view> level = agents;
+  for (std::size_t depth = 0; depth < kMaxTreeDepth && !level.empty(); ++depth) {
+    STUB_RETURN_IF_ERROR(lt.PrefetchNodes(org, level));
+    std::vector<std::string_view> parents;
+    for (std::string_view id : level) {
+      STUB_ASSIGN_OR_RETURN(NodeRow * row, lt.Node(org, id));  // cached now
+      if (row == nullptr || row->node.kind == NodeKind::kOrg) continue;
+      if (depth == 0 && row->node.kind != NodeKind::kAgent) continue;
+      std::string_view parent = row->node.parent;
+      if (std::find(parents.begin(), parents.end(), parent) == parents.end()) {
+        parents.push_back(parent);
+      }
+    }
+    level = std::move(parents);
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<NodeRow*>> LoadChain(LedgerTxn& lt, std::string_view org,
                                         std::string_view agent) {
   std::vector<NodeRow*> chain;

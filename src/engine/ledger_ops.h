@@ -39,6 +39,14 @@ inline constexpr std::size_t kMaxExpiriesPerTxn = 500;
 Result<std::vector<NodeRow*>> LoadChain(LedgerTxn& lt, std::string_view org,
                                         std::string_view agent);
 
+// Loads the paths of all `agents` (ids of org `org`) into `lt` up front: one
+// store call per tree level (Transaction::GetNodes) instead of one per node,
+// before the batch writes anything — so the store need not flush buffered
+// writes to answer a read in the middle of the batch. Ids that are not
+// agents, and broken trees, are left for LoadChain to report.
+Status PrefetchChains(LedgerTxn& lt, std::string_view org,
+                      const std::vector<std::string_view>& agents);
+
 // Expires the org's holds that are due at `now` (at most kMaxExpiriesPerTxn):
 // each gets an `expire` entry, its reservation leaves every node on its path,
 // and the org's next_hold_expiry is recomputed. Updates `org` (a row cached

@@ -1,5 +1,6 @@
 #include "engine/ledger_txn.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace stub {
@@ -36,6 +37,24 @@ Result<NodeRow*> LedgerTxn::Node(std::string_view org, std::string_view node) {
 void LedgerTxn::MarkNodeDirty(std::string_view org, std::string_view node) {
   auto it = nodes_.find(NodeView(org, node));
   if (it != nodes_.end()) it->second.dirty = it->second.exists = true;
+}
+
+Status LedgerTxn::PrefetchNodes(std::string_view org, const std::vector<std::string_view>& ids) {
+  std::vector<std::string_view> missing;
+  missing.reserve(ids.size());
+  for (std::string_view id : ids) {
+    if (nodes_.find(NodeView(org, id)) != nodes_.end()) continue;
+    if (std::find(missing.begin(), missing.end(), id) == missing.end()) missing.push_back(id);
+  }
+  if (missing.empty()) return Status::Ok();
+  STUB_ASSIGN_OR_RETURN(auto rows, txn_.GetNodes(org, missing));
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    Cached<NodeRow> cached;
+    cached.exists = rows[i].has_value();
+    if (rows[i]) cached.row = std::move(*rows[i]);
+    nodes_.emplace(NodeKey(org, missing[i]), std::move(cached));
+  }
+  return Status::Ok();
 }
 
 Status LedgerTxn::PrefetchIdempotency(std::string_view org,

@@ -42,6 +42,9 @@ class LedgerTxn {
   // Same rules as Org, with MarkNodeDirty.
   Result<NodeRow*> Node(std::string_view org, std::string_view node);
   void MarkNodeDirty(std::string_view org, std::string_view node);
+  // Loads the nodes among `ids` not cached yet in one store call
+  // (Transaction::GetNodes), so later Node calls for them read no store.
+  Status PrefetchNodes(std::string_view org, const std::vector<std::string_view>& ids);
 
   // Idempotency records, read through a cache: PrefetchIdempotency loads the
   // keys of a whole batch in one store call, and PutIdempotency keeps the

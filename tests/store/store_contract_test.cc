@@ -372,6 +372,40 @@ TEST_P(StoreContractTest, AppendEntryOnAnExistingSeqConflicts) {
   });
 }
 
+// A batch reads its agents' budget paths up front with GetNodes: several
+// nodes of one org in one call, in the order asked (repeats included),
+// absent ones empty, the transaction's own writes seen, other orgs' not.
+TEST_P(StoreContractTest, GetNodesReadsSeveralNodesInTheOrderAsked) {
+  NodeRow root = MakeNode("acme", NodeKind::kOrg);
+  NodeRow a = MakeNode("a");
+  NodeRow b = MakeNode("b");
+  NodeRow beta_a = MakeNode("a", NodeKind::kAgent, "team-beta");
+  STUB_ASSERT_OK(Apply([&](Transaction& t) {
+    STUB_RETURN_IF_ERROR(t.PutNode("acme", root));
+    STUB_RETURN_IF_ERROR(t.PutNode("acme", a));
+    STUB_RETURN_IF_ERROR(t.PutNode("acme", b));
+    return t.PutNode("beta", beta_a);
+  }));
+  STUB_ASSERT_OK_AND_ASSIGN(auto t, store().Begin());
+  b.node.frozen = true;
+  b.version = 7;
+  STUB_ASSERT_OK(t->PutNode("acme", b));
+  STUB_ASSERT_OK_AND_ASSIGN(auto got, t->GetNodes("acme", {"b", "nope", "acme", "a", "b"}));
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(got[0], b);
+  EXPECT_FALSE(got[1].has_value());
+  EXPECT_EQ(got[2], root);
+  EXPECT_EQ(got[3], a);
+  EXPECT_EQ(got[4], b);
+  STUB_ASSERT_OK_AND_ASSIGN(auto beta, t->GetNodes("beta", {"a", "acme"}));
+  ASSERT_EQ(beta.size(), 2u);
+  EXPECT_EQ(beta[0], beta_a);
+  EXPECT_FALSE(beta[1].has_value());
+  STUB_ASSERT_OK_AND_ASSIGN(auto none, t->GetNodes("acme", {}));
+  EXPECT_TRUE(none.empty());
+  t->Rollback();
+}
+
 // What a group-committed batch writes: hundreds of entries, idempotency
 // records and denials in one transaction (the SQL stores send each table's
 // rows as one multi-row statement), read back exactly; the batch's keys are

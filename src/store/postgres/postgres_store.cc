@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -352,6 +353,7 @@ enum StmtId : std::size_t {
   kPutIdempotencies,
   kInsertDenials,
   kGetIdempotencies,
+  kGetNodes,  // the multi-row form of kGetNode
   kAppendWindowLog,
   kAppendWindowLogs,  // the multi-row form of kAppendWindowLog
   kFirstWindowLogAfter,
@@ -499,6 +501,9 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
        "SELECT idem_key, fingerprint, outcome, created_at FROM idempotency "
        "WHERE org = $1 AND idem_key = ANY($2)",
        {T, TA}},
+      {"get_nodes",
+       "SELECT " STUB_NODE_COLS " FROM nodes WHERE org = $1 AND id = ANY($2)",
+       {T, TA}},
       {"append_window_log",
        "INSERT INTO window_log (org, node, at, seq, total, amount) VALUES ($1, $2, $3, $4, $5, $6)",
        {T, T, I, I, I, I}},
@@ -589,6 +594,9 @@ void PutI32(std::string& out, std::int32_t v) {
 
 class Params {
  public:
+  Params() = default;
+  // Room for `count` parameters without reallocating.
+  explicit Params(std::size_t count) { values_.reserve(count); }
   Params& Text(std::string_view v) {
     values_.emplace_back(std::string(v));
     return *this;
@@ -935,7 +943,7 @@ std::vector<PendingWrite> Grouped(std::vector<PendingWrite> writes) {
     }
     const auto single = static_cast<StmtId>(stmt);
     const StmtDef& def = Stmts()[single];
-    Params arrays;
+    Params arrays(def.types.size());
     for (std::size_t col = 0; col < def.types.size(); ++col) {
       arrays.Array(def.types[col], rows.size(),
                    [&](std::size_t i) -> const std::optional<std::string>& {
@@ -989,6 +997,27 @@ class PostgresTransaction final : public Transaction {
     return One<NodeRow>(kGetNode, p, "node", ReadNode<Row>);
   }
 
+  Result<std::vector<std::optional<NodeRow>>> GetNodes(
+      std::string_view org, const std::vector<std::string_view>& ids) override {
+    std::vector<std::optional<NodeRow>> out(ids.size());
+    if (ids.empty()) return out;
+    std::vector<std::optional<std::string>> values(ids.begin(), ids.end());
+    Params p(2);
+    p.Text(org).Array(
+        kTextOid, values.size(),
+        [&](std::size_t i) -> const std::optional<std::string>& { return values[i]; });
+    STUB_ASSIGN_OR_RETURN(std::vector<NodeRow> rows,
+                          Collect<NodeRow>(kGetNodes, p, "node", ReadNode<Row>));
+    std::unordered_map<std::string_view, NodeRow*> by_id;
+    by_id.reserve(rows.size());
+    for (NodeRow& row : rows) by_id.emplace(row.node.id, &row);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      auto it = by_id.find(ids[i]);
+      if (it != by_id.end()) out[i] = *it->second;  // ids may repeat
+    }
+    return out;
+  }
+
   Status PutNode(std::string_view org, NodeRow row) override {
     STUB_RETURN_IF_ERROR(CheckWritable());
     STUB_ASSIGN_OR_RETURN(std::string limits,
@@ -1038,7 +1067,7 @@ class PostgresTransaction final : public Transaction {
                           Encode("entry lines", [&] { return EncodeLines(entry.lines); }));
     // Summed here, written at the next flush: one upsert per distinct key.
     if (Status s = rollup_.Add(entry); !s.ok()) return s;
-    Params p;
+    Params p(21);
     p.Bytes(std::move(entry.org))
         .Int(ToI64(entry.seq))
         .Text(EntryKindName(entry.kind))
@@ -1135,7 +1164,7 @@ class PostgresTransaction final : public Transaction {
     STUB_ASSIGN_OR_RETURN(std::string outcome, Encode("idempotency outcome", [&] {
                             return EncodeOutcome(record.outcome);
                           }));
-    Params p;
+    Params p(5);
     p.Bytes(std::move(record.org))
         .Bytes(std::move(record.key))
         .Bytes(std::move(record.fingerprint))
