@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/api_key.h"
@@ -42,6 +43,20 @@
 #include "query/query_plan.h"
 
 namespace stub {
+
+// The answers of `get(key)` for each of `keys`, in order; the first error
+// wins. The plain form of the Transaction's multi-key reads.
+template <typename T, typename Get>
+Result<std::vector<std::optional<T>>> GetEach(const std::vector<std::string_view>& keys, Get get) {
+  std::vector<std::optional<T>> out;
+  out.reserve(keys.size());
+  for (std::string_view key : keys) {
+    auto one = get(key);
+    if (!one.ok()) return one.status();
+    out.push_back(std::move(*one));
+  }
+  return out;
+}
 
 class Transaction {
  public:
@@ -60,14 +75,7 @@ class Transaction {
   // one per node. The default asks GetNode for each id.
   virtual Result<std::vector<std::optional<NodeRow>>> GetNodes(
       std::string_view org, const std::vector<std::string_view>& ids) {
-    std::vector<std::optional<NodeRow>> out;
-    out.reserve(ids.size());
-    for (std::string_view id : ids) {
-      auto one = GetNode(org, id);
-      if (!one.ok()) return one.status();
-      out.push_back(std::move(*one));
-    }
-    return out;
+    return GetEach<NodeRow>(ids, [&](std::string_view id) { return GetNode(org, id); });
   }
   // Inserts or replaces the node row keyed (org, row.node.id).
   virtual Status PutNode(std::string_view org, NodeRow row) = 0;
@@ -98,14 +106,8 @@ class Transaction {
   // one per spend. The default asks GetIdempotency for each key.
   virtual Result<std::vector<std::optional<IdempotencyRecord>>> GetIdempotencies(
       std::string_view org, const std::vector<std::string_view>& keys) {
-    std::vector<std::optional<IdempotencyRecord>> out;
-    out.reserve(keys.size());
-    for (std::string_view key : keys) {
-      auto one = GetIdempotency(org, key);
-      if (!one.ok()) return one.status();
-      out.push_back(std::move(*one));
-    }
-    return out;
+    return GetEach<IdempotencyRecord>(
+        keys, [&](std::string_view key) { return GetIdempotency(org, key); });
   }
   // Inserts a record keyed (org, key). Two transactions inserting the same key
   // conflict; an existing committed key is a conflict too.
