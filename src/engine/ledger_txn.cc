@@ -1,6 +1,6 @@
 #include "engine/ledger_txn.h"
 
-#include <algorithm>
+#include <unordered_set>
 #include <utility>
 
 namespace stub {
@@ -40,11 +40,12 @@ void LedgerTxn::MarkNodeDirty(std::string_view org, std::string_view node) {
 }
 
 Status LedgerTxn::PrefetchNodes(std::string_view org, const std::vector<std::string_view>& ids) {
+  // A batch may name hundreds of agents, each many times.
   std::vector<std::string_view> missing;
-  missing.reserve(ids.size());
+  std::unordered_set<std::string_view> seen;
   for (std::string_view id : ids) {
     if (nodes_.find(NodeView(org, id)) != nodes_.end()) continue;
-    if (std::find(missing.begin(), missing.end(), id) == missing.end()) missing.push_back(id);
+    if (seen.insert(id).second) missing.push_back(id);
   }
   if (missing.empty()) return Status::Ok();
   STUB_ASSIGN_OR_RETURN(auto rows, txn_.GetNodes(org, missing));
