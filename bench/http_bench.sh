@@ -111,6 +111,7 @@ if printf '%s\n' "$spends_out" | grep -q 'Non-2xx'; then
 fi
 # wrk counts the answers it read; the server may approve up to one more per
 # connection that wrk stopped waiting for. Fewer approvals means replays.
+[ -n "$answered" ] || { echo "http_bench: no request count in wrk's output" >&2; exit 1; }
 if [ $((after - before)) -lt "$answered" ] || [ $((after - before)) -gt $((answered + conns)) ]; then
   echo "http_bench: wrk got $answered answers but the server approved $((after - before)) new spends" >&2
   exit 1
