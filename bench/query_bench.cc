@@ -32,7 +32,7 @@
 namespace stub {
 namespace {
 
-constexpr Timestamp kNow = 1795878000LL * kMicrosPerSecond;  // 2026-11-28T15:00:00Z
+constexpr Timestamp kQueryNow = 1795878000LL * kMicrosPerSecond;  // 2026-11-28T15:00:00Z
 constexpr Timestamp kDay = 86'400LL * kMicrosPerSecond;
 const std::string kOrg = "bench";
 
@@ -96,7 +96,7 @@ Status Load(Store& store, std::int64_t n, std::int64_t days) {
                            "serpapi.com",    "modal.com",         "replicate.com",
                            "api.twilio.com", "api.crunchbase.com"};
   const char* categories[] = {"llm", "llm", "data", "data", "compute", "compute", "saas", "data"};
-  const Timestamp first = kNow - days * kDay;
+  const Timestamp first = kQueryNow - days * kDay;
   for (std::int64_t seq = 1; seq <= n;) {
     STUB_ASSIGN_OR_RETURN(auto w, store.Begin());
     for (int k = 0; k < 10'000 && seq <= n; ++k, ++seq) {

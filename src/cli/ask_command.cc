@@ -16,7 +16,7 @@
 namespace stub {
 namespace {
 
-constexpr std::string_view kCommand = "ask";
+constexpr std::string_view kAskCommand = "ask";
 
 struct AskFlags {
   std::string db;
@@ -88,15 +88,13 @@ std::string AnswerText(const QueryAnswer& a) {
 
 int RunAsk(const AskFlags& flags) {
   if (flags.question.empty() == flags.spec.empty()) {
-    return ReportFailure(kCommand, InvalidArgument("give a question or --spec, not both",
-                                                   std::string(kUsageReason)));
+    return ReportFailure(kAskCommand, UsageError("give a question or --spec, not both"));
   }
   Timestamp now = 0;
   if (!flags.now.empty()) {
     auto t = ParseRfc3339(flags.now);
     if (!t.ok()) {
-      return ReportFailure(kCommand, InvalidArgument("--now must be an RFC 3339 UTC time",
-                                                     std::string(kUsageReason)));
+      return ReportFailure(kAskCommand, UsageError("--now must be an RFC 3339 UTC time"));
     }
     now = *t;
   } else {
@@ -104,17 +102,17 @@ int RunAsk(const AskFlags& flags) {
     now = clock.Now();
   }
   auto store = OpenCommandStore(flags.db);
-  if (!store.ok()) return ReportFailure(kCommand, store.status());
+  if (!store.ok()) return ReportFailure(kAskCommand, store.status());
   QueryService service(**store, QueryServiceOptionsFromEnv());
   Result<QueryAnswer> answer = Internal("unset");
   std::vector<std::string> suggestions;
   if (!flags.spec.empty()) {
     nlohmann::json j = nlohmann::json::parse(flags.spec, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) {
-      return ReportFailure(kCommand, InvalidArgument("--spec is not JSON", "invalid_request"));
+      return ReportFailure(kAskCommand, InvalidArgument("--spec is not JSON", "invalid_request"));
     }
     auto spec = QuerySpecFromJson(j);
-    if (!spec.ok()) return ReportFailure(kCommand, spec.status());
+    if (!spec.ok()) return ReportFailure(kAskCommand, spec.status());
     answer = service.Run(flags.org, *spec);
   } else {
     answer = service.Ask(flags.org, flags.question, now, &suggestions);
@@ -134,7 +132,7 @@ int RunAsk(const AskFlags& flags) {
       }
       return ExitCodeFor(answer.status());
     }
-    return ReportFailure(kCommand, answer.status());
+    return ReportFailure(kAskCommand, answer.status());
   }
   if (flags.json) {
     std::cout << AnswerJson(*answer).dump() << "\n";

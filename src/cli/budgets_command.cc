@@ -13,7 +13,7 @@
 namespace stub {
 namespace {
 
-constexpr std::string_view kCommand = "budgets";
+constexpr std::string_view kBudgetsCommand = "budgets";
 
 struct BudgetsFlags {
   std::string db;
@@ -39,18 +39,18 @@ void PrintNode(const BudgetNodeView& view, int depth, std::string& out) {
 
 int RunBudgets(const BudgetsFlags& flags) {
   auto store = OpenCommandStore(flags.db);
-  if (!store.ok()) return ReportFailure(kCommand, store.status());
+  if (!store.ok()) return ReportFailure(kBudgetsCommand, store.status());
   auto org = ResolveOrg(**store, flags.org);
-  if (!org.ok()) return ReportFailure(kCommand, org.status());
+  if (!org.ok()) return ReportFailure(kBudgetsCommand, org.status());
   TxnOptions read;
   read.read_only = true;
   auto txn = (*store)->Begin(read);
-  if (!txn.ok()) return ReportFailure(kCommand, txn.status());
+  if (!txn.ok()) return ReportFailure(kBudgetsCommand, txn.status());
   static const SystemClock clock;
   const Timestamp now = clock.Now();
   auto view = flags.node.empty() ? ReadBudgetTree(**txn, *org, now)
                                  : ReadBudgetNode(**txn, *org, flags.node, now);
-  if (!view.ok()) return ReportFailure(kCommand, view.status());
+  if (!view.ok()) return ReportFailure(kBudgetsCommand, view.status());
   if (flags.json) {
     std::cout << BudgetJson(*view, /*with_effective=*/true).dump() << "\n";
     return kExitOk;

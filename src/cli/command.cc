@@ -37,10 +37,9 @@ Result<std::string> ResolveOrg(Store& store, const std::string& flag) {
   STUB_ASSIGN_OR_RETURN(auto orgs, txn->ListOrgs());
   if (orgs.size() == 1) return orgs.front();
   if (orgs.empty()) {
-    return InvalidArgument("the database holds no org yet: create one with `stub org create`",
-                           std::string(kUsageReason));
+    return UsageError("the database holds no org yet: create one with `stub org create`");
   }
-  return InvalidArgument("the database holds several orgs: pass --org", std::string(kUsageReason));
+  return UsageError("the database holds several orgs: pass --org");
 }
 
 int RunOnOrg(std::string_view command, const std::string& db, const std::string& org_flag,

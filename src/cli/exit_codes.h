@@ -9,7 +9,9 @@
 //   5  internal error
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/status.h"
 
@@ -24,6 +26,11 @@ inline constexpr int kExitInternal = 5;
 
 // The Status reason that marks a usage error (exit 2) whatever its code.
 inline constexpr std::string_view kUsageReason = "usage";
+
+// kInvalidArgument with reason kUsageReason: a bad flag or argument (exit 2).
+inline Status UsageError(std::string message) {
+  return InvalidArgument(std::move(message), std::string(kUsageReason));
+}
 
 int ExitCodeFor(const Status& status);
 

@@ -13,7 +13,7 @@
 namespace stub {
 namespace {
 
-constexpr std::string_view kCommand = "init";
+constexpr std::string_view kInitCommand = "init";
 
 struct InitFlags {
   std::string db;
@@ -22,7 +22,7 @@ struct InitFlags {
 
 int RunInit(const InitFlags& flags) {
   auto store = OpenCommandStore(flags.db);  // opening migrates
-  if (!store.ok()) return ReportFailure(kCommand, store.status());
+  if (!store.ok()) return ReportFailure(kInitCommand, store.status());
   const char* env = std::getenv("STUB_ROOT_KEY");
   const bool from_env = env != nullptr && *env != '\0';
   std::optional<IssuedKey> created;
@@ -30,7 +30,7 @@ int RunInit(const InitFlags& flags) {
     static const SystemClock clock;
     KeyService keys(**store, clock);
     auto ensured = keys.EnsureRootKey();
-    if (!ensured.ok()) return ReportFailure(kCommand, ensured.status());
+    if (!ensured.ok()) return ReportFailure(kInitCommand, ensured.status());
     created = std::move(*ensured);
   }
   if (flags.json) {

@@ -24,7 +24,7 @@ struct KeyFlags {
   bool json = false;
 };
 
-nlohmann::ordered_json KeyJson(const ApiKeyRow& k) {
+nlohmann::ordered_json KeyRowJson(const ApiKeyRow& k) {
   nlohmann::ordered_json j;
   j["id"] = k.id;
   j["role"] = std::string(KeyRoleName(k.role));
@@ -51,9 +51,7 @@ int RunCreate(const KeyFlags& flags) {
   constexpr std::string_view kCommand = "key create";
   const auto role = ParseKeyRole(flags.role);
   if (!role || *role == KeyRole::kRoot) {
-    return ReportFailure(kCommand,
-                         InvalidArgument("--role must be admin, finance, approver or agent",
-                                         std::string(kUsageReason)));
+    return ReportFailure(kCommand, UsageError("--role must be admin, finance, approver or agent"));
   }
   return RunKey(kCommand, flags, [&](KeyService& keys, const std::string& org) {
     auto issued = keys.Create(org, *role, flags.agent, flags.name);
@@ -83,7 +81,7 @@ int RunList(const KeyFlags& flags) {
     if (!listed.ok()) return ReportFailure(kCommand, listed.status());
     if (flags.json) {
       nlohmann::ordered_json items = nlohmann::ordered_json::array();
-      for (const auto& k : *listed) items.push_back(KeyJson(k));
+      for (const auto& k : *listed) items.push_back(KeyRowJson(k));
       nlohmann::ordered_json j;
       j["org"] = org;
       j["items"] = std::move(items);

@@ -38,9 +38,8 @@ Command AddLimitsCommand(CLI::App& app) {
   return {set, [flags] {
             if (!flags->none && flags->limits.empty()) {
               return ReportFailure("limits set",
-                                   InvalidArgument("give --limit AMOUNT/PERIOD (one or more) or "
-                                                   "--none",
-                                                   std::string(kUsageReason)));
+                                   UsageError("give --limit AMOUNT/PERIOD (one or more) or "
+                                              "--none"));
             }
             NodeChange change;
             change.id = flags->node;

@@ -28,25 +28,21 @@ using SteadyClock = std::chrono::steady_clock;
 
 const auto kAwait = asio::use_awaitable;
 
-Status Usage(std::string message) {
-  return InvalidArgument(std::move(message), std::string(kUsageReason));
-}
-
 // "http://host:port[/]" → host, port.
 Status ParseHttpUrl(std::string_view url, std::string& host, std::uint16_t& port) {
   constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) return Usage("--url must be http://host:port");
+  if (!url.starts_with(kScheme)) return UsageError("--url must be http://host:port");
   url.remove_prefix(kScheme.size());
   while (url.ends_with('/')) url.remove_suffix(1);
   const auto colon = url.rfind(':');
   if (colon == std::string_view::npos || colon == 0 || url.find('/') != std::string_view::npos) {
-    return Usage("--url must be http://host:port");
+    return UsageError("--url must be http://host:port");
   }
   unsigned value = 0;
   const std::string_view p = url.substr(colon + 1);
   const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
   if (ec != std::errc() || end != p.data() + p.size() || value == 0 || value > 65535) {
-    return Usage("--url has a bad port '" + std::string(p) + "'");
+    return UsageError("--url has a bad port '" + std::string(p) + "'");
   }
   host = std::string(url.substr(0, colon));
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
@@ -216,26 +212,27 @@ class LoadRun {
 }  // namespace
 
 Result<LoadgenReport> RunLoadgen(const LoadgenConfig& config) {
-  if (!(config.rate > 0 && config.rate <= 1e6)) return Usage("--rate must be in (0, 1000000]");
+  if (!(config.rate > 0 && config.rate <= 1e6)) return UsageError("--rate must be in (0, 1000000]");
   if (!(config.seconds > 0 && config.seconds <= 3600)) {
-    return Usage("--seconds must be in (0, 3600]");
+    return UsageError("--seconds must be in (0, 3600]");
   }
   if (config.connections < 1 || config.connections > 10'000) {
-    return Usage("--connections must be 1..10000");
+    return UsageError("--connections must be 1..10000");
   }
   if (config.target != "spend" && config.target != "healthz") {
-    return Usage("--target must be spend or healthz");
+    return UsageError("--target must be spend or healthz");
   }
-  if (config.target == "spend" && config.key.empty()) return Usage("--key is required for spends");
-  if (!(config.timeout_seconds > 0)) return Usage("--timeout must be positive");
+  if (config.target == "spend" && config.key.empty())
+    return UsageError("--key is required for spends");
+  if (!(config.timeout_seconds > 0)) return UsageError("--timeout must be positive");
   std::string host;
   std::uint16_t port = 0;
   STUB_RETURN_IF_ERROR(ParseHttpUrl(config.url, host, port));
   beast::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
-  if (ec) return Usage("--url needs a numeric host (e.g. 127.0.0.1), not '" + host + "'");
+  if (ec) return UsageError("--url needs a numeric host (e.g. 127.0.0.1), not '" + host + "'");
   const auto total = static_cast<std::uint64_t>(std::llround(config.rate * config.seconds));
-  if (total == 0) return Usage("--rate × --seconds schedules no request");
+  if (total == 0) return UsageError("--rate × --seconds schedules no request");
 
   LoadRun run(config, tcp::endpoint(address, port), total);
   run.Execute();

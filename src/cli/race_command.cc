@@ -382,10 +382,9 @@ Result<RaceReport> RunRace(const RaceConfig& config) {
   STUB_RETURN_IF_ERROR(ValidateConfig(config));
   const bool in_memory = config.db == "memory:" || config.db == "memory";
   if (config.via_http && in_memory) {
-    return InvalidArgument(
+    return UsageError(
         "--via http needs a database the server processes share (sqlite:PATH "
-        "or postgres://…), not memory:",
-        std::string(kUsageReason));
+        "or postgres://…), not memory:");
   }
   SystemClock clock;
   OverspendMonitor monitor;

@@ -36,8 +36,6 @@ void Print(bool json, const Json& j, const std::string& text) {
   }
 }
 
-Status Usage(std::string message) { return InvalidArgument(std::move(message), "usage"); }
-
 std::string ApprovalLine(const ApprovalRow& a) {
   return a.id + "  " + std::string(ApprovalStatusName(a.status)) + "  " + a.agent + "  " +
          FormatAmount(a.amount) + "  " + a.vendor + "  over " + FormatAmount(a.over) + " (" +
@@ -82,13 +80,13 @@ Command PolicyPut(CLI::App& policy) {
         std::string body = f->text;
         if (!f->file.empty()) {
           std::ifstream in(f->file);
-          if (!in) return ReportFailure("policy put", Usage("cannot read " + f->file));
+          if (!in) return ReportFailure("policy put", UsageError("cannot read " + f->file));
           std::stringstream ss;
           ss << in.rdbuf();
           body = ss.str();
         }
         if (body.empty()) {
-          return ReportFailure("policy put", Usage("give --json-policy JSON or --file FILE"));
+          return ReportFailure("policy put", UsageError("give --json-policy JSON or --file FILE"));
         }
         const Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
         if (j.is_discarded()) {

@@ -13,7 +13,7 @@
 namespace stub {
 namespace {
 
-constexpr std::string_view kCommand = "seed-demo";
+constexpr std::string_view kSeedDemoCommand = "seed-demo";
 
 struct SeedDemoFlags {
   std::string db;
@@ -68,18 +68,16 @@ int RunSeedDemo(const SeedDemoFlags& flags) {
   if (!flags.now.empty()) {
     auto parsed = ParseRfc3339(flags.now);
     if (!parsed.ok()) {
-      return ReportFailure(kCommand, Status(StatusCode::kInvalidArgument,
-                                            "--now: '" + flags.now +
-                                                "' is not an RFC 3339 time (e.g. "
-                                                "2026-11-28T10:00:00Z)",
-                                            std::string(kUsageReason)));
+      return ReportFailure(kSeedDemoCommand, UsageError("--now: '" + flags.now +
+                                                        "' is not an RFC 3339 time (e.g. "
+                                                        "2026-11-28T10:00:00Z)"));
     }
     now = *parsed;
   }
   auto store = OpenCommandStore(flags.db);
-  if (!store.ok()) return ReportFailure(kCommand, store.status());
+  if (!store.ok()) return ReportFailure(kSeedDemoCommand, store.status());
   auto report = SeedDemo(**store, now);
-  if (!report.ok()) return ReportFailure(kCommand, report.status());
+  if (!report.ok()) return ReportFailure(kSeedDemoCommand, report.status());
   std::cout << (flags.json ? ReportJson(*report).dump() + "\n" : ReportText(*report));
   return kExitOk;
 }

@@ -14,7 +14,7 @@
 namespace stub {
 namespace {
 
-constexpr std::string_view kCommand = "spend";
+constexpr std::string_view kSpendCommand = "spend";
 
 struct SpendFlags {
   std::string db;
@@ -104,19 +104,17 @@ int RunSpend(const SpendFlags& flags) {
   if (!flags.receipt.empty()) {
     auto receipt = CanonicalizeReceipt(flags.receipt);
     if (!receipt.ok()) {
-      return ReportFailure(
-          kCommand, Status(StatusCode::kInvalidArgument, "--receipt: " + receipt.status().message(),
-                           std::string(kUsageReason)));
+      return ReportFailure(kSpendCommand, UsageError("--receipt: " + receipt.status().message()));
     }
     request.receipt = std::move(*receipt);
   }
-  return RunOnOrg(kCommand, flags.db, flags.org, [&](Engine& engine, const std::string& org) {
+  return RunOnOrg(kSpendCommand, flags.db, flags.org, [&](Engine& engine, const std::string& org) {
     request.org = org;
     auto org_row = engine.GetOrg(org);
-    if (!org_row.ok()) return ReportFailure(kCommand, org_row.status());
+    if (!org_row.ok()) return ReportFailure(kSpendCommand, org_row.status());
     const std::string currency = *org_row ? (*org_row)->currency : "";
     auto result = engine.Spend(request);
-    if (!result.ok()) return ReportFailure(kCommand, result.status());
+    if (!result.ok()) return ReportFailure(kSpendCommand, result.status());
     if (flags.json) {
       std::cout << OutcomeJson(*result, request.idempotency_key).dump() << "\n";
     } else {

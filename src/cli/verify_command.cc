@@ -11,7 +11,7 @@
 namespace stub {
 namespace {
 
-constexpr std::string_view kCommand = "verify";
+constexpr std::string_view kVerifyCommand = "verify";
 
 struct VerifyFlags {
   std::string db;
@@ -56,7 +56,7 @@ std::string ReportText(const std::string& org, const VerifyReport& report) {
 
 int RunVerify(const VerifyFlags& flags) {
   auto store = OpenCommandStore(flags.db);
-  if (!store.ok()) return ReportFailure(kCommand, store.status());
+  if (!store.ok()) return ReportFailure(kVerifyCommand, store.status());
   std::vector<std::string> orgs;
   if (!flags.org.empty()) {
     orgs.push_back(flags.org);
@@ -64,9 +64,9 @@ int RunVerify(const VerifyFlags& flags) {
     TxnOptions read;
     read.read_only = true;
     auto txn = (*store)->Begin(read);
-    if (!txn.ok()) return ReportFailure(kCommand, txn.status());
+    if (!txn.ok()) return ReportFailure(kVerifyCommand, txn.status());
     auto all = (*txn)->ListOrgs();
-    if (!all.ok()) return ReportFailure(kCommand, all.status());
+    if (!all.ok()) return ReportFailure(kVerifyCommand, all.status());
     orgs = std::move(*all);
   }
   static const SystemClock clock;
@@ -76,7 +76,7 @@ int RunVerify(const VerifyFlags& flags) {
   std::string text;
   for (const std::string& org : orgs) {
     auto report = engine.Verify(org);
-    if (!report.ok()) return ReportFailure(kCommand, report.status());
+    if (!report.ok()) return ReportFailure(kVerifyCommand, report.status());
     ok = ok && report->ok;
     reports.push_back(ReportJson(org, *report));
     text += ReportText(org, *report);

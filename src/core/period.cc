@@ -67,7 +67,7 @@ DayRange BucketDays(Period p, std::int64_t day) {
   return {0, 0};  // unreachable for valid periods
 }
 
-void AppendPadded(std::string& out, std::int64_t v, int width) {
+void AppendSignedPadded(std::string& out, std::int64_t v, int width) {
   if (v < 0) {
     out += '-';
     v = -v;
@@ -129,34 +129,34 @@ std::string BucketLabel(Period p, Timestamp t) {
   out.reserve(16);
   switch (p) {
     case Period::kDay:
-      AppendPadded(out, d.year, 4);
+      AppendSignedPadded(out, d.year, 4);
       out += '-';
-      AppendPadded(out, d.month, 2);
+      AppendSignedPadded(out, d.month, 2);
       out += '-';
-      AppendPadded(out, d.day, 2);
+      AppendSignedPadded(out, d.day, 2);
       break;
     case Period::kWeek: {
       // The ISO week-based year is the year of the week's Thursday.
       const std::int64_t thursday = day - civil::IsoWeekdayIndex(day) + 3;
       const std::int64_t week_year = civil::CivilFromDays(thursday).year;
       const std::int64_t week = (thursday - civil::DaysFromCivil(week_year, 1, 1)) / 7 + 1;
-      AppendPadded(out, week_year, 4);
+      AppendSignedPadded(out, week_year, 4);
       out += "-W";
-      AppendPadded(out, week, 2);
+      AppendSignedPadded(out, week, 2);
       break;
     }
     case Period::kMonth:
-      AppendPadded(out, d.year, 4);
+      AppendSignedPadded(out, d.year, 4);
       out += '-';
-      AppendPadded(out, d.month, 2);
+      AppendSignedPadded(out, d.month, 2);
       break;
     case Period::kQuarter:
-      AppendPadded(out, d.year, 4);
+      AppendSignedPadded(out, d.year, 4);
       out += "-Q";
-      AppendPadded(out, (d.month - 1) / 3 + 1, 1);
+      AppendSignedPadded(out, (d.month - 1) / 3 + 1, 1);
       break;
     case Period::kYear:
-      AppendPadded(out, d.year, 4);
+      AppendSignedPadded(out, d.year, 4);
       break;
     case Period::kTotal:
       break;

@@ -8,8 +8,6 @@
 namespace stub {
 namespace {
 
-Status Invalid(std::string msg) { return InvalidArgument(std::move(msg), "invalid_request"); }
-
 Status CheckAmount(std::string_view field, Micros amount) {
   if (amount <= 0) {
     return InvalidArgument(std::string(field) + " must be a positive amount", "invalid_amount");
@@ -19,8 +17,8 @@ Status CheckAmount(std::string_view field, Micros amount) {
 
 Status CheckSeconds(std::string_view field, std::int64_t seconds) {
   if (seconds < 1 || seconds > kMaxPolicySeconds) {
-    return Invalid(std::string(field) + " must be 1.." + std::to_string(kMaxPolicySeconds) +
-                   " seconds");
+    return InvalidRequest(std::string(field) + " must be 1.." + std::to_string(kMaxPolicySeconds) +
+                          " seconds");
   }
   return Status::Ok();
 }
@@ -28,13 +26,13 @@ Status CheckSeconds(std::string_view field, std::int64_t seconds) {
 template <typename Normalize>
 Status NormalizeList(std::string_view field, std::vector<std::string>& list, Normalize&& norm) {
   if (list.size() > kMaxPolicyListEntries) {
-    return Invalid(std::string(field) + " has more than " + std::to_string(kMaxPolicyListEntries) +
-                   " entries");
+    return InvalidRequest(std::string(field) + " has more than " +
+                          std::to_string(kMaxPolicyListEntries) + " entries");
   }
   for (std::string& entry : list) {
     auto normalized = norm(entry);
     if (!normalized.ok()) {
-      return Invalid(std::string(field) + ": " + normalized.status().message());
+      return InvalidRequest(std::string(field) + ": " + normalized.status().message());
     }
     entry = std::move(*normalized);
   }
@@ -49,8 +47,8 @@ Result<std::string> NormalizeCategory(std::string_view raw) {
     if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
   }
   if (!IsValidId(c)) {
-    return Invalid("category '" + std::string(raw.substr(0, 64)) +
-                   "' must match [a-z0-9][a-z0-9_.-]{0,63}");
+    return InvalidRequest("category '" + std::string(raw.substr(0, 64)) +
+                          "' must match [a-z0-9][a-z0-9_.-]{0,63}");
   }
   return c;
 }
@@ -84,7 +82,7 @@ Status NormalizePolicy(Policy& p) {
   if (p.max_per_spend) STUB_RETURN_IF_ERROR(CheckAmount("max_per_spend", *p.max_per_spend));
   if (p.approval_over) STUB_RETURN_IF_ERROR(CheckAmount("approval_over", *p.approval_over));
   if (p.windows.size() > kMaxPolicyWindows) {
-    return Invalid("at most " + std::to_string(kMaxPolicyWindows) + " windows");
+    return InvalidRequest("at most " + std::to_string(kMaxPolicyWindows) + " windows");
   }
   for (const RollingWindow& w : p.windows) {
     STUB_RETURN_IF_ERROR(CheckAmount("windows[].amount", w.amount));
@@ -97,12 +95,12 @@ Status NormalizePolicy(Policy& p) {
   if (p.velocity) {
     const Velocity& v = *p.velocity;
     STUB_RETURN_IF_ERROR(CheckSeconds("velocity.seconds", v.seconds));
-    if (v.max_spends < 0) return Invalid("velocity.max_spends must not be negative");
+    if (v.max_spends < 0) return InvalidRequest("velocity.max_spends must not be negative");
     if (v.max_amount < 0) {
       return InvalidArgument("velocity.max_amount must be a positive amount", "invalid_amount");
     }
     if (v.max_spends == 0 && v.max_amount == 0) {
-      return Invalid("velocity needs max_spends or max_amount");
+      return InvalidRequest("velocity needs max_spends or max_amount");
     }
   }
   STUB_RETURN_IF_ERROR(NormalizeList("vendors.allow", p.vendors.allow, NormalizeVendorPattern));

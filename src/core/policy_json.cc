@@ -12,15 +12,14 @@ namespace {
 
 using Json = nlohmann::json;
 
-Status Invalid(std::string msg) { return InvalidArgument(std::move(msg), "invalid_request"); }
-
 Status OnlyKeys(const Json& j, std::string_view what,
                 std::initializer_list<std::string_view> keys) {
-  if (!j.is_object()) return Invalid(std::string(what) + " must be an object");
+  if (!j.is_object()) return InvalidRequest(std::string(what) + " must be an object");
   for (const auto& [key, value] : j.items()) {
     bool known = false;
     for (std::string_view k : keys) known = known || k == key;
-    if (!known) return Invalid("unknown field '" + key.substr(0, 64) + "' in " + std::string(what));
+    if (!known)
+      return InvalidRequest("unknown field '" + key.substr(0, 64) + "' in " + std::string(what));
   }
   return Status::Ok();
 }
@@ -38,9 +37,9 @@ Result<Micros> Amount(const Json& j, std::string_view field) {
 }
 
 Result<std::int64_t> Integer(const Json& j, std::string_view field) {
-  if (!j.is_number_integer()) return Invalid(std::string(field) + " must be an integer");
+  if (!j.is_number_integer()) return InvalidRequest(std::string(field) + " must be an integer");
   if (j.is_number_unsigned() && j.get<std::uint64_t>() > 1'000'000'000'000ULL) {
-    return Invalid(std::string(field) + " is too large");
+    return InvalidRequest(std::string(field) + " is too large");
   }
   return j.get<std::int64_t>();
 }
@@ -52,12 +51,12 @@ Status Rules(const Json& j, std::string_view what, NameRules& out) {
                            {"block", &out.block}}) {
     if (!j.contains(key) || j.at(key).is_null()) continue;
     const Json& a = j.at(key);
-    if (!a.is_array()) return Invalid(std::string(what) + "." + key + " must be an array");
+    if (!a.is_array()) return InvalidRequest(std::string(what) + "." + key + " must be an array");
     if (a.size() > kMaxPolicyListEntries) {
-      return Invalid(std::string(what) + "." + key + " has too many entries");
+      return InvalidRequest(std::string(what) + "." + key + " has too many entries");
     }
     for (const Json& e : a) {
-      if (!e.is_string()) return Invalid(std::string(what) + "." + key + " holds strings");
+      if (!e.is_string()) return InvalidRequest(std::string(what) + "." + key + " holds strings");
       list->push_back(e.get<std::string>());
     }
   }
@@ -113,14 +112,14 @@ Result<Policy> PolicyFromJson(const Json& j, bool normalize) {
     STUB_ASSIGN_OR_RETURN(p.approval_over, Amount(*v, "approval_over"));
   }
   if (const Json* v = field("windows")) {
-    if (!v->is_array()) return Invalid("windows must be an array");
+    if (!v->is_array()) return InvalidRequest("windows must be an array");
     if (v->size() > kMaxPolicyWindows) {
-      return Invalid("at most " + std::to_string(kMaxPolicyWindows) + " windows");
+      return InvalidRequest("at most " + std::to_string(kMaxPolicyWindows) + " windows");
     }
     for (const Json& w : *v) {
       STUB_RETURN_IF_ERROR(OnlyKeys(w, "windows[]", {"amount", "seconds"}));
       if (!w.contains("amount") || !w.contains("seconds")) {
-        return Invalid("each window needs amount and seconds");
+        return InvalidRequest("each window needs amount and seconds");
       }
       RollingWindow win;
       STUB_ASSIGN_OR_RETURN(win.amount, Amount(w.at("amount"), "windows[].amount"));
@@ -135,11 +134,11 @@ Result<Policy> PolicyFromJson(const Json& j, bool normalize) {
   if (const Json* v = field("velocity")) {
     STUB_RETURN_IF_ERROR(OnlyKeys(*v, "velocity", {"max_spends", "max_amount", "seconds"}));
     Velocity vel;
-    if (!v->contains("seconds")) return Invalid("velocity needs seconds");
+    if (!v->contains("seconds")) return InvalidRequest("velocity needs seconds");
     STUB_ASSIGN_OR_RETURN(vel.seconds, Integer(v->at("seconds"), "velocity.seconds"));
     if (v->contains("max_spends") && !v->at("max_spends").is_null()) {
       STUB_ASSIGN_OR_RETURN(vel.max_spends, Integer(v->at("max_spends"), "velocity.max_spends"));
-      if (vel.max_spends <= 0) return Invalid("velocity.max_spends must be positive");
+      if (vel.max_spends <= 0) return InvalidRequest("velocity.max_spends must be positive");
     }
     if (v->contains("max_amount") && !v->at("max_amount").is_null()) {
       STUB_ASSIGN_OR_RETURN(vel.max_amount, Amount(v->at("max_amount"), "velocity.max_amount"));

@@ -67,6 +67,10 @@ class [[nodiscard]] Status {
 inline Status InvalidArgument(std::string msg, std::string reason = {}) {
   return Status(StatusCode::kInvalidArgument, std::move(msg), std::move(reason));
 }
+// kInvalidArgument with the contract's reason for malformed input, "invalid_request".
+inline Status InvalidRequest(std::string msg) {
+  return InvalidArgument(std::move(msg), "invalid_request");
+}
 inline Status NotFound(std::string msg, std::string reason = {}) {
   return Status(StatusCode::kNotFound, std::move(msg), std::move(reason));
 }

@@ -14,7 +14,7 @@
 namespace stub {
 namespace {
 
-constexpr std::size_t kPage = 1000;
+constexpr std::size_t kAuditPage = 1000;
 constexpr std::size_t kDefaultLimit = 100;
 constexpr std::size_t kMaxLimit = 1000;
 
@@ -49,9 +49,9 @@ Result<std::vector<Entry>> AllEntries(Transaction& txn, std::string_view org) {
   std::vector<Entry> out;
   std::uint64_t after = 0;
   for (;;) {
-    STUB_ASSIGN_OR_RETURN(auto page, txn.ListEntries(org, after, kPage));
+    STUB_ASSIGN_OR_RETURN(auto page, txn.ListEntries(org, after, kAuditPage));
     for (auto& e : page) out.push_back(std::move(e));
-    if (page.size() < kPage) return out;
+    if (page.size() < kAuditPage) return out;
     after = out.back().seq;
   }
 }

@@ -14,7 +14,7 @@
 namespace stub {
 namespace {
 
-constexpr std::size_t kPage = 200;
+constexpr std::size_t kFeedPage = 200;
 
 std::string_view EntryEvent(EntryKind kind) {
   switch (kind) {
@@ -102,7 +102,7 @@ std::string EventFeed::Cursor() const {
 bool EventFeed::Next(std::string& out) {
   auto txn = store_->Begin({.read_only = true});
   if (!txn.ok()) return false;
-  auto entries = (*txn)->ListEntries(org_, seq_, kPage);
+  auto entries = (*txn)->ListEntries(org_, seq_, kFeedPage);
   if (!entries.ok()) return false;
   // Denials: a scan of the org's denials (insert-only, ordered by time).
   auto denials = (*txn)->ListDenials(org_, std::numeric_limits<std::size_t>::max());
@@ -110,7 +110,7 @@ bool EventFeed::Next(std::string& out) {
   std::vector<const DenialRecord*> new_denials;
   for (const DenialRecord& d : *denials) {
     if (std::tie(d.created_at, d.id) > std::tie(denial_at_, denial_id_)) new_denials.push_back(&d);
-    if (new_denials.size() == kPage) break;
+    if (new_denials.size() == kFeedPage) break;
   }
   // Merge both by time, each advancing its own cursor.
   std::size_t i = 0;

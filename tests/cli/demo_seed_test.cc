@@ -25,7 +25,7 @@ namespace {
 constexpr Timestamp kDay = 86'400 * kMicrosPerSecond;
 // A fixed end of history: the data issue 6's question corpus is written
 // against. 31 days back is 2026-10-28, so the history crosses 1 November.
-const Timestamp kNow = MakeTimestamp(2026, 11, 28, 15, 0, 0);
+const Timestamp kHistoryEnd = MakeTimestamp(2026, 11, 28, 15, 0, 0);
 
 // Everything a seeded store holds about the demo org, read in one snapshot.
 struct Books {
@@ -65,7 +65,7 @@ class DemoSeedTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     store_ = new MemoryStore();
-    auto report = SeedDemo(*store_, kNow);
+    auto report = SeedDemo(*store_, kHistoryEnd);
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     report_ = new DemoSeedReport(*report);
     books_ = new Books(ReadBooks(*store_));
@@ -94,7 +94,7 @@ TEST_F(DemoSeedTest, CreatesTheOrgTeamsAndAgentsPromised) {
   EXPECT_EQ(report_->nodes_created, 16u);
   EXPECT_EQ(books_->org.name, "Acme Corp");
   EXPECT_EQ(books_->org.currency, "USD");
-  EXPECT_EQ(books_->org.created_at, kNow - kDemoHistoryLength);
+  EXPECT_EQ(books_->org.created_at, kHistoryEnd - kDemoHistoryLength);
 
   std::map<std::string, std::string> teams;  // id → parent
   std::map<std::string, std::string> agents;
@@ -144,7 +144,7 @@ TEST_F(DemoSeedTest, HasLimitsOnEveryLevelAndSeveralPeriods) {
 }
 
 TEST_F(DemoSeedTest, BooksVerify) {
-  ManualClock clock(kNow);
+  ManualClock clock(kHistoryEnd);
   Engine engine(*store_, clock);
   auto report = engine.Verify(kDemoOrgId);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
@@ -160,15 +160,15 @@ TEST_F(DemoSeedTest, HistorySpansFourWeeksAndAMonthBoundaryUpToNow) {
   const Timestamp first = books_->entries.front().created_at;
   const Timestamp last = books_->entries.back().created_at;
   EXPECT_GE(last - first, 28 * kDay);
-  EXPECT_GE(first, kNow - kDemoHistoryLength);
-  EXPECT_LE(last, kNow);
-  EXPECT_GE(last, kNow - kDay);  // it runs up to now
+  EXPECT_GE(first, kHistoryEnd - kDemoHistoryLength);
+  EXPECT_LE(last, kHistoryEnd);
+  EXPECT_GE(last, kHistoryEnd - kDay);  // it runs up to now
   EXPECT_LT(first, MakeTimestamp(2026, 11, 1));
   for (std::size_t i = 1; i < books_->entries.size(); ++i) {
     ASSERT_LE(books_->entries[i - 1].created_at, books_->entries[i].created_at) << i;
   }
-  EXPECT_EQ(report_->from, kNow - kDemoHistoryLength);
-  EXPECT_EQ(report_->to, kNow);
+  EXPECT_EQ(report_->from, kHistoryEnd - kDemoHistoryLength);
+  EXPECT_EQ(report_->to, kHistoryEnd);
 }
 
 TEST_F(DemoSeedTest, HistoryIsVariedAcrossVendorsCategoriesUsersAndSessions) {
@@ -259,7 +259,7 @@ TEST_F(DemoSeedTest, SomeAgentsHitTheirLimits) {
   EXPECT_TRUE(binding.contains({"marketing", Period::kWeek}));
   const NodeRow* ci = FindNode("plat-ci-bot-1");
   ASSERT_NE(ci, nullptr);
-  const BucketBalance total = CurrentBalance(ci->balances, Period::kTotal, kNow);
+  const BucketBalance total = CurrentBalance(ci->balances, Period::kTotal, kHistoryEnd);
   EXPECT_LE(total.spent + total.held, 18 * kMicrosPerUnit);
   EXPECT_GT(total.spent, 17 * kMicrosPerUnit);
 }
@@ -269,7 +269,7 @@ TEST_F(DemoSeedTest, BudgetsArePartlyUsedAtNow) {
     const NodeRow* row = FindNode(id);
     ASSERT_NE(row, nullptr) << id;
     for (const Limit& limit : row->node.limits) {
-      const BucketBalance b = CurrentBalance(row->balances, limit.period, kNow);
+      const BucketBalance b = CurrentBalance(row->balances, limit.period, kHistoryEnd);
       EXPECT_GT(b.spent, limit.amount / 10) << id << " " << PeriodName(limit.period);
       EXPECT_LT(b.spent + b.held, limit.amount) << id << " " << PeriodName(limit.period);
     }
@@ -279,7 +279,7 @@ TEST_F(DemoSeedTest, BudgetsArePartlyUsedAtNow) {
 // Last of the suite (gtest runs a suite's tests in order of definition):
 // seeding the suite's store again.
 TEST_F(DemoSeedTest, SeedingTwiceChangesNothing) {
-  auto second = SeedDemo(*store_, kNow);
+  auto second = SeedDemo(*store_, kHistoryEnd);
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   const Books after = ReadBooks(*store_);
   const DemoSeedReport& first = *report_;
@@ -341,10 +341,10 @@ TEST(DemoHistoryTest, IsDeterministicOrderedAndConsistent) {
 
 TEST(DemoSeedIdempotencyTest, SeedingAgainDaysLaterChangesNothing) {
   MemoryStore store;
-  auto first = SeedDemo(store, kNow);
+  auto first = SeedDemo(store, kHistoryEnd);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   const Books before = ReadBooks(store);
-  auto later = SeedDemo(store, kNow + 3 * kDay);
+  auto later = SeedDemo(store, kHistoryEnd + 3 * kDay);
   ASSERT_TRUE(later.ok()) << later.status().ToString();
   const Books after = ReadBooks(store);
   EXPECT_EQ(later->writes, 0u);
@@ -355,15 +355,15 @@ TEST(DemoSeedIdempotencyTest, SeedingAgainDaysLaterChangesNothing) {
 
 TEST(DemoSeedIdempotencyTest, KeepsAnOperatorsChangesToTheTree) {
   MemoryStore store;
-  ASSERT_TRUE(SeedDemo(store, kNow).ok());
-  ManualClock clock(kNow);
+  ASSERT_TRUE(SeedDemo(store, kHistoryEnd).ok());
+  ManualClock clock(kHistoryEnd);
   Engine engine(store, clock);
   auto node = engine.GetNode(kDemoOrgId, "marketing");
   ASSERT_TRUE(node.ok() && node->has_value());
   Node changed = (*node)->node;
   changed.limits = {{123 * kMicrosPerUnit, Period::kQuarter}};
   ASSERT_TRUE(engine.PutNode(kDemoOrgId, changed).ok());
-  auto again = SeedDemo(store, kNow);
+  auto again = SeedDemo(store, kHistoryEnd);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->writes, 0u);
   auto after = engine.GetNode(kDemoOrgId, "marketing");
@@ -373,10 +373,10 @@ TEST(DemoSeedIdempotencyTest, KeepsAnOperatorsChangesToTheTree) {
 
 TEST(DemoSeedIdempotencyTest, RefusesAnOrgOfTheSameIdThatIsNotTheDemo) {
   MemoryStore store;
-  ManualClock clock(kNow);
+  ManualClock clock(kHistoryEnd);
   Engine engine(store, clock);
   ASSERT_TRUE(engine.CreateOrg(kDemoOrgId, "Acme Rockets").ok());
-  auto report = SeedDemo(store, kNow);
+  auto report = SeedDemo(store, kHistoryEnd);
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.status().code(), StatusCode::kFailedPrecondition);
   auto org = engine.GetOrg(kDemoOrgId);

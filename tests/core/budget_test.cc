@@ -6,14 +6,15 @@
 #include <string>
 
 #include "core/time_util.h"
+#include "core_test_values.h"
 
 namespace stub {
 namespace {
 
 constexpr Timestamp kNoBucket = BucketBalance::kNoBucket;
-constexpr Micros kMax = std::numeric_limits<Micros>::max();
+using core_testing::kMax;
 
-std::size_t I(Period p) { return static_cast<std::size_t>(p); }
+using core_testing::I;
 
 Node MakeNode(std::string id, NodeKind kind, std::string parent, std::vector<Limit> limits = {}) {
   Node n;

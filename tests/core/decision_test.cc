@@ -7,14 +7,15 @@
 #include <string>
 
 #include "core/time_util.h"
+#include "core_test_values.h"
 
 namespace stub {
 namespace {
 
-constexpr Micros kUnit = kMicrosPerUnit;
-constexpr Micros kMax = std::numeric_limits<Micros>::max();
+using core_testing::kMax;
+using core_testing::kUnit;
 
-std::size_t I(Period p) { return static_cast<std::size_t>(p); }
+using core_testing::I;
 
 // An agent → team → org chain with editable nodes and balances.
 class DecideTest : public ::testing::Test {

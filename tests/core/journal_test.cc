@@ -14,12 +14,13 @@
 
 #include "core/canonical_json.h"
 #include "core/sha256.h"
+#include "core_test_values.h"
 
 namespace stub {
 namespace {
 
-constexpr Micros kMax = std::numeric_limits<Micros>::max();
-constexpr Micros kMin = std::numeric_limits<Micros>::min();
+using core_testing::kMax;
+using core_testing::kMin;
 
 constexpr std::string_view kGoldenReceipt = R"({"network":"base","tx":"0xabc","value":"250000"})";
 // A recognizable predecessor: its raw bytes show the hex decoding's order.

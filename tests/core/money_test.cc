@@ -6,11 +6,13 @@
 #include <limits>
 #include <string>
 
+#include "core_test_values.h"
+
 namespace stub {
 namespace {
 
-constexpr Micros kMax = std::numeric_limits<Micros>::max();
-constexpr Micros kMin = std::numeric_limits<Micros>::min();
+using core_testing::kMax;
+using core_testing::kMin;
 
 Micros ParseOk(std::string_view text) {
   Result<Micros> r = ParseAmount(text);

@@ -8,11 +8,12 @@
 #include <string>
 
 #include "core/time_util.h"
+#include "core_test_values.h"
 
 namespace stub {
 namespace {
 
-constexpr Timestamp kDay = 86'400 * kMicrosPerSecond;
+using core_testing::kDay;
 constexpr Timestamp kMaxTs = std::numeric_limits<Timestamp>::max();
 constexpr Timestamp kMinTs = std::numeric_limits<Timestamp>::min();
 

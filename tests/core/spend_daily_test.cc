@@ -6,11 +6,12 @@
 #include <vector>
 
 #include "core/civil.h"
+#include "core_test_values.h"
 
 namespace stub {
 namespace {
 
-constexpr Timestamp kDay = civil::kMicrosPerDay;
+using core_testing::kDay;
 
 Entry E(EntryKind kind, const std::string& agent, Micros amount, Timestamp at,
         const std::string& org = "acme") {

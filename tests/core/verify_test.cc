@@ -12,13 +12,14 @@
 
 #include "core/canonical_json.h"
 #include "core/time_util.h"
+#include "core_test_values.h"
 
 namespace stub {
 namespace {
 
 using ::testing::UnorderedElementsAreArray;
 
-constexpr Micros kUnit = kMicrosPerUnit;
+using core_testing::kUnit;
 
 // (code, seq, node) of a problem, for exact comparisons.
 using Key = std::tuple<std::string, std::uint64_t, std::string>;
@@ -29,7 +30,7 @@ std::vector<Key> Keys(const VerifyReport& r) {
   return out;
 }
 
-std::size_t I(Period p) { return static_cast<std::size_t>(p); }
+using core_testing::I;
 
 // A valid org: acme → marketing → bot (plus an idle agent), a journal of six
 // entries built with BuildLines + SealEntry, and node rows built with

@@ -39,6 +39,7 @@
 #include "store/pg_test_cluster.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "test_seed.h"
 
 namespace stub {
 namespace {
@@ -47,11 +48,6 @@ using testing::Amt;
 
 constexpr int kThreads = 8;
 constexpr int kOpsPerThread = 300;
-
-std::uint64_t SeedFromEnvOrRandom() {
-  if (const char* s = std::getenv("STUB_TEST_SEED")) return std::strtoull(s, nullptr, 10);
-  return std::random_device{}();
-}
 
 // Watches every committed state.
 class InvariantMonitor {
@@ -409,7 +405,7 @@ class RandomizedConcurrencyTest : public ::testing::TestWithParam<StoreKind> {};
 
 TEST_P(RandomizedConcurrencyTest, NoCommittedStateOverspendsAndTheBooksVerify) {
   const StoreKind kind = GetParam();
-  const std::uint64_t seed = SeedFromEnvOrRandom();
+  const std::uint64_t seed = testing_support::TestSeed();
   std::cout << "[ seed     ] STUB_TEST_SEED=" << seed << "\n";
   RecordProperty("seed", std::to_string(seed));
   SCOPED_TRACE("STUB_TEST_SEED=" + std::to_string(seed));
@@ -576,7 +572,7 @@ class MultiProcessConcurrencyTest : public ::testing::TestWithParam<ProcessStore
 
 TEST_P(MultiProcessConcurrencyTest, NoJournalStateOverspendsAndTheBooksVerify) {
   const ProcessStoreKind kind = GetParam();
-  const std::uint64_t seed = SeedFromEnvOrRandom();
+  const std::uint64_t seed = testing_support::TestSeed();
   std::cout << "[ seed     ] STUB_TEST_SEED=" << seed << "\n";
   RecordProperty("seed", std::to_string(seed));
   SCOPED_TRACE("STUB_TEST_SEED=" + std::to_string(seed));

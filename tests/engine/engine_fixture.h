@@ -9,10 +9,13 @@
 #include <vector>
 
 #include "core/money.h"
+#include "core/time_util.h"
 #include "engine/engine.h"
 #include "store/memory/memory_store.h"
 
 namespace stub::testing {
+
+inline constexpr Timestamp kNov28 = 1795860000LL * kMicrosPerSecond;  // 2026-11-28T10:00:00Z
 
 inline Micros Amt(const char* text) {
   auto m = ParseAmount(text);

@@ -16,7 +16,7 @@ using testing::HeadSeq;
 using testing::MakeSpend;
 using testing::MakeTree;
 
-constexpr Timestamp kNov28 = 1795860000LL * kMicrosPerSecond;  // 2026-11-28T10:00:00Z
+using testing::kNov28;
 
 class EngineTest : public ::testing::Test {
  protected:

@@ -20,7 +20,7 @@
 namespace stub {
 namespace {
 
-constexpr Timestamp kNov28 = 1795860000LL * kMicrosPerSecond;  // 2026-11-28T10:00:00Z
+using testing::kNov28;
 
 class KeyServiceTest : public ::testing::Test {
  protected:

@@ -29,6 +29,7 @@
 #include "engine_fixture.h"
 #include "store/forked_child.h"
 #include "store/sqlite/sqlite_store.h"
+#include "test_seed.h"
 
 namespace stub {
 namespace {
@@ -42,11 +43,6 @@ using testing_support::WriteRecord;
 constexpr int kCycles = 4;
 constexpr int kChildThreads = 4;
 const std::vector<std::string> kAgents = {"mkt-1", "mkt-2", "mkt-3"};
-
-std::uint64_t SeedFromEnvOrRandom() {
-  if (const char* s = std::getenv("STUB_TEST_SEED")) return std::strtoull(s, nullptr, 10);
-  return std::random_device{}();
-}
 
 // The child: spends until it is killed. Each approved spend is reported as
 // one line "A <key> <spend id> <entry seq>", written with one write() after
@@ -126,7 +122,7 @@ class TempDir {
 };
 
 TEST(EngineKill9Test, AcknowledgedSpendsSurviveKill9UnderLoad) {
-  const std::uint64_t seed = SeedFromEnvOrRandom();
+  const std::uint64_t seed = testing_support::TestSeed();
   std::cout << "[ seed     ] STUB_TEST_SEED=" << seed << "\n";
   RecordProperty("seed", std::to_string(seed));
   SCOPED_TRACE("STUB_TEST_SEED=" + std::to_string(seed));

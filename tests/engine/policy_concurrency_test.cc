@@ -23,6 +23,7 @@
 #include "engine/engine.h"
 #include "engine_fixture.h"
 #include "store_under_test.h"
+#include "test_seed.h"
 
 namespace stub {
 namespace {
@@ -33,11 +34,6 @@ using testing::StoreUnderTest;
 using testing::TestStore;
 
 constexpr int kClients = 16;
-
-std::uint64_t Seed() {
-  if (const char* s = std::getenv("STUB_TEST_SEED")) return std::strtoull(s, nullptr, 10);
-  return std::random_device{}();
-}
 
 std::vector<Entry> Journal(Store& store) {
   std::vector<Entry> out;
@@ -75,7 +71,7 @@ void ExpectVerifies(Engine& e) {
 class PolicyConcurrencyTest : public ::testing::TestWithParam<TestStore> {};
 
 TEST_P(PolicyConcurrencyTest, SixteenClientsNeverExceedARollingWindow) {
-  const std::uint64_t seed = Seed();
+  const std::uint64_t seed = testing_support::TestSeed();
   std::cout << "[ seed     ] STUB_TEST_SEED=" << seed << "\n";
   SCOPED_TRACE("STUB_TEST_SEED=" + std::to_string(seed));
   StoreUnderTest sut(GetParam());

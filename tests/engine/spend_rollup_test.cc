@@ -4,6 +4,7 @@
 // so does a direct recomputation here).
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -13,6 +14,7 @@
 #include "engine/engine.h"
 #include "engine_fixture.h"
 #include "store_under_test.h"
+#include "test_seed.h"
 
 namespace stub::testing {
 namespace {
@@ -25,9 +27,9 @@ class SpendRollupTest : public ::testing::TestWithParam<TestStore> {};
 TEST_P(SpendRollupTest, RollupEqualsTheJournalAfterARandomizedMix) {
   StoreUnderTest sut(GetParam());
   ASSERT_TRUE(sut.ok());
-  const unsigned seed = std::random_device{}();
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  std::printf("RollupEqualsTheJournalAfterARandomizedMix seed %u\n", seed);
+  const std::uint64_t seed = testing_support::TestSeed();
+  std::printf("[ seed     ] STUB_TEST_SEED=%llu\n", static_cast<unsigned long long>(seed));
+  SCOPED_TRACE("STUB_TEST_SEED=" + std::to_string(seed));
   std::mt19937_64 rng(seed);
   ManualClock clock(kStart);
   Engine engine(sut.store(), clock);

@@ -18,10 +18,10 @@
 namespace stub {
 namespace {
 
-constexpr std::string_view kHost = "abc123def.dsql.us-east-1.on.aws";
+constexpr std::string_view kClusterHost = "abc123def.dsql.us-east-1.on.aws";
 
 // The value of query parameter `name` in a token ("" if absent).
-std::string ParamValue(std::string_view token, std::string_view name) {
+std::string TokenParam(std::string_view token, std::string_view name) {
   const std::string key = std::string(name) + "=";
   std::size_t at = token.find('?');
   while (at != std::string_view::npos) {
@@ -198,7 +198,7 @@ TEST(DsqlUrlTest, ConninfoEscapesQuotesAndBackslashes) {
 
 // --- the token source ------------------------------------------------------------
 
-class FakeEnv {
+class FakeDsqlEnv {
  public:
   std::map<std::string, std::string> vars;
   Timestamp now = MakeTimestamp(2026, 11, 28, 12, 0, 0);
@@ -217,8 +217,8 @@ class FakeEnv {
   }
 };
 
-FakeEnv WithCredentials() {
-  FakeEnv env;
+FakeDsqlEnv WithCredentials() {
+  FakeDsqlEnv env;
   env.vars = {{"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
               {"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
               {"AWS_SESSION_TOKEN", "session/token=="}};
@@ -226,7 +226,7 @@ FakeEnv WithCredentials() {
 }
 
 TEST(DsqlUrlTest, StoreOptionsUseABareBeginAndATokenPassword) {
-  FakeEnv env = WithCredentials();
+  FakeDsqlEnv env = WithCredentials();
   const Result<DsqlUrl> url = ParseDsqlUrl("dsql://abc123def.dsql.us-east-1.on.aws?user=app");
   ASSERT_TRUE(url.ok());
   const PostgresStoreOptions options = DsqlStoreOptions(*url, env.Environment());
@@ -235,20 +235,20 @@ TEST(DsqlUrlTest, StoreOptionsUseABareBeginAndATokenPassword) {
   const Result<std::string> token = options.password();
   ASSERT_TRUE(token.ok()) << token.status().ToString();
   // The shape: the endpoint, no scheme, a presigned DbConnect GET for dsql.
-  EXPECT_TRUE(token->starts_with(std::string(kHost) + "/?Action=DbConnect&")) << *token;
+  EXPECT_TRUE(token->starts_with(std::string(kClusterHost) + "/?Action=DbConnect&")) << *token;
   EXPECT_EQ(token->find("://"), std::string::npos);
-  EXPECT_EQ(ParamValue(*token, "Action"), "DbConnect");
-  EXPECT_EQ(ParamValue(*token, "X-Amz-Algorithm"), "AWS4-HMAC-SHA256");
-  EXPECT_EQ(ParamValue(*token, "X-Amz-Credential"),
+  EXPECT_EQ(TokenParam(*token, "Action"), "DbConnect");
+  EXPECT_EQ(TokenParam(*token, "X-Amz-Algorithm"), "AWS4-HMAC-SHA256");
+  EXPECT_EQ(TokenParam(*token, "X-Amz-Credential"),
             "AKIDEXAMPLE%2F20261128%2Fus-east-1%2Fdsql%2Faws4_request");
-  EXPECT_EQ(ParamValue(*token, "X-Amz-Date"), "20261128T120000Z");
-  EXPECT_EQ(ParamValue(*token, "X-Amz-Expires"), "900");
-  EXPECT_EQ(ParamValue(*token, "X-Amz-Security-Token"), "session%2Ftoken%3D%3D");
-  EXPECT_EQ(ParamValue(*token, "X-Amz-SignedHeaders"), "host");
-  EXPECT_EQ(ParamValue(*token, "X-Amz-Signature").size(), 64u);
+  EXPECT_EQ(TokenParam(*token, "X-Amz-Date"), "20261128T120000Z");
+  EXPECT_EQ(TokenParam(*token, "X-Amz-Expires"), "900");
+  EXPECT_EQ(TokenParam(*token, "X-Amz-Security-Token"), "session%2Ftoken%3D%3D");
+  EXPECT_EQ(TokenParam(*token, "X-Amz-SignedHeaders"), "host");
+  EXPECT_EQ(TokenParam(*token, "X-Amz-Signature").size(), 64u);
   // Exactly the token GenerateDsqlAuthToken makes for these inputs.
   const Result<std::string> direct = GenerateDsqlAuthToken(
-      {.hostname = std::string(kHost),
+      {.hostname = std::string(kClusterHost),
        .region = "us-east-1",
        .user = "app",
        .credentials = {.access_key_id = "AKIDEXAMPLE",
@@ -261,21 +261,21 @@ TEST(DsqlUrlTest, StoreOptionsUseABareBeginAndATokenPassword) {
 }
 
 TEST(DsqlUrlTest, AdminGetsDbConnectAdminAndTheUrlsExpiry) {
-  FakeEnv env = WithCredentials();
+  FakeDsqlEnv env = WithCredentials();
   const Result<DsqlUrl> url = ParseDsqlUrl(
       "dsql://abc123def.dsql.us-east-1.on.aws:6543?user=admin&expires=60&region=eu-west-1");
   ASSERT_TRUE(url.ok());
   const Result<std::string> token = DsqlStoreOptions(*url, env.Environment()).password();
   ASSERT_TRUE(token.ok()) << token.status().ToString();
   // The port is not part of the signed host.
-  EXPECT_TRUE(token->starts_with(std::string(kHost) + "/?Action=DbConnectAdmin&")) << *token;
-  EXPECT_EQ(ParamValue(*token, "X-Amz-Expires"), "60");
-  EXPECT_EQ(ParamValue(*token, "X-Amz-Credential"),
+  EXPECT_TRUE(token->starts_with(std::string(kClusterHost) + "/?Action=DbConnectAdmin&")) << *token;
+  EXPECT_EQ(TokenParam(*token, "X-Amz-Expires"), "60");
+  EXPECT_EQ(TokenParam(*token, "X-Amz-Credential"),
             "AKIDEXAMPLE%2F20261128%2Feu-west-1%2Fdsql%2Faws4_request");
 }
 
 TEST(DsqlUrlTest, EachCallMakesAFreshTokenFromTheTimeAndCredentialsOfThatCall) {
-  FakeEnv env = WithCredentials();
+  FakeDsqlEnv env = WithCredentials();
   const Result<DsqlUrl> url = ParseDsqlUrl("dsql://abc123def.dsql.us-east-1.on.aws?user=app");
   ASSERT_TRUE(url.ok());
   const PostgresStoreOptions options = DsqlStoreOptions(*url, env.Environment());
@@ -285,9 +285,9 @@ TEST(DsqlUrlTest, EachCallMakesAFreshTokenFromTheTimeAndCredentialsOfThatCall) {
   const Result<std::string> second = options.password();
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_EQ(env.now_calls, 2);  // the clock is read per call, not once
-  EXPECT_EQ(ParamValue(*first, "X-Amz-Date"), "20261128T120000Z");
-  EXPECT_EQ(ParamValue(*second, "X-Amz-Date"), "20261128T120007Z");
-  EXPECT_NE(ParamValue(*first, "X-Amz-Signature"), ParamValue(*second, "X-Amz-Signature"));
+  EXPECT_EQ(TokenParam(*first, "X-Amz-Date"), "20261128T120000Z");
+  EXPECT_EQ(TokenParam(*second, "X-Amz-Date"), "20261128T120007Z");
+  EXPECT_NE(TokenParam(*first, "X-Amz-Signature"), TokenParam(*second, "X-Amz-Signature"));
   EXPECT_NE(*first, *second);
 
   // Rotated credentials (a refreshed session) are picked up by the next
@@ -296,14 +296,14 @@ TEST(DsqlUrlTest, EachCallMakesAFreshTokenFromTheTimeAndCredentialsOfThatCall) {
   env.vars["AWS_SESSION_TOKEN"] = "rotated";
   const Result<std::string> third = options.password();
   ASSERT_TRUE(third.ok());
-  EXPECT_EQ(ParamValue(*third, "X-Amz-Credential"),
+  EXPECT_EQ(TokenParam(*third, "X-Amz-Credential"),
             "AKIDROTATED%2F20261128%2Fus-east-1%2Fdsql%2Faws4_request");
-  EXPECT_EQ(ParamValue(*third, "X-Amz-Security-Token"), "rotated");
+  EXPECT_EQ(TokenParam(*third, "X-Amz-Security-Token"), "rotated");
   EXPECT_NE(*third, *second);
 }
 
 TEST(DsqlUrlTest, MissingCredentialsAreAClearErrorAtConnectionTime) {
-  FakeEnv env;  // nothing set
+  FakeDsqlEnv env;  // nothing set
   const Result<DsqlUrl> url = ParseDsqlUrl("dsql://abc123def.dsql.us-east-1.on.aws?user=app");
   ASSERT_TRUE(url.ok());
   const PostgresStoreOptions options = DsqlStoreOptions(*url, env.Environment());

@@ -21,6 +21,7 @@
 namespace stub {
 namespace {
 
+using store_testing::Apply;
 using store_testing::kT0;
 using store_testing::MakeDenial;
 using store_testing::MakeEntry;
@@ -45,15 +46,6 @@ INSTANTIATE_TEST_SUITE_P(
                           "Serializable",
                           [] { return std::make_unique<MemoryStore>(Serializable(true)); }}),
     StoreFactoryName);
-
-// Begins a transaction or fails the test.
-#define BEGIN(var, store, ...) STUB_ASSERT_OK_AND_ASSIGN(auto var, (store).Begin(__VA_ARGS__))
-
-Status Apply(Store& store, const std::function<Status(Transaction&)>& body) {
-  STUB_ASSIGN_OR_RETURN(auto txn, store.Begin());
-  STUB_RETURN_IF_ERROR(body(*txn));
-  return txn->Commit();
-}
 
 TEST(MemoryStoreTest, KindIsMemory) {
   MemoryStore store;

@@ -24,6 +24,7 @@
 namespace stub {
 namespace {
 
+using store_testing::Apply;
 using store_testing::kT0;
 using store_testing::MakeDenial;
 using store_testing::MakeEntry;
@@ -60,22 +61,9 @@ INSTANTIATE_TEST_SUITE_P(Postgres, StoreContractTest,
                              .concurrent_writers = true}),
                          StoreFactoryName);
 
-Status Apply(Store& store, const std::function<Status(Transaction&)>& body) {
-  auto txn = store.Begin();
-  if (!txn.ok()) return txn.status();
-  Status status = body(**txn);
-  if (!status.ok()) return status;
-  return (*txn)->Commit();
-}
-
 #define OPEN_FRESH(var, ...)              \
   auto var = MakeFreshStore(__VA_ARGS__); \
   ASSERT_NE(var, nullptr)
-
-#define BEGIN(var, store, ...)                                        \
-  auto var##_result = (store).Begin(__VA_ARGS__);                     \
-  ASSERT_TRUE(var##_result.ok()) << var##_result.status().ToString(); \
-  auto var = std::move(var##_result).value()
 
 class PostgresStoreTest : public ::testing::Test {};
 

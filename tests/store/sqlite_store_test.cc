@@ -32,6 +32,7 @@
 namespace stub {
 namespace {
 
+using store_testing::Apply;
 using store_testing::kT0;
 using store_testing::MakeDenial;
 using store_testing::MakeEntry;
@@ -103,15 +104,8 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
                                                         .concurrent_writers = false}),
                          StoreFactoryName);
 
-#define BEGIN(var, store, ...) STUB_ASSERT_OK_AND_ASSIGN(auto var, (store).Begin(__VA_ARGS__))
 #define OPEN(var, path, ...) \
   STUB_ASSERT_OK_AND_ASSIGN(auto var, SqliteStore::Open((path)__VA_OPT__(, ) __VA_ARGS__))
-
-Status Apply(Store& store, const std::function<Status(Transaction&)>& body) {
-  STUB_ASSIGN_OR_RETURN(auto txn, store.Begin());
-  STUB_RETURN_IF_ERROR(body(*txn));
-  return txn->Commit();
-}
 
 // Runs one SQL statement on a separate raw connection; returns column `col`
 // of the first row as text ("" if none).

@@ -54,7 +54,18 @@
   ASSERT_TRUE(tmp.ok()) << tmp.status().ToString();     \
   lhs = std::move(tmp).value()
 
+// Begins a transaction of `store` into `var` (further arguments go to Begin), or fails the test.
+#define BEGIN(var, store, ...) STUB_ASSERT_OK_AND_ASSIGN(auto var, (store).Begin(__VA_ARGS__))
+
 namespace stub::store_testing {
+
+// Runs `body` in a new transaction of `store` and commits it. Returns the
+// first error of Begin, `body` or Commit.
+inline Status Apply(Store& store, const std::function<Status(Transaction&)>& body) {
+  STUB_ASSIGN_OR_RETURN(auto txn, store.Begin());
+  STUB_RETURN_IF_ERROR(body(*txn));
+  return txn->Commit();
+}
 
 struct StoreFactory {
   std::string name;  // the instantiation's name: letters, digits, '_'
@@ -75,6 +86,7 @@ inline void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << fact
 
 // Row builders: small, valid-looking rows with every key field set.
 inline constexpr Timestamp kT0 = 1'795'860'000'000'000;  // 2026-11-28T10:00:00Z
+inline constexpr Timestamp kDay = 86'400LL * 1'000'000;
 
 inline OrgRow MakeOrg(const std::string& id) {
   OrgRow row;

@@ -15,8 +15,6 @@
 namespace stub::store_testing {
 namespace {
 
-constexpr Timestamp kDay = 86'400LL * 1'000'000;
-
 Entry QEntry(const std::string& org, std::uint64_t seq, EntryKind kind, const std::string& agent,
              const std::string& vendor, const std::string& category, Micros amount, Timestamp at,
              const std::string& user = "", const std::string& session = "",

@@ -4,6 +4,7 @@
 // questions answered over whole days (from the rollup on the SQL stores)
 // equal the reference evaluation of the entries.
 #include <cstdint>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -11,11 +12,11 @@
 #include "core/civil.h"
 #include "core/spend_daily.h"
 #include "store_contract.h"
+#include "test_seed.h"
 
 namespace stub::store_testing {
 namespace {
 
-constexpr Timestamp kDay = civil::kMicrosPerDay;
 // Midnight UTC of kT0's day.
 constexpr Timestamp kMidnight = kT0 / kDay * kDay;
 
@@ -54,9 +55,9 @@ Entry RandomEntry(std::mt19937_64& rng, const std::string& org, std::uint64_t se
 }
 
 TEST_P(StoreContractTest, SpendRollupEqualsTheJournalAfterARandomizedMix) {
-  const unsigned seed = std::random_device{}();
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  std::printf("SpendRollupEqualsTheJournalAfterARandomizedMix seed %u\n", seed);
+  const std::uint64_t seed = testing_support::TestSeed();
+  std::printf("[ seed     ] STUB_TEST_SEED=%llu\n", static_cast<unsigned long long>(seed));
+  SCOPED_TRACE("STUB_TEST_SEED=" + std::to_string(seed));
   std::mt19937_64 rng(seed);
   std::vector<Entry> committed;
   std::uint64_t next_seq[2] = {1, 1};
