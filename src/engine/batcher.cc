@@ -3,6 +3,8 @@
 #include <future>
 #include <utility>
 
+#include "store/thread_name.h"
+
 namespace stub {
 
 namespace {
@@ -25,8 +27,16 @@ std::size_t ApproxBytes(const SpendRequest& r) {
 
 SpendBatcher::SpendBatcher(Engine& engine, BatcherOptions options)
     : engine_(engine), options_(Normalized(options)), pipelined_(!engine.CommitIsDurable()) {
-  committer_ = std::thread([this] { CommitLoop(); });
-  if (pipelined_) syncer_ = std::thread([this] { SyncLoop(); });
+  committer_ = std::thread([this] {
+    NameThisThread("stub-commit");
+    CommitLoop();
+  });
+  if (pipelined_) {
+    syncer_ = std::thread([this] {
+      NameThisThread("stub-sync");
+      SyncLoop();
+    });
+  }
 }
 
 SpendBatcher::~SpendBatcher() {

@@ -2,6 +2,10 @@
 
 #include <utility>
 
+#include "store/thread_name.h"
+
+#include "store/thread_name.h"
+
 namespace stub {
 namespace {
 
@@ -10,7 +14,11 @@ constexpr std::size_t kWakeAt = 32;
 
 }  // namespace
 
-WriteBehind::WriteBehind() : thread_([this] { Loop(); }) {}
+WriteBehind::WriteBehind()
+    : thread_([this] {
+        NameThisThread("stub-write");
+        Loop();
+      }) {}
 
 WriteBehind::~WriteBehind() {
   {

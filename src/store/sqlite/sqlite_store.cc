@@ -27,6 +27,7 @@
 #include "store/group_sync.h"
 #include "store/query_sql.h"
 #include "store/row_codec.h"
+#include "store/thread_name.h"
 #include "store/write_behind.h"
 
 namespace stub {
@@ -1524,7 +1525,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     STUB_ASSIGN_OR_RETURN(impl->checkpoint_conn, Connection::Open(path, options, /*reader=*/false));
     Impl* raw = impl.get();
     sqlite3_wal_hook(c.db(), &Impl::OnWalCommit, raw);
-    impl->checkpointer = std::thread([raw] { raw->CheckpointLoop(); });
+    impl->checkpointer = std::thread([raw] {
+      NameThisThread("stub-checkpoint");
+      raw->CheckpointLoop();
+    });
   }
   if (options.write_behind) impl->write_behind = std::make_unique<WriteBehind>();
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
