@@ -5,7 +5,7 @@
 #
 # Starts `stub serve --demo` on a throwaway SQLite file on a free loopback
 # port, then runs wrk (Debian's, installed by scripts/setup.sh): healthz and
-# spends with CONNECTIONS connections (default 32) for SECONDS_PER_RUN
+# spends with each of CONNECTIONS connection counts (default "32 256") for SECONDS_PER_RUN
 # (default 10), then spends on 1 and 4 connections with latency percentiles
 # (closed loop). Then the open-loop latency: `stub loadgen` at RATE spends/s
 # (default 1000) on LOADGEN_CONNECTIONS connections (default 16), latency
@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${SECONDS_PER_RUN:-10}"
-conns="${CONNECTIONS:-32}"
+conns="${CONNECTIONS:-32 256}"  # one or more connection counts
 rate="${RATE:-1000}"
 lg_conns="${LOADGEN_CONNECTIONS:-16}"
 command -v wrk >/dev/null || { echo "http_bench: wrk is missing (bash scripts/setup.sh)" >&2; exit 2; }
@@ -99,26 +99,31 @@ text = urllib.request.urlopen(sys.argv[1]).read().decode()
 print(sum(int(m) for m in re.findall(r'^stub_spend_outcomes_total\{status="approved"\} (\d+)$', text, re.M)))
 PY
 }
-health=$(wrk -t2 -c"$conns" -d"${seconds}s" "$url/healthz" | rps)
-before=$(approved)
-spends_out=$(wrk -t2 -c"$conns" -d"${seconds}s" -s "$tmp/spend.lua" "$url/" -- "$(date +%s%N)")
-after=$(approved)
-spends=$(printf '%s\n' "$spends_out" | rps)
-answered=$(printf '%s\n' "$spends_out" | sed -n 's/^ *\([0-9]*\) requests in .*/\1/p')
-if printf '%s\n' "$spends_out" | grep -q 'Non-2xx'; then
-  echo "http_bench: some spends were not approved:" >&2
-  printf '%s\n' "$spends_out" >&2
-fi
-# wrk counts the answers it read; the server may approve up to one more per
-# connection that wrk stopped waiting for. Fewer approvals means replays.
-[ -n "$answered" ] || { echo "http_bench: no request count in wrk's output" >&2; exit 1; }
-if [ $((after - before)) -lt "$answered" ] || [ $((after - before)) -gt $((answered + conns)) ]; then
-  echo "http_bench: wrk got $answered answers but the server approved $((after - before)) new spends" >&2
-  exit 1
-fi
-echo "GET /healthz, $conns connections:   $health req/s"
-echo "POST /v1/spends, $conns connections: $spends spends/s"
-python3 -c "print(f'spends / healthz: {float($spends) / float($health):.0%}')"
+# One pair of runs per connection count: a durable spend waits for its batch's
+# fdatasync, so with few connections spends are bound by latency (Little's
+# law) while healthz is bound by the event loop's CPU at any count.
+for c in $conns; do
+  health=$(wrk -t2 -c"$c" -d"${seconds}s" "$url/healthz" | rps)
+  before=$(approved)
+  spends_out=$(wrk -t2 -c"$c" -d"${seconds}s" -s "$tmp/spend.lua" "$url/" -- "$(date +%s%N)")
+  after=$(approved)
+  spends=$(printf '%s\n' "$spends_out" | rps)
+  answered=$(printf '%s\n' "$spends_out" | sed -n 's/^ *\([0-9]*\) requests in .*/\1/p')
+  if printf '%s\n' "$spends_out" | grep -q 'Non-2xx'; then
+    echo "http_bench: some spends were not approved:" >&2
+    printf '%s\n' "$spends_out" >&2
+  fi
+  # wrk counts the answers it read; the server may approve up to one more per
+  # connection that wrk stopped waiting for. Fewer approvals means replays.
+  [ -n "$answered" ] || { echo "http_bench: no request count in wrk's output" >&2; exit 1; }
+  if [ $((after - before)) -lt "$answered" ] || [ $((after - before)) -gt $((answered + c)) ]; then
+    echo "http_bench: wrk got $answered answers but the server approved $((after - before)) new spends" >&2
+    exit 1
+  fi
+  echo "GET /healthz, $c connections:   $health req/s"
+  echo "POST /v1/spends, $c connections: $spends spends/s"
+  python3 -c "print(f'spends / healthz at $c connections: {float($spends) / float($health):.0%}')"
+done
 for c in 1 4; do
   out=$(wrk -t1 -c"$c" -d"${seconds}s" --latency -s "$tmp/spend.lua" "$url/" -- "$(date +%s%N)")
   p50=$(printf '%s\n' "$out" | awk '$1 == "50%" {print $2}')
