@@ -6,9 +6,11 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
-# The ci-* presets are release and asan with line tables only (-g1) instead of full debug info:
-# about a quarter less compile time, and failures and sanitizer reports still show file:line.
-# They build in build/ci-release and build/ci-asan, so `cmake --preset release` keeps full -g.
+# The ci-* presets are release and asan built as unity translation units (8 sources each; see
+# CMakeLists.txt) with line tables only (-g1) instead of full debug info: the two builds take about
+# 19 minutes instead of about 30 on 2 cores, and failures and sanitizer reports still show
+# file:line. They build in build/ci-release and build/ci-asan; the release and asan presets stay
+# one unit per file with full -g, which also checks that every file includes what it uses.
 for preset in ci-release ci-asan; do
   echo "=== $preset: configure and build"
   cmake --preset "$preset" >/dev/null
