@@ -222,8 +222,9 @@ Result<LoadgenReport> RunLoadgen(const LoadgenConfig& config) {
   if (config.target != "spend" && config.target != "healthz") {
     return UsageError("--target must be spend or healthz");
   }
-  if (config.target == "spend" && config.key.empty())
+  if (config.target == "spend" && config.key.empty()) {
     return UsageError("--key is required for spends");
+  }
   if (!(config.timeout_seconds > 0)) return UsageError("--timeout must be positive");
   std::string host;
   std::uint16_t port = 0;

@@ -18,8 +18,9 @@ Status OnlyKeys(const Json& j, std::string_view what,
   for (const auto& [key, value] : j.items()) {
     bool known = false;
     for (std::string_view k : keys) known = known || k == key;
-    if (!known)
+    if (!known) {
       return InvalidRequest("unknown field '" + key.substr(0, 64) + "' in " + std::string(what));
+    }
   }
   return Status::Ok();
 }
