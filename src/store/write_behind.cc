@@ -4,8 +4,6 @@
 
 #include "store/thread_name.h"
 
-#include "store/thread_name.h"
-
 namespace stub {
 namespace {
 
