@@ -188,11 +188,7 @@ class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
 
   // Runs `body` in a new transaction and commits it; the first error wins.
   Status Apply(const std::function<Status(Transaction&)>& body) {
-    auto txn = store_->Begin();
-    if (!txn.ok()) return txn.status();
-    Status status = body(**txn);
-    if (!status.ok()) return status;
-    return (*txn)->Commit();
+    return store_testing::Apply(*store_, body);
   }
 
   // Runs `body` in a fresh read-only transaction (the committed state now).
