@@ -55,23 +55,29 @@ key=$(sed -n 's/^  admin key (shown once): //p' "$tmp/out")
 # thread, so the key carries the thread's number (from setup) and a nonce per
 # wrk run (its argument), not just a counter. Identical keys would be
 # answered as idempotent replays, which never reach the journal.
+# The request head and the body's constant part are built once per thread
+# (init), so that per request the client only appends the counter: wrk
+# shares the 2 cores with the server, and wrk.format per request cost it
+# ~35 µs of CPU per spend against ~19 µs per healthz (~29 µs this way).
 cat >"$tmp/spend.lua" <<LUA
 local threads = 0
 function setup(thread)
   threads = threads + 1
   thread:set("tid", threads)
 end
-local run = ""
+local head, body_start = "", ""
 function init(args)
-  run = args[1] .. "-" .. tostring(tid)
+  body_start = '{"agent":"mkt-researcher-1","amount":"0.000001","vendor":"api.openai.com",'
+    .. '"category":"llm","idempotency_key":"wrk-' .. args[1] .. "-" .. tostring(tid) .. "-"
+  head = "POST /v1/spends HTTP/1.1\\r\\nHost: " .. wrk.headers["Host"]
+    .. "\\r\\nContent-Type: application/json\\r\\nAuthorization: Bearer $key"
+    .. "\\r\\nContent-Length: "
 end
 local n = 0
 request = function()
   n = n + 1
-  local body = '{"agent":"mkt-researcher-1","amount":"0.000001","vendor":"api.openai.com",'
-    .. '"category":"llm","idempotency_key":"wrk-' .. run .. '-' .. n .. '"}'
-  return wrk.format("POST", "/v1/spends", {["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer $key"}, body)
+  local body = body_start .. n .. '"}'
+  return head .. #body .. "\\r\\n\\r\\n" .. body
 end
 LUA
 
