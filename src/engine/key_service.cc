@@ -112,7 +112,13 @@ Result<IssuedKey> KeyService::Create(std::string_view org, KeyRole role, std::st
 Result<std::optional<KeyGrant>> KeyService::Authenticate(std::string_view secret,
                                                          KeyFreshness freshness) {
   if (!secret.starts_with(kKeyPrefix)) return std::optional<KeyGrant>();
-  std::string hash = HashSecret(secret);
+  return AuthenticateHashed(secret, HashSecret(secret), freshness);
+}
+
+Result<std::optional<KeyGrant>> KeyService::AuthenticateHashed(std::string_view secret,
+                                                               std::string hash,
+                                                               KeyFreshness freshness) {
+  if (!secret.starts_with(kKeyPrefix)) return std::optional<KeyGrant>();
   const bool caching = options_.cache_ttl.count() > 0;
   std::uint64_t revocations = 0;
   if (caching) {

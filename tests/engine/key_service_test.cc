@@ -57,6 +57,35 @@ TEST_F(KeyServiceTest, RevokingThroughTheServiceTakesEffectAtOnceDespiteTheCache
   EXPECT_FALSE(unknown->has_value());
 }
 
+// The server hashes a secret once when a root key is configured, and hands
+// the hash on: the answers are Authenticate's, for live, revoked, unknown and
+// malformed secrets alike.
+TEST_F(KeyServiceTest, AuthenticateHashedAnswersAsAuthenticate) {
+  KeyService keys(store_, clock_);
+  auto live = keys.Create("acme", KeyRole::kAgent, "mkt-1", "");
+  auto revoked = keys.Create("acme", KeyRole::kFinance, "", "");
+  ASSERT_TRUE(live.ok() && revoked.ok());
+  ASSERT_TRUE(keys.Revoke("acme", revoked->row.id).ok());
+  auto hashed = [&](const std::string& secret) {
+    return keys.AuthenticateHashed(secret, KeyService::HashSecret(secret), KeyFreshness::kFresh);
+  };
+  auto grant = hashed(live->secret);
+  ASSERT_TRUE(grant.ok() && grant->has_value());
+  EXPECT_EQ((*grant)->row.id, live->row.id);
+  EXPECT_EQ((*grant)->row.agent, "mkt-1");
+  EXPECT_EQ((*grant)->check.key_hash, live->row.hash);
+  for (const std::string& refused :
+       {revoked->secret, std::string(kKeyPrefix) + std::string(64, '0'),
+        std::string("not-a-stub-key")}) {
+    auto answer = hashed(refused);
+    ASSERT_TRUE(answer.ok()) << refused;
+    EXPECT_FALSE(answer->has_value()) << refused;
+    auto plain = keys.Authenticate(refused);
+    ASSERT_TRUE(plain.ok());
+    EXPECT_FALSE(plain->has_value());
+  }
+}
+
 // Two services on one store stand for two processes on one database: the
 // server's cache (an hour) still holds the key when the CLI revokes it.
 TEST_F(KeyServiceTest, ARevocationByAnotherProcessTakesEffectAtOnce) {
