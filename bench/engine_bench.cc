@@ -10,9 +10,7 @@
 // the store's rows (no booking). BM_SpendDecisionWithPolicy_Memory: the
 // same with a policy on every level, every rule evaluated.
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -22,8 +20,8 @@
 #include "engine/ledger_ops.h"
 #include "engine/ledger_txn.h"
 #include "engine/policy_eval.h"
+#include "scratch_sqlite.h"
 #include "store/memory/memory_store.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace stub {
 namespace {
@@ -104,31 +102,26 @@ BENCHMARK(BM_EngineSpendBatch_Memory)->Arg(16)->Arg(64)->Arg(256);
 // Group commit on SQLite, durable: each batch waits for its own WAL fsync
 // (SpendBatch waits; the SpendBatcher would overlap it with the next batch).
 void BM_EngineSpendBatch_Sqlite(benchmark::State& state) {
-  const std::string path = "/tmp/stub-bench-" + std::to_string(::getpid()) + ".db";
-  {
-    auto opened = SqliteStore::Open(path);
-    if (!opened.ok()) {
-      state.SkipWithError("cannot open the SQLite file");
-      return;
-    }
-    std::unique_ptr<SqliteStore> store = std::move(*opened);
-    ManualClock clock(kNow);
-    Engine engine(*store, clock);
-    SetUpOrg(engine);
-    std::vector<SpendRequest> batch(static_cast<std::size_t>(state.range(0)), TypicalSpend());
-    std::uint64_t i = 0;
-    for (auto _ : state) {
-      for (SpendRequest& r : batch) r.idempotency_key = "key-" + std::to_string(++i);
-      auto results = engine.SpendBatch(batch);
-      if (!results.back().ok() || results.back()->outcome.status != OutcomeStatus::kApproved) {
-        state.SkipWithError("spend was not approved");
-        break;
-      }
-      clock.Advance(1);
-    }
-    state.SetItemsProcessed(state.iterations() * state.range(0));
+  ScratchSqlite scratch("stub-bench");
+  if (scratch.store() == nullptr) {
+    state.SkipWithError("cannot open the SQLite file");
+    return;
   }
-  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  ManualClock clock(kNow);
+  Engine engine(*scratch.store(), clock);
+  SetUpOrg(engine);
+  std::vector<SpendRequest> batch(static_cast<std::size_t>(state.range(0)), TypicalSpend());
+  std::uint64_t i = 0;
+  for (auto _ : state) {
+    for (SpendRequest& r : batch) r.idempotency_key = "key-" + std::to_string(++i);
+    auto results = engine.SpendBatch(batch);
+    if (!results.back().ok() || results.back()->outcome.status != OutcomeStatus::kApproved) {
+      state.SkipWithError("spend was not approved");
+      break;
+    }
+    clock.Advance(1);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_EngineSpendBatch_Sqlite)->Arg(64)->Arg(256)->Arg(1024)->UseRealTime();
 

@@ -15,16 +15,14 @@
 // can go faster than this on the same machine, so it bounds `stub bench
 // --db sqlite:…` from above; /8 is the batch size HTTP traffic makes.
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "core/decision.h"
 #include "core/idempotency.h"
 #include "core/journal.h"
-#include "store/sqlite/sqlite_store.h"
+#include "scratch_sqlite.h"
 
 namespace stub {
 namespace {
@@ -70,43 +68,39 @@ IdempotencyRecord SpendRecord(std::uint64_t seq, std::string key) {
 }
 
 void BM_StoreWrites_Sqlite(benchmark::State& state) {
-  const std::string path = "/tmp/stub-store-bench-" + std::to_string(::getpid()) + ".db";
-  {
-    auto opened = SqliteStore::Open(path);
-    if (!opened.ok()) {
-      state.SkipWithError("cannot open the SQLite file");
-      return;
-    }
-    std::unique_ptr<SqliteStore> store = std::move(*opened);
-    const auto batch = static_cast<std::uint64_t>(state.range(0));
-    const bool entries = state.range(1) != 2;
-    const bool records = state.range(1) != 1;
-    std::uint64_t seq = 0;
-    std::vector<std::string> keys(batch);
-    std::vector<std::string_view> key_views(batch);
-    for (auto _ : state) {
-      for (std::uint64_t i = 0; i < batch; ++i) {
-        keys[i] = "key-" + std::to_string(seq + i + 1);
-        key_views[i] = keys[i];
-      }
-      auto txn = store->Begin();
-      Status s = txn.ok() ? Status::Ok() : txn.status();
-      if (s.ok()) s = (*txn)->GetIdempotencies(kStoreBenchOrg, key_views).status();
-      for (std::uint64_t i = 0; s.ok() && i < batch; ++i) {
-        ++seq;
-        if (entries) s = (*txn)->AppendEntry(SpendEntry(seq));
-        if (s.ok() && records) s = (*txn)->PutIdempotency(SpendRecord(seq, std::move(keys[i])));
-      }
-      if (s.ok()) s = (*txn)->Commit();
-      if (s.ok()) s = store->MakeDurable();
-      if (!s.ok()) {
-        state.SkipWithError(s.ToString().c_str());
-        break;
-      }
-    }
-    state.SetItemsProcessed(state.iterations() * state.range(0));
+  ScratchSqlite scratch("stub-store-bench");
+  SqliteStore* store = scratch.store();
+  if (store == nullptr) {
+    state.SkipWithError("cannot open the SQLite file");
+    return;
   }
-  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  const auto batch = static_cast<std::uint64_t>(state.range(0));
+  const bool entries = state.range(1) != 2;
+  const bool records = state.range(1) != 1;
+  std::uint64_t seq = 0;
+  std::vector<std::string> keys(batch);
+  std::vector<std::string_view> key_views(batch);
+  for (auto _ : state) {
+    for (std::uint64_t i = 0; i < batch; ++i) {
+      keys[i] = "key-" + std::to_string(seq + i + 1);
+      key_views[i] = keys[i];
+    }
+    auto txn = store->Begin();
+    Status s = txn.ok() ? Status::Ok() : txn.status();
+    if (s.ok()) s = (*txn)->GetIdempotencies(kStoreBenchOrg, key_views).status();
+    for (std::uint64_t i = 0; s.ok() && i < batch; ++i) {
+      ++seq;
+      if (entries) s = (*txn)->AppendEntry(SpendEntry(seq));
+      if (s.ok() && records) s = (*txn)->PutIdempotency(SpendRecord(seq, std::move(keys[i])));
+    }
+    if (s.ok()) s = (*txn)->Commit();
+    if (s.ok()) s = store->MakeDurable();
+    if (!s.ok()) {
+      state.SkipWithError(s.ToString().c_str());
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_StoreWrites_Sqlite)
     ->ArgNames({"batch", "rows"})
