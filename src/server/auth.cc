@@ -27,9 +27,9 @@ Result<Principal> Authenticator::Authenticate(const ApiRequest& request,
     hash = KeyService::HashSecret(secret);
     if (hash == root_hash_) return Principal{.role = KeyRole::kRoot, .key_id = "root"};
   }
-  STUB_ASSIGN_OR_RETURN(
-      auto grant, hash.empty() ? keys_.Authenticate(secret, freshness)
-                               : keys_.AuthenticateHashed(secret, std::move(hash), freshness));
+  STUB_ASSIGN_OR_RETURN(auto grant, root_hash_.empty() ? keys_.Authenticate(secret, freshness)
+                                                       : keys_.AuthenticateHashed(
+                                                             secret, std::move(hash), freshness));
   if (!grant) return Unauthorized("unknown or revoked API key");
   return Principal{.role = grant->row.role,
                    .org = grant->row.org,
