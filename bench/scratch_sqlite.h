@@ -29,8 +29,15 @@ class ScratchSqlite {
   ScratchSqlite(const ScratchSqlite&) = delete;
   ScratchSqlite& operator=(const ScratchSqlite&) = delete;
 
-  // The open store, or null when the file could not be opened.
+  // The open store, or null when the file could not be opened (or after
+  // CloseStore).
   SqliteStore* store() const { return store_.get(); }
+
+  // Closes the store and keeps the file (with the store's schema), for a
+  // benchmark that reopens it by other means.
+  void CloseStore() { store_.reset(); }
+
+  const std::string& path() const { return path_; }
 
  private:
   std::string path_;

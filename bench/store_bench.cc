@@ -10,8 +10,7 @@
 //   cmake --build --preset release --target stub_bench
 //   ./build/release/stub_bench --benchmark_filter=StoreWrites
 //
-// The rows are shaped like `stub bench --hot`'s: an org id of 30 characters,
-// a three-node path, two lines, hex hashes, an approved outcome. No engine
+// The rows are shaped like `stub bench --hot`'s (bench_rows.h). No engine
 // can go faster than this on the same machine, so it bounds `stub bench
 // --db sqlite:…` from above; /8 is the batch size HTTP traffic makes.
 #include <benchmark/benchmark.h>
@@ -19,53 +18,15 @@
 #include <string>
 #include <vector>
 
-#include "core/decision.h"
-#include "core/idempotency.h"
-#include "core/journal.h"
+#include "bench_rows.h"
 #include "scratch_sqlite.h"
 
 namespace stub {
 namespace {
 
-constexpr Timestamp kStoreBenchStart = 1795860000LL * kMicrosPerSecond;
-constexpr std::string_view kStoreBenchOrg = "bench_4d849157e2ad716a942d6a80";
-
-Entry SpendEntry(std::uint64_t seq) {
-  Entry e;
-  e.org = std::string(kStoreBenchOrg);
-  e.seq = seq;
-  e.kind = EntryKind::kSpend;
-  e.created_at = kStoreBenchStart + static_cast<Timestamp>(seq);
-  e.budget_at = e.created_at;
-  e.ref = "sp_df323b796e2ddd0a399fb3fb";
-  e.agent = "client-0";
-  e.path = {"client-0", "team", std::string(kStoreBenchOrg)};
-  e.vendor = "api.openai.com";
-  e.category = "llm";
-  e.intent = "benchmark";
-  e.amount = 10'000;
-  e.lines = {{"expense:llm:api.openai.com", 10'000},
-             {"funding:" + std::string(kStoreBenchOrg), -10'000}};
-  e.prev_hash = std::string(64, 'a');
-  e.hash = std::string(64, 'b');
-  return e;
-}
-
-IdempotencyRecord SpendRecord(std::uint64_t seq, std::string key) {
-  IdempotencyRecord r;
-  r.org = std::string(kStoreBenchOrg);
-  r.key = std::move(key);
-  r.fingerprint = "5:spend8:client-05:1000014:api.openai.com3:llm0:0:9:benchmark0:1:0";
-  r.outcome.status = OutcomeStatus::kApproved;
-  r.outcome.id = "sp_df323b796e2ddd0a399fb3fb";
-  r.outcome.amount = 10'000;
-  r.outcome.entry_seq = seq;
-  r.outcome.entry_hash = std::string(64, 'b');
-  r.outcome.effective_remaining = 999'999'999'990'000;
-  r.outcome.binding = Binding{.node = "team", .period = Period::kDay};
-  r.created_at = kStoreBenchStart + static_cast<Timestamp>(seq);
-  return r;
-}
+using bench_rows::kStoreBenchOrg;
+using bench_rows::SpendEntry;
+using bench_rows::SpendRecord;
 
 void BM_StoreWrites_Sqlite(benchmark::State& state) {
   ScratchSqlite scratch("stub-store-bench");
