@@ -77,8 +77,6 @@ void BM_EngineSpend_Memory(benchmark::State& state) {
 }
 BENCHMARK(BM_EngineSpend_Memory);
 
-// Group commit: a batch of spends in one transaction, each still decided on
-// its own against the running balances. Items are spends.
 // Group-commits batches of range(0) typical spends, each with keys of its
 // own, one clock tick apart; items are spends. Stops with an error at the
 // first batch whose last spend was not approved.
@@ -97,6 +95,8 @@ void RunSpendBatches(benchmark::State& state, Engine& engine, ManualClock& clock
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
+// Group commit: a batch of spends in one transaction, each still decided on
+// its own against the running balances. Items are spends.
 void BM_EngineSpendBatch_Memory(benchmark::State& state) {
   MemoryStore store;
   ManualClock clock(kNow);
