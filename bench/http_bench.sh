@@ -81,21 +81,29 @@ request = function()
 end
 LUA
 
-# The disk's durable-commit latency right now, next to the figures: every
-# spend waits for one fdatasync (pipelined), so it bounds spend latency, and
-# with a fixed number of connections (Little's law) spend throughput.
-python3 - "$tmp/fsync.probe" <<'PY'
+# The disk's durable-commit latency, next to the figures: every spend waits
+# for one fdatasync (pipelined), so it bounds spend latency, and with a fixed
+# number of connections (Little's law) spend throughput. fsync_probe COUNT
+# PAUSE_S WHEN: COUNT 8 kB writes, each fdatasynced, PAUSE_S apart.
+fsync_probe() {
+  python3 - "$tmp/fsync.probe" "$1" "$2" "$3" <<'PY'
 import os, sys, time
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600)
+path, count, pause, when = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
 ts = []
-for i in range(200):
+for i in range(count):
     os.pwrite(fd, b"x" * 8192, (i % 16) * 8192)
     t = time.perf_counter()
     os.fdatasync(fd)
     ts.append(time.perf_counter() - t)
+    time.sleep(pause)
 ts.sort()
-print(f"fdatasync of 8 kB on this disk now: p50 {ts[100] * 1e3:.2f} ms, p99 {ts[198] * 1e3:.2f} ms")
+q = lambda p: ts[int(p * (len(ts) - 1))] * 1e3
+print(f"fdatasync of 8 kB on this disk {when}: p50 {q(0.5):.2f} ms, p99 {q(0.99):.2f} ms, "
+      f"max {ts[-1] * 1e3:.2f} ms")
 PY
+}
+fsync_probe 200 0 now
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'; }
 # Spends the server approved so far (replays are not counted there).
 approved() {
@@ -136,6 +144,15 @@ for c in 1 4; do
   p99=$(printf '%s\n' "$out" | awk '$1 == "99%" {print $2}')
   echo "POST /v1/spends, $c connection(s): $(printf '%s\n' "$out" | rps) spends/s, p50 $p50, p99 $p99"
 done
+# The disk is probed (100 fdatasyncs a second) during this run too: when the
+# VM's disk stalls, every durable spend in flight waits, and the open loop's
+# send lag grows with it (its connections are all waiting for answers), so
+# a send lag alone does not tell a stalled client from a stalled server.
 echo "POST /v1/spends at a fixed $rate/s (open loop, $lg_conns connections, ${seconds}s):"
+probe_count=$(python3 -c "print(int(float('$seconds') * 100))")
+fsync_probe "$probe_count" 0.01 "during it" >"$tmp/probe.out" &
+probe=$!
 "$loadgen" loadgen --json --url "$url" --key "$key" --agent mkt-researcher-1 --amount 0.000001 \
   --rate "$rate" --seconds "$seconds" --connections "$lg_conns" || true
+wait "$probe"
+cat "$tmp/probe.out"
