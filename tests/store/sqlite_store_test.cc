@@ -315,15 +315,20 @@ std::optional<int> NiceOfThread(const std::string& name) {
 // committer: it runs at nice 19, the process's other threads do not.
 TEST_F(SqliteStoreTest, CheckpointerRunsAtTheLowestPriority) {
   OPEN(store, DbPath());
-  std::optional<int> nice;
-  for (int i = 0; i < 200 && nice != 19; ++i) {
-    nice = NiceOfThread("stub-checkpoint");
-    if (nice != 19) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // The store's threads name themselves (and the checkpointer lowers its
+  // priority) once they run, which may be after Open returned: wait for it.
+  std::optional<int> checkpointer;
+  std::optional<int> writer;
+  for (int i = 0; i < 200; ++i) {
+    checkpointer = NiceOfThread("stub-checkpoint");
+    writer = NiceOfThread("stub-write");
+    if (checkpointer == 19 && writer.has_value()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_EQ(nice, 19);
+  EXPECT_EQ(checkpointer, 19);
   errno = 0;
   const int own = getpriority(PRIO_PROCESS, 0);  // on Linux, this thread's
-  EXPECT_EQ(NiceOfThread("stub-write"), std::optional<int>(own));
+  EXPECT_EQ(writer, std::optional<int>(own));
 }
 
 TEST_F(SqliteStoreTest, MigrationsAreVersionedAndReopenIsIdempotent) {
