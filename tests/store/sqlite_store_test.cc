@@ -7,25 +7,20 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <functional>
-#include <iterator>
 #include <latch>
 #include <limits>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -290,45 +285,6 @@ TEST_F(SqliteStoreTest, EveryRowKindRoundTripsExactlyAcrossReopen) {
   STUB_ASSERT_OK_AND_ASSIGN(auto denials, r->ListDenials("acme", 10));
   EXPECT_EQ(denials, (std::vector<DenialRecord>{d1, d2}));
   STUB_EXPECT_OK(r->Commit());
-}
-
-// The nice value of this process's thread named `name` (from /proc), or
-// nullopt when there is no such thread.
-std::optional<int> NiceOfThread(const std::string& name) {
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream comm(task.path() / "comm");
-    std::string got;
-    if (!std::getline(comm, got) || got != name) continue;
-    std::ifstream stat_file(task.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(stat_file)), {});
-    // Fields after the ")" closing the name start at field 3; nice is 19.
-    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-    std::string field;
-    for (int i = 3; i <= 19 && fields >> field; ++i) {
-      if (i == 19) return std::stoi(field);
-    }
-  }
-  return std::nullopt;
-}
-
-// The background checkpointer yields the cores to the writer and the group
-// committer: it runs at nice 19, the process's other threads do not.
-TEST_F(SqliteStoreTest, CheckpointerRunsAtTheLowestPriority) {
-  OPEN(store, DbPath());
-  // The store's threads name themselves (and the checkpointer lowers its
-  // priority) once they run, which may be after Open returned: wait for it.
-  std::optional<int> checkpointer;
-  std::optional<int> writer;
-  for (int i = 0; i < 200; ++i) {
-    checkpointer = NiceOfThread("stub-checkpoint");
-    writer = NiceOfThread("stub-write");
-    if (checkpointer == 19 && writer.has_value()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_EQ(checkpointer, 19);
-  errno = 0;
-  const int own = getpriority(PRIO_PROCESS, 0);  // on Linux, this thread's
-  EXPECT_EQ(writer, std::optional<int>(own));
 }
 
 TEST_F(SqliteStoreTest, MigrationsAreVersionedAndReopenIsIdempotent) {

@@ -28,7 +28,6 @@
 #include "store/query_sql.h"
 #include "store/row_codec.h"
 #include "store/thread_name.h"
-#include "store/thread_priority.h"
 #include "store/write_behind.h"
 
 namespace stub {
@@ -1528,9 +1527,6 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     sqlite3_wal_hook(c.db(), &Impl::OnWalCommit, raw);
     impl->checkpointer = std::thread([raw] {
       NameThisThread("stub-checkpoint");
-      // Background work: it fills idle time rather than take a core from
-      // the writer and the group committer on a small machine.
-      LowerThisThreadsPriority();
       raw->CheckpointLoop();
     });
   }

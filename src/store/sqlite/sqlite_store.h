@@ -36,10 +36,9 @@
 //     at NORMAL still sync the WAL before copying it into the database, so a
 //     crash can lose only commits nobody was told about, and those only
 //     together with every later commit (the WAL is replayed in order).
-//     Checkpoints run on a background thread (PASSIVE, own connection, at
-//     the lowest CPU priority: nice 19) once the WAL holds 16 MiB, so the
-//     writer never waits for one; past 64 MiB the writer checkpoints once
-//     itself so the WAL can restart.
+//     Checkpoints run on a background thread (PASSIVE, own connection) once
+//     the WAL holds 16 MiB, so the writer never waits for one; past 64 MiB
+//     the writer checkpoints once itself so the WAL can restart.
 //   kFull: synchronous=FULL, every COMMIT fsyncs the WAL; CommitIsDurable()
 //     is true. Simpler; one fsync on the critical path of every transaction.
 // NORMAL without the explicit fsync would survive a process crash only.
