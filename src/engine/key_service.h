@@ -95,9 +95,9 @@ class KeyService {
   // the class comment for how fresh the answer is.
   Result<std::optional<KeyGrant>> Authenticate(std::string_view secret,
                                                KeyFreshness freshness = KeyFreshness::kFresh);
-  // Authenticate for a caller that has already hashed the secret (to compare
-  // it with a configured root key's hash): the same answer, one SHA-256 less
-  // per request. Requires hash == HashSecret(secret).
+  // Authenticate for a caller that has already hashed the secret (the server,
+  // which compares the hash with a configured root key's too): the same
+  // answer, one SHA-256 less per request. Requires hash == HashSecret(secret).
   Result<std::optional<KeyGrant>> AuthenticateHashed(std::string_view secret, std::string hash,
                                                      KeyFreshness freshness);
   Result<std::vector<ApiKeyRow>> List(std::string_view org);

@@ -22,14 +22,12 @@ Result<Principal> Authenticator::Authenticate(const ApiRequest& request,
     return Unauthorized("an API key is required: Authorization: Bearer <key>");
   }
   const std::string_view secret = header.substr(kBearer.size());
-  std::string hash;  // with a root key configured: one hash for both comparisons
-  if (!root_hash_.empty()) {
-    hash = KeyService::HashSecret(secret);
-    if (hash == root_hash_) return Principal{.role = KeyRole::kRoot, .key_id = "root"};
+  // One SHA-256 serves both lookups: the configured root key's and the stored keys'.
+  std::string hash = KeyService::HashSecret(secret);
+  if (!root_hash_.empty() && hash == root_hash_) {
+    return Principal{.role = KeyRole::kRoot, .key_id = "root"};
   }
-  STUB_ASSIGN_OR_RETURN(auto grant, root_hash_.empty() ? keys_.Authenticate(secret, freshness)
-                                                       : keys_.AuthenticateHashed(
-                                                             secret, std::move(hash), freshness));
+  STUB_ASSIGN_OR_RETURN(auto grant, keys_.AuthenticateHashed(secret, std::move(hash), freshness));
   if (!grant) return Unauthorized("unknown or revoked API key");
   return Principal{.role = grant->row.role,
                    .org = grant->row.org,
