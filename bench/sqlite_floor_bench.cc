@@ -41,15 +41,15 @@ namespace {
 constexpr int kFloorBatch = 1024;
 constexpr std::int64_t kFloorCheckpointEvery = 16;  // transactions
 
-// One row of `table` as the store wrote it, and an INSERT of rows like it.
+// An INSERT of rows like the one row of `table` the store wrote: the row's
+// values are bound once (bindings outlive sqlite3_reset), so per row only
+// what must differ is bound again.
 class RowTemplate {
  public:
-  ~RowTemplate() {
-    for (sqlite3_value* v : values_) sqlite3_value_free(v);
-    sqlite3_finalize(insert_);
-  }
+  ~RowTemplate() { sqlite3_finalize(insert_); }
 
-  // Reads the table's one row; false (with `error` set) when it cannot.
+  // Reads the table's one row and binds it; false (with `error` set) when it
+  // cannot.
   bool Load(sqlite3* db, const std::string& table, std::string& error) {
     sqlite3_stmt* select = nullptr;
     const std::string sql = "SELECT * FROM " + table;
@@ -62,17 +62,17 @@ class RowTemplate {
     std::string insert = "INSERT INTO " + table + " VALUES (";
     for (int i = 0; i < sqlite3_column_count(select); ++i) {
       names_.emplace_back(sqlite3_column_name(select, i));
-      values_.push_back(sqlite3_value_dup(sqlite3_column_value(select, i)));
       insert += i == 0 ? "?" : ", ?";
     }
-    sqlite3_finalize(select);
     insert += ")";
-    if (sqlite3_prepare_v3(db, insert.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &insert_, nullptr) !=
-        SQLITE_OK) {
-      error = table + ": " + sqlite3_errmsg(db);
-      return false;
+    bool ok = sqlite3_prepare_v3(db, insert.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &insert_,
+                                 nullptr) == SQLITE_OK;
+    for (int i = 0; ok && i < sqlite3_column_count(select); ++i) {
+      ok = sqlite3_bind_value(insert_, i + 1, sqlite3_column_value(select, i)) == SQLITE_OK;
     }
-    return true;
+    if (!ok) error = table + ": " + sqlite3_errmsg(db);
+    sqlite3_finalize(select);
+    return ok;
   }
 
   // The 1-based parameter of column `name`, or 0.
@@ -83,18 +83,15 @@ class RowTemplate {
     return 0;
   }
 
-  // Binds the template row; the caller then overrides what must differ.
-  sqlite3_stmt* Bind() {
+  // The INSERT, reset, with the template row bound; the caller binds what
+  // must differ and steps it.
+  sqlite3_stmt* Next() {
     sqlite3_reset(insert_);
-    for (std::size_t i = 0; i < values_.size(); ++i) {
-      sqlite3_bind_value(insert_, static_cast<int>(i) + 1, values_[i]);
-    }
     return insert_;
   }
 
  private:
   std::vector<std::string> names_;
-  std::vector<sqlite3_value*> values_;
   sqlite3_stmt* insert_ = nullptr;
 };
 
@@ -168,7 +165,7 @@ void BM_SqliteFloor(benchmark::State& state) {
         ++seq;
         const std::int64_t at = bench_rows::kStoreBenchStart + seq;
         if (entries) {
-          sqlite3_stmt* s = entry.Bind();
+          sqlite3_stmt* s = entry.Next();
           sqlite3_bind_int64(s, seq_col, seq);
           sqlite3_bind_int64(s, created_col, at);
           sqlite3_bind_int64(s, budget_col, at);
@@ -176,7 +173,7 @@ void BM_SqliteFloor(benchmark::State& state) {
         }
         if (ok && records) {
           key = "key-" + std::to_string(seq);
-          sqlite3_stmt* s = record.Bind();
+          sqlite3_stmt* s = record.Next();
           sqlite3_bind_text(s, key_col, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
           sqlite3_bind_int64(s, record_created_col, at);
           ok = sqlite3_step(s) == SQLITE_DONE;
