@@ -388,13 +388,29 @@ std::vector<Result<SpendResult>> Engine::SpendBatch(std::span<const SpendRequest
   }
   std::vector<Result<SpendResult>> results;
   results.reserve(requests.size());
+  // Idempotency keys are usually new: the first attempt takes them for new
+  // without reading them (LedgerTxn::AssumeNewIdempotencyKeys). If one was
+  // not, that attempt cannot commit; the retry reads the keys, and so do the
+  // next kReadKeysAfterMiss batches (a client replaying keys tends to go on).
+  bool assume_new = false;
+  if (int left = read_keys_batches_.load(std::memory_order_relaxed); left > 0) {
+    read_keys_batches_.compare_exchange_strong(left, left - 1, std::memory_order_relaxed);
+  } else {
+    assume_new = true;
+  }
+  int attempts = 0;
   auto batch = Run(
       [&](LedgerTxn& lt, Timestamp now) -> Result<bool> {
-        // One read for the whole batch's idempotency keys, per org, and one
-        // per tree level for its agents' budget paths: every read before
-        // the first write, so none waits for the batch's buffered writes.
-        for (const auto& [org, keys] : KeysByOrg(requests)) {
-          STUB_RETURN_IF_ERROR(lt.PrefetchIdempotency(org, keys));
+        // One read per org for the whole batch's idempotency keys (unless
+        // taken for new), and one per tree level for its agents' budget
+        // paths: every read before the first write, so none waits for the
+        // batch's buffered writes.
+        if (attempts++ == 0 && assume_new) {
+          lt.AssumeNewIdempotencyKeys();
+        } else {
+          for (const auto& [org, keys] : KeysByOrg(requests)) {
+            STUB_RETURN_IF_ERROR(lt.PrefetchIdempotency(org, keys));
+          }
         }
         for (const auto& [org, agents] : AgentsByOrg(requests)) {
           STUB_RETURN_IF_ERROR(PrefetchChains(lt, org, agents));
@@ -408,6 +424,9 @@ std::vector<Result<SpendResult>> Engine::SpendBatch(std::span<const SpendRequest
         return true;
       },
       wait_durable);
+  if (assume_new && attempts > 1) {
+    read_keys_batches_.store(kReadKeysAfterMiss, std::memory_order_relaxed);
+  }
   if (!batch.ok()) {
     // Retries exhausted, or an error that may have left partial writes: give
     // every request its own transaction (and its own contention handling).

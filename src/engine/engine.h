@@ -42,7 +42,8 @@ struct EngineOptions {
 };
 
 struct EngineStats {
-  std::uint64_t conflicts = 0;   // serialization failures seen (any attempt)
+  std::uint64_t conflicts = 0;   // serialization failures seen (any attempt), and
+                                 // batches that met a replayed key (SpendBatch)
   std::uint64_t retries = 0;     // attempts beyond the first
   std::uint64_t approved = 0;    // spends, holds and captures committed
   std::uint64_t denied = 0;      // denials returned (replays excluded)
@@ -108,7 +109,10 @@ class Engine {
   // denial or a request error answers that request alone. If the batch cannot
   // commit (conflict retries exhausted, or a failure that may have left
   // partial writes), every request is retried on its own as by Spend.
-  // Returns one result per request, in order.
+  // Returns one result per request, in order. The first attempt takes the
+  // idempotency keys for new without reading them; a batch holding a replay
+  // is therefore applied twice (the first attempt fails with a conflict),
+  // and the next batches read their keys first.
   // With `wait_durable` false the results may not be durable yet (see
   // Store::CommitIsDurable): the caller must call MakeDurable() before it
   // reports them to anyone — this lets a group committer start the next
@@ -150,6 +154,10 @@ class Engine {
   std::atomic<std::uint64_t> approved_{0};
   std::atomic<std::uint64_t> denied_{0};
   std::atomic<std::uint64_t> contention_{0};
+  // SpendBatch: batches left that read their idempotency keys first, after
+  // one met a key it had taken for new.
+  static constexpr int kReadKeysAfterMiss = 64;
+  std::atomic<int> read_keys_batches_{0};
 };
 
 }  // namespace stub

@@ -54,6 +54,15 @@ class LedgerTxn {
   Status PrefetchIdempotency(std::string_view org, const std::vector<std::string_view>& keys);
   Result<const IdempotencyRecord*> Idempotency(std::string_view org, std::string_view key);
   Status PutIdempotency(IdempotencyRecord record);
+  // From now on, Idempotency answers "absent" for a key it has not cached,
+  // without reading the store: a batch of new keys (the usual case) then
+  // costs no read before its writes. Still exact, because such a key is
+  // either inserted by PutIdempotency, which the store refuses with kConflict
+  // if the key exists (Transaction::PutIdempotency), or never inserted and
+  // then read by Flush, which fails with kConflict if it exists. Either way a
+  // transaction that took an existing key for new cannot commit; the caller
+  // retries it without this assumption.
+  void AssumeNewIdempotencyKeys() { assume_new_keys_ = true; }
 
   // The rolling-window log (core/window.h): the first row of `row`'s node
   // with at > `after`, as of this transaction, including rows this LedgerTxn
@@ -67,11 +76,17 @@ class LedgerTxn {
                                                   Timestamp after);
   Status AppendWindowLog(WindowLogRow row);
 
-  // Moves every dirty cached row into the transaction. Call once, last,
-  // before Commit: the cache is spent afterwards.
+  // Checks the keys assumed new and never inserted (see
+  // AssumeNewIdempotencyKeys), then moves every dirty cached row into the
+  // transaction. Call once, last, before Commit: the cache is spent
+  // afterwards.
   Status Flush();
 
  private:
+  // Flush's first step: fails with kConflict if a key Idempotency took for
+  // absent without reading, and that was never inserted, exists.
+  Status CheckAssumedKeys();
+
   template <typename Row>
   struct Cached {
     bool exists = false;
@@ -113,8 +128,13 @@ class LedgerTxn {
   std::map<NodeKey, Cached<NodeRow>, NodeKeyLess> nodes_;
   // Hashed: a batch looks up each of its keys three times (prefetch, check,
   // record), among a thousand others of the same org.
-  std::unordered_map<NodeKey, std::optional<IdempotencyRecord>, NodeKeyHash, NodeKeyEqual>
-      idempotency_;
+  using IdempotencyCache =
+      std::unordered_map<NodeKey, std::optional<IdempotencyRecord>, NodeKeyHash, NodeKeyEqual>;
+  IdempotencyCache idempotency_;
+  bool assume_new_keys_ = false;
+  // The keys Idempotency took for absent without reading (elements of
+  // idempotency_, whose addresses survive rehashing).
+  std::vector<const IdempotencyCache::value_type*> assumed_;
   // The store's answers to FirstWindowLogAfter (committed rows only), by
   // (the node's cached row, after).
   std::map<std::pair<const NodeRow*, Timestamp>, std::optional<WindowLogRow>> window_firsts_;
