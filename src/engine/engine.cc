@@ -391,7 +391,8 @@ std::vector<Result<SpendResult>> Engine::SpendBatch(std::span<const SpendRequest
   // Idempotency keys are usually new: the first attempt takes them for new
   // without reading them (LedgerTxn::AssumeNewIdempotencyKeys). If one was
   // not, that attempt cannot commit; the retry reads the keys, and so do the
-  // next kReadKeysAfterMiss batches (a client replaying keys tends to go on).
+  // next read_keys_after_miss batches (a client replaying keys tends to go
+  // on).
   bool assume_new = false;
   if (int left = read_keys_batches_.load(std::memory_order_relaxed); left > 0) {
     read_keys_batches_.compare_exchange_strong(left, left - 1, std::memory_order_relaxed);
@@ -425,7 +426,7 @@ std::vector<Result<SpendResult>> Engine::SpendBatch(std::span<const SpendRequest
       },
       wait_durable);
   if (assume_new && attempts > 1) {
-    read_keys_batches_.store(kReadKeysAfterMiss, std::memory_order_relaxed);
+    read_keys_batches_.store(options_.read_keys_after_miss, std::memory_order_relaxed);
   }
   if (!batch.ok()) {
     // Retries exhausted, or an error that may have left partial writes: give

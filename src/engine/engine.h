@@ -38,7 +38,10 @@ namespace stub {
 struct EngineOptions {
   int max_attempts = 12;  // ≥ 1; attempts per operation, the first included
   BackoffPolicy backoff;
-  TxnOptions txn;  // passed to every Store::Begin (e.g. injected latency)
+  // SpendBatch: after a batch met a replayed key it had taken for new, this
+  // many batches read their keys first (see SpendBatch).
+  int read_keys_after_miss = 64;  // ≥ 0
+  TxnOptions txn;                 // passed to every Store::Begin (e.g. injected latency)
 };
 
 struct EngineStats {
@@ -112,7 +115,8 @@ class Engine {
   // Returns one result per request, in order. The first attempt takes the
   // idempotency keys for new without reading them; a batch holding a replay
   // is therefore applied twice (the first attempt fails with a conflict),
-  // and the next batches read their keys first.
+  // and the next EngineOptions::read_keys_after_miss batches read their keys
+  // first.
   // With `wait_durable` false the results may not be durable yet (see
   // Store::CommitIsDurable): the caller must call MakeDurable() before it
   // reports them to anyone — this lets a group committer start the next
@@ -155,8 +159,7 @@ class Engine {
   std::atomic<std::uint64_t> denied_{0};
   std::atomic<std::uint64_t> contention_{0};
   // SpendBatch: batches left that read their idempotency keys first, after
-  // one met a key it had taken for new.
-  static constexpr int kReadKeysAfterMiss = 64;
+  // one met a key it had taken for new (EngineOptions::read_keys_after_miss).
   std::atomic<int> read_keys_batches_{0};
 };
 

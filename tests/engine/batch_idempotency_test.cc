@@ -125,6 +125,41 @@ TEST_P(BatchIdempotencyTest, AKeyTakenForNewAndNeverInsertedIsStillChecked) {
   ExpectVerifies();
 }
 
+// After a miss the engine reads keys for read_keys_after_miss batches, then
+// takes them for new again.
+TEST_P(BatchIdempotencyTest, ReadingKeysAfterAMissLastsTheConfiguredBatches) {
+  ASSERT_TRUE(sut_.ok());
+  EngineOptions options;
+  options.read_keys_after_miss = 2;
+  engine_ = std::make_unique<Engine>(sut_.store(), clock_, options);
+  MakeTree(*engine_, {{Amt("100"), Period::kTotal}}, {}, {});
+  auto first = engine_->Spend(MakeSpend("mkt-1", "0.5", "r"));
+  ASSERT_TRUE(first.ok());
+  int fresh = 0;
+  // A batch of one new spend and, if `replay`, a replay of "r"; every
+  // answer as if the keys had been read.
+  auto batch = [&](bool replay) {
+    std::vector<SpendRequest> requests{MakeSpend("mkt-1", "0.01", "f" + std::to_string(fresh++))};
+    if (replay) requests.push_back(MakeSpend("mkt-1", "0.5", "r"));
+    auto results = engine_->SpendBatch(requests);
+    ASSERT_TRUE(results[0].ok());
+    EXPECT_FALSE(results[0]->replayed);
+    if (!replay) return;
+    ASSERT_TRUE(results[1].ok());
+    EXPECT_TRUE(results[1]->replayed);
+    EXPECT_EQ(results[1]->outcome, first->outcome);
+  };
+  batch(true);  // taken for new: a miss
+  EXPECT_EQ(engine_->Stats().conflicts, 1u);
+  batch(true);   // 1st batch after the miss: reads
+  batch(false);  // 2nd: reads
+  EXPECT_EQ(engine_->Stats().conflicts, 1u);
+  batch(true);  // takes keys for new again: another miss
+  EXPECT_EQ(engine_->Stats().conflicts, 2u);
+  EXPECT_EQ(engine_->Stats().retries, 2u);
+  ExpectVerifies();
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, BatchIdempotencyTest,
                          ::testing::Values(TestStore::kMemory, TestStore::kSqlite,
                                            TestStore::kPostgres),
