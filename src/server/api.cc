@@ -276,7 +276,10 @@ ApiResponse Api::Metrics(const ApiRequest&, const PathParams&) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
            " " + std::to_string(v) + "\n";
   };
-  counter("stub_serialization_conflicts_total", "Store serialization failures seen.", e.conflicts);
+  counter("stub_serialization_conflicts_total",
+          "Transactions that failed with a conflict: serialization failures, and batches that "
+          "met a replayed idempotency key.",
+          e.conflicts);
   counter("stub_retries_total", "Transaction attempts beyond the first.", e.retries);
   counter("stub_contention_denials_total", "Spends denied after exhausting retries.", e.contention);
   counter("stub_batches_total", "Group-commit batches.", b.batches);
