@@ -110,7 +110,9 @@ class Transaction {
         keys, [&](std::string_view key) { return GetIdempotency(org, key); });
   }
   // Inserts a record keyed (org, key). Two transactions inserting the same key
-  // conflict; an existing committed key is a conflict too.
+  // conflict; an existing committed key is a conflict too (at this call or at
+  // Commit), never replaced: a caller may insert a key without reading it
+  // first and count on the transaction failing if the key existed.
   virtual Status PutIdempotency(IdempotencyRecord record) = 0;
 
   // --- holds ---
