@@ -444,6 +444,44 @@ TEST_F(SqliteStoreTest, ANewerSchemaIsRefused) {
   EXPECT_EQ(RawQuery(DbPath(), "PRAGMA user_version"), "999");  // untouched
 }
 
+// A new file gets the configured page size; a file created with another keeps
+// its own and works as before.
+TEST_F(SqliteStoreTest, ANewFileGetsThePageSizeAnOldOneKeepsItsOwn) {
+  {
+    OPEN(store, DbPath());
+    STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.PutOrg(MakeOrg("acme")); }));
+  }
+  EXPECT_EQ(RawQuery(DbPath(), "PRAGMA page_size"), "8192");
+
+  const std::string old_file = dir_.File("old.db");
+  SqliteStore::Options four_k;
+  four_k.page_size = 4096;
+  { OPEN(store, old_file, four_k); }
+  EXPECT_EQ(RawQuery(old_file, "PRAGMA page_size"), "4096");
+  {
+    OPEN(store, old_file);  // the default asks for 8 KiB: ignored
+    STUB_ASSERT_OK(Apply(*store, [](Transaction& t) {
+      STUB_RETURN_IF_ERROR(t.PutOrg(MakeOrg("acme")));
+      return t.AppendEntry(MakeEntry("acme", 1));
+    }));
+  }
+  EXPECT_EQ(RawQuery(old_file, "PRAGMA page_size"), "4096");
+  OPEN(again, old_file);
+  STUB_ASSERT_OK_AND_ASSIGN(auto t, again->Begin({.read_only = true}));
+  STUB_ASSERT_OK_AND_ASSIGN(auto entries, t->ListEntries("acme", 0, 10));
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0], MakeEntry("acme", 1));
+
+  for (int bad : {0, 256, 1000, 131072}) {
+    SqliteStore::Options options;
+    options.page_size = bad;
+    auto refused = SqliteStore::Open(dir_.File("bad.db"), options);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_FALSE(fs::exists(dir_.File("bad.db")));
+}
+
 TEST_F(SqliteStoreTest, OpenFailsCleanly) {
   auto missing_dir = SqliteStore::Open(dir_.File("no/such/dir/stub.db"));
   ASSERT_FALSE(missing_dir.ok());
@@ -749,7 +787,7 @@ TEST_F(SqliteStoreTest, CheckpointsKeepTheWalBounded) {
   constexpr std::uint64_t kEntries = 10'000;
   const std::string receipt = R"({"payload":")" + std::string(1'500, 'r') + R"("})";
   {
-    OPEN(store, DbPath(), {.checkpoint_frames = 32, .writer_checkpoint_frames = 256});
+    OPEN(store, DbPath(), {.checkpoint_bytes = 16 * 8192, .writer_checkpoint_bytes = 128 * 8192});
     EXPECT_FALSE(store->CommitIsDurable());
     for (std::uint64_t base = 0; base < kEntries; base += 100) {
       STUB_ASSERT_OK(Apply(*store, [&](Transaction& t) {
@@ -762,14 +800,15 @@ TEST_F(SqliteStoreTest, CheckpointsKeepTheWalBounded) {
       }));
       STUB_ASSERT_OK(store->MakeDurable());
     }
-    // ~17 MB of journal (~4,200 frames) went through a WAL that stays within
-    // a few transactions of the writer's limit (256 frames): its own
+    // ~17 MB of journal (~2,100 frames) went through a WAL that stays within
+    // a few transactions of the writer's limit (128 frames): its own
     // checkpoint can find the background one running and try again at the
     // next commit, and how long the background one runs depends on the
     // machine's load — hence the slack (6x), still a third of what was
-    // written. 4 KiB pages plus a 24-byte header per frame.
+    // written. 8 KiB pages plus a 24-byte header per frame.
+    ASSERT_EQ(RawQuery(DbPath(), "PRAGMA page_size"), "8192");
     const auto wal = std::filesystem::file_size(DbPath() + "-wal");
-    EXPECT_LT(wal, static_cast<std::uintmax_t>(6 * 256 * (4096 + 24) + 32));
+    EXPECT_LT(wal, static_cast<std::uintmax_t>(6 * 128 * (8192 + 24) + 32));
     EXPECT_GT(std::filesystem::file_size(DbPath()), 10'000'000u);  // checkpointed
   }
   OPEN(again, DbPath());

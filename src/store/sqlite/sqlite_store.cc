@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -404,6 +405,11 @@ class Connection {
     if (reader) {
       STUB_RETURN_IF_ERROR(c->Exec("PRAGMA query_only = 1"));
     } else {
+      // Takes effect only on a file with no pages yet, so before the switch to
+      // WAL (which writes the first); ignored on an existing file. The value
+      // is checked by SqliteStore::Open (PRAGMA takes no parameters).
+      STUB_RETURN_IF_ERROR(
+          c->Exec(("PRAGMA page_size = " + std::to_string(options.page_size)).c_str()));
       // Persistent in the file; needs no transaction open.
       STUB_RETURN_IF_ERROR(c->ExpectText("PRAGMA journal_mode = WAL", "wal"));
       STUB_RETURN_IF_ERROR(c->Exec(options.durability == SqliteStoreOptions::Durability::kFull
@@ -642,9 +648,9 @@ class SqliteStore::Impl {
 
   static int OnWalCommit(void* arg, sqlite3* db, const char* schema, int frames) {
     auto* self = static_cast<Impl*>(arg);
-    if (frames >= self->options.writer_checkpoint_frames) {
+    if (frames >= self->writer_checkpoint_frames) {
       (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    } else if (frames >= self->options.checkpoint_frames) {
+    } else if (frames >= self->checkpoint_frames) {
       {
         std::lock_guard lock(self->checkpoint_mu);
         self->checkpoint_wanted = true;
@@ -678,6 +684,10 @@ class SqliteStore::Impl {
 
   const std::string path;
   const SqliteStoreOptions options;
+  // kPipelined: options.checkpoint_bytes and writer_checkpoint_bytes in
+  // frames of the file's page size (set by Open before the WAL hook).
+  int checkpoint_frames = 0;
+  int writer_checkpoint_frames = 0;
 
   // kPipelined durability: commits noted by the writer, synced by MakeDurable.
   GroupSync group_sync;
@@ -1480,6 +1490,11 @@ class SqliteTransaction final : public Transaction {
 int SqliteStore::SchemaVersion() { return kLatestVersion; }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, Options options) {
+  if (options.page_size < 512 || options.page_size > 65536 ||
+      (options.page_size & (options.page_size - 1)) != 0) {
+    return InvalidArgument("sqlite store: page_size " + std::to_string(options.page_size) +
+                           " is not a power of two from 512 to 65536");
+  }
   auto impl = std::make_unique<Impl>(path, options);
   STUB_ASSIGN_OR_RETURN(impl->writer, Connection::Open(path, options, /*reader=*/false));
   Connection& c = *impl->writer;
@@ -1523,6 +1538,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   }
   if (options.durability == Options::Durability::kPipelined) {
     STUB_ASSIGN_OR_RETURN(impl->checkpoint_conn, Connection::Open(path, options, /*reader=*/false));
+    // The thresholds in frames of this file's page size.
+    STUB_ASSIGN_OR_RETURN(const std::int64_t page, c.QueryInt("PRAGMA page_size"));
+    const auto frames = [page](std::int64_t bytes) {
+      return static_cast<int>(std::clamp<std::int64_t>(bytes / page, 1, INT_MAX));
+    };
+    impl->checkpoint_frames = frames(options.checkpoint_bytes);
+    impl->writer_checkpoint_frames = frames(options.writer_checkpoint_bytes);
     Impl* raw = impl.get();
     sqlite3_wal_hook(c.db(), &Impl::OnWalCommit, raw);
     impl->checkpointer = std::thread([raw] {
