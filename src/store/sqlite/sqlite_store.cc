@@ -421,7 +421,8 @@ class Connection {
       // (pager_end_transaction → sqlite3PcacheTruncate, one bucket per cached
       // page): of the server's CPU per spend on a database with history
       // (perf, `stub serve --demo`), 11% with 64 MiB cached, 3.3% with
-      // 8 MiB, 0.9% with 2 MiB (512 pages, which hold that hot set).
+      // 8 MiB, 0.9% with 2 MiB (512 pages of 4 KiB then, which held that hot
+      // set; the same bytes are 256 of the 8 KiB pages a new file has now).
       STUB_RETURN_IF_ERROR(c->Exec("PRAGMA cache_size = -2048"));
     }
     return c;
