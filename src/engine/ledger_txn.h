@@ -126,8 +126,9 @@ class LedgerTxn {
   Transaction& txn_;
   std::map<std::string, Cached<OrgRow>, std::less<>> orgs_;
   std::map<NodeKey, Cached<NodeRow>, NodeKeyLess> nodes_;
-  // Hashed: a batch looks up each of its keys three times (prefetch, check,
-  // record), among a thousand others of the same org.
+  // Hashed: a batch looks up each of its keys two or three times (check and
+  // record, after a prefetch if it reads them first), among a thousand others
+  // of the same org.
   using IdempotencyCache =
       std::unordered_map<NodeKey, std::optional<IdempotencyRecord>, NodeKeyHash, NodeKeyEqual>;
   IdempotencyCache idempotency_;

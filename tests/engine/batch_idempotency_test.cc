@@ -29,13 +29,6 @@ class BatchIdempotencyTest : public ::testing::TestWithParam<TestStore> {
     return CurrentBalance((*row)->balances, Period::kTotal, clock_.Now()).spent;
   }
 
-  void ExpectVerifies() {
-    auto report = engine_->Verify("acme");
-    ASSERT_TRUE(report.ok()) << report.status().ToString();
-    EXPECT_TRUE(report->ok);
-    for (const Problem& p : report->problems) ADD_FAILURE() << p.code << ": " << p.message;
-  }
-
   StoreUnderTest sut_;
   ManualClock clock_;
   std::unique_ptr<Engine> engine_;
@@ -96,7 +89,7 @@ TEST_P(BatchIdempotencyTest, ABatchReplayingCommittedKeysAnswersTheFirstOutcomes
   EXPECT_EQ(again[0]->outcome, first[0]->outcome);
   EXPECT_EQ(again[1]->outcome.entry_seq, base + 72);
   EXPECT_EQ(engine_->Stats().conflicts, 1u);
-  ExpectVerifies();
+  ExpectVerifies(*engine_);
 }
 
 // A request may end in an error after its key was taken for new, without
@@ -122,7 +115,7 @@ TEST_P(BatchIdempotencyTest, AKeyTakenForNewAndNeverInsertedIsStillChecked) {
   EXPECT_EQ(results[2]->outcome.entry_seq, base + 1);
   EXPECT_EQ(Spent(), Amt("0.75"));
   EXPECT_EQ(engine_->Stats().conflicts, 1u);
-  ExpectVerifies();
+  ExpectVerifies(*engine_);
 }
 
 // After a miss the engine reads keys for read_keys_after_miss batches, then
@@ -157,7 +150,7 @@ TEST_P(BatchIdempotencyTest, ReadingKeysAfterAMissLastsTheConfiguredBatches) {
   batch(true);  // takes keys for new again: another miss
   EXPECT_EQ(engine_->Stats().conflicts, 2u);
   EXPECT_EQ(engine_->Stats().retries, 2u);
-  ExpectVerifies();
+  ExpectVerifies(*engine_);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, BatchIdempotencyTest,

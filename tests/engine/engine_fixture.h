@@ -43,6 +43,15 @@ inline std::uint64_t HeadSeq(Engine& engine, const std::string& org = "acme") {
   return row.ok() && row->has_value() ? (*row)->head_seq : 0;
 }
 
+// Engine::Verify of `org` succeeds and finds nothing wrong; each problem is
+// reported as a failure of its own.
+inline void ExpectVerifies(Engine& engine, const std::string& org = "acme") {
+  auto report = engine.Verify(org);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->ok);
+  for (const Problem& p : report->problems) ADD_FAILURE() << p.code << ": " << p.message;
+}
+
 // Creates org "acme" → team "marketing" → agents; limits as given.
 inline void MakeTree(Engine& engine, std::vector<Limit> org_limits, std::vector<Limit> team_limits,
                      std::vector<Limit> agent_limits,

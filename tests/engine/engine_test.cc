@@ -12,6 +12,7 @@ namespace stub {
 namespace {
 
 using testing::Amt;
+using testing::ExpectVerifies;
 using testing::HeadSeq;
 using testing::MakeSpend;
 using testing::MakeTree;
@@ -32,13 +33,6 @@ class EngineTest : public ::testing::Test {
     EXPECT_TRUE(row.ok() && row->has_value());
     return CurrentBalance((*row)->balances, p, clock_.Now()).held;
   }
-  void ExpectVerifies() {
-    auto report = engine_.Verify("acme");
-    ASSERT_TRUE(report.ok()) << report.status().ToString();
-    EXPECT_TRUE(report->ok);
-    for (const Problem& p : report->problems) ADD_FAILURE() << p.code << ": " << p.message;
-  }
-
   MemoryStore store_;
   ManualClock clock_;
   Engine engine_;
@@ -72,7 +66,7 @@ TEST_F(EngineTest, ApprovesWithinEveryLimitAndChargesEveryAncestor) {
     EXPECT_EQ(Spent(node, Period::kTotal), Amt("0.25")) << node;
     EXPECT_EQ(Spent(node, Period::kMonth), Amt("0.25")) << node;
   }
-  ExpectVerifies();
+  ExpectVerifies(engine_);
 }
 
 TEST_F(EngineTest, DeniesAtTheBindingLimitAndRecordsTheDenial) {
@@ -106,7 +100,7 @@ TEST_F(EngineTest, DeniesAtTheBindingLimitAndRecordsTheDenial) {
   ASSERT_TRUE(fits.ok());
   EXPECT_EQ(fits->outcome.status, OutcomeStatus::kApproved);
   EXPECT_EQ(*fits->outcome.effective_remaining, 0);
-  ExpectVerifies();
+  ExpectVerifies(engine_);
 }
 
 TEST_F(EngineTest, ReplayReturnsTheFirstOutcomeAndReusedKeyIsRefused) {
@@ -136,7 +130,7 @@ TEST_F(EngineTest, ReplayReturnsTheFirstOutcomeAndReusedKeyIsRefused) {
   different = MakeSpend("mkt-1", "0.6", "same");
   different.intent = "something else";
   EXPECT_EQ(engine_.Spend(different).status().reason(), "idempotency_key_reused");
-  ExpectVerifies();
+  ExpectVerifies(engine_);
 }
 
 TEST_F(EngineTest, RefusesBadRequestsAndChangesNothing) {
@@ -204,7 +198,7 @@ TEST_F(EngineTest, VendorsAreNormalisedBeforeTheyAreBooked) {
   ASSERT_EQ(entries->size(), 2u);
   EXPECT_EQ((*entries)[0].vendor, "api.openai.com");
   EXPECT_EQ((*entries)[1].vendor, "xn--bcher-kva.example");
-  ExpectVerifies();
+  ExpectVerifies(engine_);
 }
 
 TEST_F(EngineTest, ANewPeriodStartsAtZeroWithoutAResetJob) {
@@ -220,7 +214,7 @@ TEST_F(EngineTest, ANewPeriodStartsAtZeroWithoutAResetJob) {
   EXPECT_EQ(dec->outcome.status, OutcomeStatus::kApproved);
   EXPECT_EQ(Spent("marketing", Period::kMonth), Amt("1"));
   EXPECT_EQ(Spent("marketing", Period::kTotal), Amt("2"));
-  ExpectVerifies();
+  ExpectVerifies(engine_);
 }
 
 TEST_F(EngineTest, HoldReservesThenCaptureBooksAtMostTheHeldAmount) {
@@ -261,7 +255,7 @@ TEST_F(EngineTest, HoldReservesThenCaptureBooksAtMostTheHeldAmount) {
   EXPECT_EQ((*stored)->status, HoldStatus::kCaptured);
   EXPECT_EQ((*stored)->captured, Amt("0.5"));
   EXPECT_EQ((*stored)->spend_id, captured->outcome.id);
-  ExpectVerifies();
+  ExpectVerifies(engine_);
 }
 
 TEST_F(EngineTest, VoidReleasesTheReservationOnce) {
@@ -278,7 +272,7 @@ TEST_F(EngineTest, VoidReleasesTheReservationOnce) {
   EXPECT_EQ(engine_.Void("acme", "hd_missing").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(engine_.Spend(MakeSpend("mkt-1", "1", "s")).value().outcome.status,
             OutcomeStatus::kApproved);
-  ExpectVerifies();
+  ExpectVerifies(engine_);
 }
 
 TEST_F(EngineTest, AnExpiredHoldStopsCountingBeforeAnySweeperRuns) {
@@ -308,7 +302,7 @@ TEST_F(EngineTest, AnExpiredHoldStopsCountingBeforeAnySweeperRuns) {
   EXPECT_EQ((*entries)[1].kind, EntryKind::kExpire);
   EXPECT_EQ((*entries)[1].released, Amt("0.9"));
   EXPECT_EQ((*entries)[2].kind, EntryKind::kSpend);
-  ExpectVerifies();
+  ExpectVerifies(engine_);
 }
 
 TEST_F(EngineTest, SweeperExpiresDueHoldsAndOnlyThose) {
@@ -326,7 +320,7 @@ TEST_F(EngineTest, SweeperExpiresDueHoldsAndOnlyThose) {
   EXPECT_EQ(Held("acme", Period::kTotal), 0);
   auto org = engine_.GetOrg("acme");
   EXPECT_EQ((*org)->next_hold_expiry, std::numeric_limits<Timestamp>::max());
-  ExpectVerifies();
+  ExpectVerifies(engine_);
 }
 
 TEST_F(EngineTest, CaptureCountsInThePeriodItsHoldReserved) {
@@ -343,7 +337,7 @@ TEST_F(EngineTest, CaptureCountsInThePeriodItsHoldReserved) {
   ASSERT_TRUE(engine_.Capture({"acme", held->outcome.id, Amt("1"), ""}).ok());
   EXPECT_EQ(Spent("marketing", Period::kMonth), Amt("1"));
   EXPECT_EQ(Spent("marketing", Period::kTotal), Amt("2"));
-  ExpectVerifies();
+  ExpectVerifies(engine_);
 }
 
 TEST_F(EngineTest, ABatchDecidesEachRequestAgainstTheRunningBalances) {
@@ -379,7 +373,7 @@ TEST_F(EngineTest, ABatchDecidesEachRequestAgainstTheRunningBalances) {
   EXPECT_EQ(results[4]->outcome.entry_seq, base + 3);
   EXPECT_EQ(Spent("acme", Period::kTotal), Amt("1"));
   EXPECT_EQ(store_.GetStats().commits, 6u);  // org, root limits, team, 2 agents; the batch
-  ExpectVerifies();
+  ExpectVerifies(engine_);
 }
 
 TEST_F(EngineTest, ReceiptsAreStoredAndBoundToTheChain) {
@@ -394,7 +388,7 @@ TEST_F(EngineTest, ReceiptsAreStoredAndBoundToTheChain) {
   ASSERT_EQ(entries->size(), 1u);
   EXPECT_EQ((*entries)[0].receipt, R"({"amount":"250000","network":"base","tx":"0xabc"})");
   EXPECT_EQ((*entries)[0].receipt_hash, ReceiptHash(*receipt));
-  ExpectVerifies();
+  ExpectVerifies(engine_);
 
   store_.TamperWithJournalForTesting(
       "acme", [](std::vector<Entry>& e) { e[0].receipt = R"({"tx":"0xdef"})"; });
@@ -435,7 +429,7 @@ TEST_F(EngineTest, LimitChangesKeepBalances) {
             OutcomeStatus::kDenied);
   EXPECT_EQ(engine_.Spend(MakeSpend("mkt-1", "1.1", "c")).value().outcome.status,
             OutcomeStatus::kApproved);
-  ExpectVerifies();
+  ExpectVerifies(engine_);
 }
 
 TEST_F(EngineTest, VerifyReportsTamperingWithStoredHistory) {
@@ -443,7 +437,7 @@ TEST_F(EngineTest, VerifyReportsTamperingWithStoredHistory) {
   for (int i = 0; i < 4; ++i) {
     ASSERT_TRUE(engine_.Spend(MakeSpend("mkt-1", "0.5", "k" + std::to_string(i))).ok());
   }
-  ExpectVerifies();
+  ExpectVerifies(engine_);
   store_.TamperWithJournalForTesting("acme", [](std::vector<Entry>& entries) {
     entries[1].lines[0].amount += 1;  // edit an amount
     entries[1].lines[1].amount -= 1;  // …keeping the entry balanced

@@ -29,6 +29,7 @@ namespace stub {
 namespace {
 
 using testing::Amt;
+using testing::ExpectVerifies;
 using testing::MakeSpend;
 using testing::StoreUnderTest;
 using testing::TestStore;
@@ -59,13 +60,6 @@ void BuildFlatTree(Engine& e, int agents) {
                   {.id = "a-" + std::to_string(i), .kind = NodeKind::kAgent, .parent = "marketing"})
             .ok());
   }
-}
-
-void ExpectVerifies(Engine& e) {
-  auto report = e.Verify("acme");
-  ASSERT_TRUE(report.ok()) << report.status().ToString();
-  EXPECT_TRUE(report->ok);
-  for (const Problem& p : report->problems) ADD_FAILURE() << p.code << ": " << p.message;
 }
 
 class PolicyConcurrencyTest : public ::testing::TestWithParam<TestStore> {};

@@ -18,6 +18,7 @@ namespace stub {
 namespace {
 
 using testing::Amt;
+using testing::ExpectVerifies;
 using testing::MakeSpend;
 using testing::MakeTree;
 using testing::StoreUnderTest;
@@ -93,13 +94,6 @@ class PolicyTest : public ::testing::TestWithParam<TestStore> {
     return DenialRecord{};
   }
 
-  void ExpectVerifies() {
-    auto report = engine_->Verify("acme");
-    ASSERT_TRUE(report.ok()) << report.status().ToString();
-    EXPECT_TRUE(report->ok);
-    for (const Problem& p : report->problems) ADD_FAILURE() << p.code << ": " << p.message;
-  }
-
   StoreUnderTest sut_;
   ManualClock clock_;
   std::unique_ptr<Engine> engine_;
@@ -141,7 +135,7 @@ TEST_P(PolicyTest, ListsAndPerSpendWithInheritance) {
   // A block anywhere wins over an allow below it.
   Put("mkt-2", {.vendors = {.allow = {"evil.example"}}});
   ExpectDenied(Spend("mkt-2", "0.10", "k11", "evil.example"), DenyReason::kVendorBlocked, "acme");
-  ExpectVerifies();
+  ExpectVerifies(*engine_);
 }
 
 TEST_P(PolicyTest, RollingWindowIsExactOverTheSubtree) {
@@ -174,7 +168,7 @@ TEST_P(PolicyTest, RollingWindowIsExactOverTheSubtree) {
   ExpectDenied(Spend("mkt-1", "0.40", "k9"), DenyReason::kWindowLimit, "marketing", Amt("1.00"),
                Amt("0.70"), 3600);
   EXPECT_EQ(Spend("mkt-1", "0.30", "k10").status, OutcomeStatus::kApproved);
-  ExpectVerifies();
+  ExpectVerifies(*engine_);
 }
 
 TEST_P(PolicyTest, WindowsInABatchAreDecidedAgainstTheRunningSum) {
@@ -192,7 +186,7 @@ TEST_P(PolicyTest, WindowsInABatchAreDecidedAgainstTheRunningSum) {
     ExpectDenied(results[static_cast<std::size_t>(i)]->outcome, DenyReason::kWindowLimit, "acme",
                  Amt("1.00"), Amt("0.90"), 60);
   }
-  ExpectVerifies();
+  ExpectVerifies(*engine_);
 }
 
 TEST_P(PolicyTest, VelocityBreakerFreezesOnceAndOnlyAnUnfreezeLiftsIt) {
@@ -227,7 +221,7 @@ TEST_P(PolicyTest, VelocityBreakerFreezesOnceAndOnlyAnUnfreezeLiftsIt) {
   EXPECT_EQ(Spend("mkt-2", "0.45", "a1").status, OutcomeStatus::kApproved);
   ExpectDenied(Spend("mkt-2", "0.10", "a2"), DenyReason::kVelocityTripped, "mkt-2", Amt("0.50"),
                Amt("0.45"), 10);
-  ExpectVerifies();
+  ExpectVerifies(*engine_);
 }
 
 TEST_P(PolicyTest, VelocityInABatchFreezesOnce) {
@@ -242,7 +236,7 @@ TEST_P(PolicyTest, VelocityInABatchFreezesOnce) {
   ExpectDenied(results[2]->outcome, DenyReason::kVelocityTripped, "acme", 2, 2, 60);
   ExpectDenied(results[3]->outcome, DenyReason::kAgentFrozen, "mkt-1");
   EXPECT_EQ(ConfigReceipts(kActionAgentFrozen).size(), 1u);
-  ExpectVerifies();
+  ExpectVerifies(*engine_);
 }
 
 TEST_P(PolicyTest, FreezeAndKillSwitchAreAuditedAndEnforced) {
@@ -278,7 +272,7 @@ TEST_P(PolicyTest, FreezeAndKillSwitchAreAuditedAndEnforced) {
   EXPECT_EQ(ks[0]["old"], false);
   EXPECT_EQ(ks[0]["new"], true);
   EXPECT_EQ(ConfigReceipts(kActionKillSwitchReleased).size(), 1u);
-  ExpectVerifies();
+  ExpectVerifies(*engine_);
 }
 
 TEST_P(PolicyTest, EveryPolicyAndLimitChangeIsInTheVerifiedChain) {
@@ -320,7 +314,7 @@ TEST_P(PolicyTest, EveryPolicyAndLimitChangeIsInTheVerifiedChain) {
   EXPECT_EQ(engine_->PutPolicy("acme", "ghost", {}, "key_admin").status().code(),
             StatusCode::kNotFound);
   EXPECT_EQ(ConfigReceipts(kActionPolicyUpdated).size(), 2u);
-  ExpectVerifies();
+  ExpectVerifies(*engine_);
 }
 
 TEST_P(PolicyTest, PolicyDenialsComeAfterFreezesAndBeforeTheBudget) {
@@ -412,7 +406,7 @@ TEST_P(PolicyTest, ApprovalsHoldThenCaptureReleaseOrExpire) {
   ASSERT_TRUE(replay.ok());
   EXPECT_TRUE(replay->replayed);
   EXPECT_EQ(replay->outcome.id, pending.id);
-  ExpectVerifies();
+  ExpectVerifies(*engine_);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, PolicyTest,
