@@ -330,45 +330,51 @@ Denial DecodeDenial(const Json& j) {
 
 }  // namespace
 
+// Version 2: a positional array (see row_codec.h). The object form of
+// version 1 spelled every key out on every row, about half of each
+// idempotency row: the rows every spend writes.
 std::string EncodeOutcome(const Outcome& o) {
-  JsonWriter w(512 + o.id.size() + o.entry_hash.size() +
-               (o.denial ? o.denial->node.size() + o.denial->message.size() : 0));
-  w.Raw("{").Key("status", true).Str(OutcomeStatusName(o.status));
-  w.Key("id").Str(o.id).Key("amount").Int(o.amount).Key("entry_seq").UInt(o.entry_seq);
-  w.Key("entry_hash").Str(o.entry_hash).Key("effective_remaining");
+  JsonWriter w(96 + o.id.size() + o.entry_hash.size() + (o.binding ? o.binding->node.size() : 0) +
+               (o.denial ? 128 + o.denial->node.size() + o.denial->message.size() : 0));
+  w.Raw("[2,").Str(OutcomeStatusName(o.status)).Raw(",").Str(o.id).Raw(",").Int(o.amount);
+  w.Raw(",").UInt(o.entry_seq).Raw(",").Str(o.entry_hash).Raw(",");
   if (o.effective_remaining) {
     w.Int(*o.effective_remaining);
   } else {
     w.Null();
   }
-  w.Key("expires_at").Int(o.expires_at).Key("binding");
+  w.Raw(",").Int(o.expires_at).Raw(",");
   if (o.binding) {
-    w.Raw("{").Key("node", true).Str(o.binding->node);
-    w.Key("period").Str(PeriodName(o.binding->period)).Raw("}");
+    w.Raw("[").Str(o.binding->node).Raw(",").Str(PeriodName(o.binding->period)).Raw("]");
   } else {
     w.Null();
   }
-  w.Key("denial");
+  w.Raw(",");
   if (o.denial) {
     WriteDenial(w, *o.denial);
   } else {
     w.Null();
   }
-  w.Raw("}");
+  w.Raw("]");
   return std::move(w).Take();
 }
 
-Outcome DecodeOutcome(const Json& j) {
-  if (!j.is_object()) throw DecodeError("outcome: expected an object");
+namespace {
+
+std::uint64_t JsonSeq(const Json& seq) {
+  if (!seq.is_number_unsigned() && !(seq.is_number_integer() && seq.get<std::int64_t>() >= 0)) {
+    throw DecodeError("entry_seq: expected an unsigned integer");
+  }
+  return seq.get<std::uint64_t>();
+}
+
+// Version 1, written before the positional form: an object with every key.
+Outcome DecodeOutcomeObject(const Json& j) {
   Outcome o;
   o.status = ParseName<OutcomeStatus>(JsonStr(j.at("status")), ParseOutcomeStatus);
   o.id = JsonStr(j.at("id"));
   o.amount = JsonI64(j.at("amount"));
-  const Json& seq = j.at("entry_seq");
-  if (!seq.is_number_unsigned() && !(seq.is_number_integer() && seq.get<std::int64_t>() >= 0)) {
-    throw DecodeError("entry_seq: expected an unsigned integer");
-  }
-  o.entry_seq = seq.get<std::uint64_t>();
+  o.entry_seq = JsonSeq(j.at("entry_seq"));
   o.entry_hash = JsonStr(j.at("entry_hash"));
   if (!j.at("effective_remaining").is_null()) {
     o.effective_remaining = JsonI64(j.at("effective_remaining"));
@@ -379,6 +385,29 @@ Outcome DecodeOutcome(const Json& j) {
   }
   if (const Json& d = j.at("denial"); !d.is_null()) o.denial = DecodeDenial(d);
   o.expires_at = JsonI64(j.at("expires_at"));
+  return o;
+}
+
+}  // namespace
+
+Outcome DecodeOutcome(const Json& j) {
+  if (j.is_object()) return DecodeOutcomeObject(j);
+  if (!j.is_array() || j.size() != 10 || !j[0].is_number_integer() || j[0].get<int>() != 2) {
+    throw DecodeError("outcome: expected a version 2 array or a version 1 object");
+  }
+  Outcome o;
+  o.status = ParseName<OutcomeStatus>(JsonStr(j[1]), ParseOutcomeStatus);
+  o.id = JsonStr(j[2]);
+  o.amount = JsonI64(j[3]);
+  o.entry_seq = JsonSeq(j[4]);
+  o.entry_hash = JsonStr(j[5]);
+  if (!j[6].is_null()) o.effective_remaining = JsonI64(j[6]);
+  o.expires_at = JsonI64(j[7]);
+  if (const Json& b = j[8]; !b.is_null()) {
+    if (!b.is_array() || b.size() != 2) throw DecodeError("binding: expected [node, period]");
+    o.binding = Binding{JsonStr(b[0]), ParseName<Period>(JsonStr(b[1]), ParsePeriod)};
+  }
+  if (const Json& d = j[9]; !d.is_null()) o.denial = DecodeDenial(d);
   return o;
 }
 

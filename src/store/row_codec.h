@@ -4,7 +4,7 @@
 //   limits   [[amount, "period"], …]           compact JSON text
 //   lines    [["account", amount], …]          compact JSON text
 //   path     ["node", …]                       compact JSON text
-//   outcome  {"status", "id", "amount", …}     compact JSON text
+//   outcome  [2, "status", "id", amount, …]     compact JSON text (see EncodeOutcome)
 //   balances kPeriodCount × (start, spent, held), each int64 big-endian:
 //            a fixed kBalancesBytes-byte blob (the hot path of every spend)
 //
@@ -91,6 +91,12 @@ inline constexpr std::size_t kWindowBytes = 3 * 8;
 std::string EncodeWindow(const WindowCounter& w);
 WindowCounter DecodeWindow(const std::string& in);
 
+// outcome (an idempotency record's answer, replayed byte for byte): JSON,
+// version 2 positional —
+//   [2, status, id, amount, entry_seq, entry_hash, effective_remaining|null,
+//    expires_at, [binding node, period]|null, denial object|null]
+// DecodeOutcome also reads version 1, the object with those names as keys
+// (rows written before version 2 stay as they are).
 std::string EncodeOutcome(const Outcome& o);
 Outcome DecodeOutcome(const Json& j);
 
