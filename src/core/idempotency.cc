@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/sha256.h"
+
 namespace stub {
 
 Status ValidateIdempotencyKey(std::string_view key) {
@@ -22,10 +24,17 @@ Status ValidateIdempotencyKey(std::string_view key) {
   return Status::Ok();
 }
 
+std::string FingerprintDigest(std::string_view canonical) {
+  return "#" + ToBase64(Sha256(canonical));
+}
+
 Result<std::optional<Outcome>> CheckReplay(const IdempotencyRecord* existing,
-                                           std::string_view fingerprint) {
+                                           std::string_view canonical) {
   if (existing == nullptr) return std::optional<Outcome>();
-  if (existing->fingerprint != fingerprint) {
+  const bool same = existing->fingerprint.starts_with('#')
+                        ? existing->fingerprint == FingerprintDigest(canonical)
+                        : existing->fingerprint == canonical;
+  if (!same) {
     return FailedPrecondition("idempotency key was already used for a different request",
                               "idempotency_key_reused");
   }

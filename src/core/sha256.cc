@@ -70,6 +70,12 @@ std::string ToHex(std::string_view bytes) {
   return out;
 }
 
+std::string ToBase64(const Digest& d) {
+  unsigned char out[45];  // 4 * ceil(32 / 3) characters and EVP_EncodeBlock's NUL
+  const int n = EVP_EncodeBlock(out, d.data(), static_cast<int>(d.size()));
+  return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+}
+
 bool FromHex(std::string_view hex, Digest& out) {
   if (hex.size() != out.size() * 2) return false;
   Digest tmp{};

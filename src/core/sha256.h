@@ -17,6 +17,8 @@ Digest Sha256(std::string_view a, std::string_view b = {});
 std::string ToHex(const Digest& d);
 // Lowercase hex of arbitrary bytes.
 std::string ToHex(std::string_view bytes);
+// Base64 (RFC 4648 section 4, padded: 44 characters) of a digest.
+std::string ToBase64(const Digest& d);
 // Decodes 64 hex digits into 32 bytes; false if `hex` is not that.
 bool FromHex(std::string_view hex, Digest& out);
 

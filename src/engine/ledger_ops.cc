@@ -54,9 +54,11 @@ void AppendField(std::string& out, std::string_view value) {
 }
 
 // The request's identity for idempotency: every field that decides the
-// outcome (never the key), length-prefixed, compared byte for byte. Holding
-// the bytes rather than a digest costs a little storage and saves a SHA-256
-// on the spend path; a receipt is represented by its hash.
+// outcome (never the key), length-prefixed; a receipt is represented by its
+// hash. Records keep FingerprintDigest of these bytes (core/idempotency.h):
+// a SHA-256 on the spend path buys a row shorter by the request's text, and
+// rows are what bounds a batch's writes. Never change these bytes: records
+// written before digests hold them as they are, compared byte for byte.
 std::string Fingerprint(std::string_view kind, const SpendRequest& r, Timestamp ttl) {
   std::string bytes;
   bytes.reserve(160 + r.agent.size() + r.vendor.size() + r.intent.size());
@@ -394,7 +396,7 @@ Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
   IdempotencyRecord record;
   record.org = org.id;
   record.key = request.idempotency_key;
-  record.fingerprint = fingerprint;
+  record.fingerprint = FingerprintDigest(fingerprint);
   record.outcome = outcome;
   record.created_at = now;
   STUB_RETURN_IF_ERROR(lt.PutIdempotency(std::move(record)));

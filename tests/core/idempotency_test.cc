@@ -57,5 +57,32 @@ TEST(CheckReplayTest, NewSameAndDifferentRequests) {
   EXPECT_FALSE(reused.status().retryable());
 }
 
+TEST(FingerprintDigestTest, IsAHashSignAndTheBase64OfTheSha256) {
+  // SHA-256("abc") from FIPS 180-2, in base64.
+  EXPECT_EQ(FingerprintDigest("abc"), "#ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
+  EXPECT_EQ(FingerprintDigest(std::string(100'000, 'x')).size(), 45u);
+  EXPECT_NE(FingerprintDigest("5:spend"), FingerprintDigest("5:spenD"));
+}
+
+TEST(CheckReplayTest, EachRecordIsComparedInItsOwnForm) {
+  const std::string canonical = "5:spend5:mkt-17:1000000";
+  IdempotencyRecord digest;
+  digest.fingerprint = FingerprintDigest(canonical);
+  digest.outcome.id = "sp-1";
+  IdempotencyRecord bytes = digest;  // written before digests
+  bytes.fingerprint = canonical;
+  for (const IdempotencyRecord* rec : {&digest, &bytes}) {
+    Result<std::optional<Outcome>> replay = CheckReplay(rec, canonical);
+    ASSERT_TRUE(replay.ok()) << rec->fingerprint;
+    ASSERT_TRUE(replay->has_value());
+    EXPECT_EQ((*replay)->id, "sp-1");
+    Result<std::optional<Outcome>> reused = CheckReplay(rec, "5:spend5:mkt-17:1000001");
+    EXPECT_EQ(reused.status().reason(), "idempotency_key_reused") << rec->fingerprint;
+  }
+  // A digest is never mistaken for the bytes it digests, nor the reverse.
+  EXPECT_FALSE(CheckReplay(&digest, digest.fingerprint).ok());
+  EXPECT_FALSE(CheckReplay(&bytes, FingerprintDigest(canonical)).ok());
+}
+
 }  // namespace
 }  // namespace stub

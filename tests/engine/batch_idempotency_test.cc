@@ -4,7 +4,8 @@
 // answers exactly as if it had read them, whether the replayed key's insert
 // fails at once, in the store's deferred writes (SQLite past its first 64
 // inserts) or at commit (PostgreSQL), and whether or not the request gets as
-// far as inserting its key.
+// far as inserting its key. And a record written before records kept the
+// fingerprint's digest (its canonical bytes as they are) still replays.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -150,6 +151,56 @@ TEST_P(BatchIdempotencyTest, ReadingKeysAfterAMissLastsTheConfiguredBatches) {
   batch(true);  // takes keys for new again: another miss
   EXPECT_EQ(engine_->Stats().conflicts, 2u);
   EXPECT_EQ(engine_->Stats().retries, 2u);
+  ExpectVerifies(*engine_);
+}
+
+// Records written before digests hold the request's canonical bytes; a
+// store upgraded in place still answers their keys with their outcomes, by
+// Spend and by SpendBatch, and still refuses another body under them.
+TEST_P(BatchIdempotencyTest, ARecordHoldingTheCanonicalBytesStillReplays) {
+  ASSERT_TRUE(sut_.ok());
+  engine_ = std::make_unique<Engine>(sut_.store(), clock_);
+  MakeTree(*engine_, {{Amt("100"), Period::kTotal}}, {}, {});
+  IdempotencyRecord old;
+  old.org = "acme";
+  old.key = "old-1";
+  // MakeSpend("mkt-1", "1.00", …)'s canonical bytes (the engine's Fingerprint).
+  old.fingerprint = "5:spend5:mkt-17:100000014:api.dataco.com4:data0:0:0:0:1:0";
+  old.outcome.status = OutcomeStatus::kApproved;
+  old.outcome.id = "sp_before_digests";
+  old.outcome.amount = Amt("1.00");
+  old.outcome.entry_seq = 41;
+  old.outcome.entry_hash = std::string(64, 'e');
+  old.outcome.effective_remaining = Amt("99");
+  old.outcome.binding = Binding{"acme", Period::kTotal};
+  old.created_at = kNov28 - 1;
+  {
+    auto txn = sut_.store().Begin();
+    ASSERT_TRUE(txn.ok()) << txn.status().ToString();
+    ASSERT_TRUE((*txn)->PutIdempotency(old).ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  const std::uint64_t head = HeadSeq(*engine_);
+
+  auto one = engine_->Spend(MakeSpend("mkt-1", "1.00", "old-1"));
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_TRUE(one->replayed);
+  EXPECT_EQ(one->outcome, old.outcome);
+  auto batch = engine_->SpendBatch(
+      std::vector{MakeSpend("mkt-1", "0.50", "new-1"), MakeSpend("mkt-1", "1.00", "old-1")});
+  ASSERT_TRUE(batch[0].ok() && batch[1].ok());
+  EXPECT_FALSE(batch[0]->replayed);
+  EXPECT_TRUE(batch[1]->replayed);
+  EXPECT_EQ(batch[1]->outcome, old.outcome);
+  EXPECT_EQ(engine_->Spend(MakeSpend("mkt-1", "1.01", "old-1")).status().reason(),
+            "idempotency_key_reused");
+  // new-1's record holds the digest form, and replays too.
+  auto again = engine_->Spend(MakeSpend("mkt-1", "0.50", "new-1"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->outcome, batch[0]->outcome);
+  EXPECT_EQ(HeadSeq(*engine_), head + 1);
+  EXPECT_EQ(Spent(), Amt("0.50"));
   ExpectVerifies(*engine_);
 }
 
