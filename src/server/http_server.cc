@@ -349,7 +349,14 @@ class HttpServer::Impl {
           http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
           co_await http::async_write(c->stream, cont, asio::redirect_error(kAwait, ec));
         }
-        if (!ec) {
+        // The body usually arrived with the head: parse what the buffer
+        // holds first, sparing a read operation (and its trip through the
+        // loop's queue) on every POST.
+        if (!ec && buffer.size() > 0) {
+          buffer.consume(parser.put(buffer.data(), ec));
+          if (ec == http::error::need_more) ec = {};
+        }
+        if (!ec && !parser.is_done()) {
           co_await http::async_read(c->stream, buffer, parser, asio::redirect_error(kAwait, ec));
         }
       }

@@ -11,6 +11,7 @@
 #include <boost/asio.hpp>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "server_fixture.h"
 
@@ -175,6 +176,78 @@ TEST(HttpServerLimits, GracefulStopFinishesInFlightRequests) {
   EXPECT_EQ(in_flight.body, "{\"done\":true}");
   EXPECT_EQ(in_flight.header("connection"), "close");
   EXPECT_EQ(idle.Get("/healthz").status, 0);  // nobody listens any more
+}
+
+// Writes each part on one connection, pausing between parts, then reads
+// until the server closes it (the last request should say Connection: close).
+std::string Exchange(std::uint16_t port, const std::vector<std::string>& parts) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  boost::system::error_code ec;
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) return "";
+  for (const std::string& part : parts) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    boost::asio::write(socket, boost::asio::buffer(part), ec);
+  }
+  std::string got;
+  char buf[4096];
+  while (!ec) got.append(buf, socket.read_some(boost::asio::buffer(buf), ec));
+  return got;
+}
+
+// The status lines of the answers in `got`, in order.
+std::vector<std::string> StatusLines(const std::string& got) {
+  std::vector<std::string> lines;
+  for (std::size_t at = got.find("HTTP/1.1 "); at != std::string::npos;
+       at = got.find("HTTP/1.1 ", at + 1)) {
+    lines.push_back(got.substr(at, got.find("\r\n", at) - at));
+  }
+  return lines;
+}
+
+// A body is parsed from the bytes that came with the head when it is there,
+// and read from the socket otherwise; either way each request gets its own
+// body, however the client splits or joins them.
+TEST_F(ServerTest, BodiesAreReadHoweverTheyArrive) {
+  const std::string admin = CreateOrg("acme");
+  const std::string head = "POST /v1/spends HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + admin +
+                           "\r\nContent-Type: application/json\r\n";
+  const std::string malformed = R"({"agent":)";  // 400 invalid_json
+  const std::string unknown =                    // 404 not_found
+      R"({"agent":"nobody","amount":"0.1","vendor":"x.com","idempotency_key":"k1"})";
+  auto post = [&](const std::string& body, const std::string& extra = "") {
+    return head + extra + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  const std::string close = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const std::vector<std::string> expected = {"HTTP/1.1 400 Bad Request", "HTTP/1.1 404 Not Found",
+                                             "HTTP/1.1 200 OK"};
+
+  // Pipelined: both bodies and the next head in one write.
+  EXPECT_EQ(StatusLines(Exchange(port(), {post(malformed) + post(unknown) + close})), expected);
+  // Each body after its head, and a body split in two.
+  const std::string split = post(unknown);
+  const std::size_t mid = split.size() - unknown.size() / 2;
+  EXPECT_EQ(StatusLines(Exchange(port(), {post(malformed).substr(0, post(malformed).size() - 3),
+                                          malformed.substr(malformed.size() - 3),
+                                          split.substr(0, mid), split.substr(mid) + close})),
+            expected);
+  // Chunked.
+  EXPECT_EQ(StatusLines(Exchange(port(), {head + "Transfer-Encoding: chunked\r\n\r\n4\r\n{\"ag\r\n",
+                                          "5\r\nent\":\r\n0\r\n\r\n", post(unknown) + close})),
+            expected);
+  // Expect: 100-continue: the body follows the server's go-ahead.
+  const std::string with_expect = post(malformed, "Expect: 100-continue\r\n");
+  const std::string got =
+      Exchange(port(), {with_expect.substr(0, with_expect.size() - malformed.size()),
+                        malformed + post(unknown) + close});
+  EXPECT_EQ(StatusLines(got),
+            (std::vector<std::string>{"HTTP/1.1 100 Continue", "HTTP/1.1 400 Bad Request",
+                                      "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK"}));
+  // Nothing of it reached the journal.
+  const nlohmann::json journal = Client(admin).Get("/v1/journal").json();
+  ASSERT_TRUE(journal.contains("entries")) << journal;
+  EXPECT_EQ(journal["entries"].size(), 0u);
 }
 
 // The log has a line per request with its id (the caller's X-Request-Id when
