@@ -392,7 +392,7 @@ Outcome DecodeOutcomeObject(const Json& j) {
 
 Outcome DecodeOutcome(const Json& j) {
   if (j.is_object()) return DecodeOutcomeObject(j);
-  if (!j.is_array() || j.size() != 10 || !j[0].is_number_integer() || j[0].get<int>() != 2) {
+  if (!j.is_array() || j.size() != 10 || j[0] != 2) {
     throw DecodeError("outcome: expected a version 2 array or a version 1 object");
   }
   Outcome o;
