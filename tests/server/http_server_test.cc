@@ -225,7 +225,7 @@ TEST_F(ServerTest, BodiesAreReadHoweverTheyArrive) {
 
   // Pipelined: both bodies and the next head in one write.
   EXPECT_EQ(StatusLines(Exchange(port(), {post(malformed) + post(unknown) + close})), expected);
-  // Each body after its head, and a body split in two.
+  // A body whose last bytes come after its head, then one cut in two.
   const std::string split = post(unknown);
   const std::size_t mid = split.size() - unknown.size() / 2;
   EXPECT_EQ(StatusLines(Exchange(port(), {post(malformed).substr(0, post(malformed).size() - 3),
