@@ -23,6 +23,11 @@ class BatchIdempotencyTest : public ::testing::TestWithParam<TestStore> {
  protected:
   BatchIdempotencyTest() : sut_(GetParam()), clock_(kNov28) {}
 
+  void SetUp() override {
+    ASSERT_TRUE(sut_.ok());
+    engine_ = std::make_unique<Engine>(sut_.store(), clock_);
+  }
+
   Micros Spent() {
     auto row = engine_->GetNode("acme", "acme");
     EXPECT_TRUE(row.ok() && row->has_value());
@@ -36,8 +41,6 @@ class BatchIdempotencyTest : public ::testing::TestWithParam<TestStore> {
 };
 
 TEST_P(BatchIdempotencyTest, ABatchReplayingCommittedKeysAnswersTheFirstOutcomes) {
-  ASSERT_TRUE(sut_.ok());
-  engine_ = std::make_unique<Engine>(sut_.store(), clock_);
   MakeTree(*engine_, {{Amt("100"), Period::kTotal}}, {}, {{Amt("1"), Period::kTotal}},
            {"mkt-1", "mkt-2"});
   auto first = engine_->SpendBatch(std::vector{MakeSpend("mkt-1", "0.6", "k1"),
@@ -98,8 +101,6 @@ TEST_P(BatchIdempotencyTest, ABatchReplayingCommittedKeysAnswersTheFirstOutcomes
 // request would have been refused as a reused key instead; the batch must
 // answer that.
 TEST_P(BatchIdempotencyTest, AKeyTakenForNewAndNeverInsertedIsStillChecked) {
-  ASSERT_TRUE(sut_.ok());
-  engine_ = std::make_unique<Engine>(sut_.store(), clock_);
   MakeTree(*engine_, {{Amt("100"), Period::kTotal}}, {}, {});
   auto first = engine_->Spend(MakeSpend("mkt-1", "0.5", "taken"));
   ASSERT_TRUE(first.ok());
@@ -122,7 +123,6 @@ TEST_P(BatchIdempotencyTest, AKeyTakenForNewAndNeverInsertedIsStillChecked) {
 // After a miss the engine reads keys for read_keys_after_miss batches, then
 // takes them for new again.
 TEST_P(BatchIdempotencyTest, ReadingKeysAfterAMissLastsTheConfiguredBatches) {
-  ASSERT_TRUE(sut_.ok());
   EngineOptions options;
   options.read_keys_after_miss = 2;
   engine_ = std::make_unique<Engine>(sut_.store(), clock_, options);
@@ -158,8 +158,6 @@ TEST_P(BatchIdempotencyTest, ReadingKeysAfterAMissLastsTheConfiguredBatches) {
 // store upgraded in place still answers their keys with their outcomes, by
 // Spend and by SpendBatch, and still refuses another body under them.
 TEST_P(BatchIdempotencyTest, ARecordHoldingTheCanonicalBytesStillReplays) {
-  ASSERT_TRUE(sut_.ok());
-  engine_ = std::make_unique<Engine>(sut_.store(), clock_);
   MakeTree(*engine_, {{Amt("100"), Period::kTotal}}, {}, {});
   IdempotencyRecord old;
   old.org = "acme";
