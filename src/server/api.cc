@@ -130,24 +130,18 @@ std::optional<ApiResponse> Api::TryHandleOnLoop(const ApiRequest& request) {
 ApiResponse Api::Observed(const ApiRequest& request, ApiResponse response,
                           std::chrono::steady_clock::time_point start) {
   if (!response.pending) {
-    Observe(request, response, start);
+    Observe(request.request_id, request.path, response, start);
     return response;
   }
   // A deferred answer (a spend in a batch): observed when it arrives.
-  auto observed = std::make_shared<PendingAnswer>();
-  response.pending->OnReady([this, observed, start, request_id = request.request_id,
-                             path = request.path](ApiResponse answer) {
-    ApiRequest about;
-    about.request_id = request_id;
-    about.path = path;
-    Observe(about, answer, start);
-    observed->Resolve(std::move(answer));
+  response.pending->AddTap([this, start, request_id = request.request_id,
+                            path = request.path](const ApiResponse& answer) {
+    Observe(request_id, path, answer, start);
   });
-  response.pending = std::move(observed);
   return response;
 }
 
-void Api::Observe(const ApiRequest& request, const ApiResponse& response,
+void Api::Observe(std::string_view request_id, std::string_view path, const ApiResponse& response,
                   std::chrono::steady_clock::time_point start) {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - start)
@@ -158,8 +152,8 @@ void Api::Observe(const ApiRequest& request, const ApiResponse& response,
   latency_counts_[bucket].fetch_add(1, std::memory_order_relaxed);
   latency_sum_us_.fetch_add(static_cast<std::uint64_t>(us), std::memory_order_relaxed);
   if (response.status >= 500) {
-    spdlog::error("request_id={} path={} answered {}: {}", request.request_id, request.path,
-                  response.status, response.body);
+    spdlog::error("request_id={} path={} answered {}: {}", request_id, path, response.status,
+                  response.body);
   }
   Count(response);
 }

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "engine/batcher.h"
 #include "engine/clock.h"
@@ -119,7 +120,7 @@ class Api {
   ApiResponse Events(const ApiRequest&, const PathParams&, const Principal&);
 
   // Metrics (and a log line for a 5xx) of one answered request.
-  void Observe(const ApiRequest& request, const ApiResponse& response,
+  void Observe(std::string_view request_id, std::string_view path, const ApiResponse& response,
                std::chrono::steady_clock::time_point start);
 
   // --- questions (api_query.cc) ---

@@ -461,13 +461,10 @@ class HttpServer::Impl {
       LogAnswer(api.request_id, api.method, api.path, res.status, start);
       return res;
     }
-    auto logged = std::make_shared<PendingAnswer>();
-    res.pending->OnReady([logged, start, id = api.request_id, method = api.method,
-                          path = api.path](ApiResponse answer) {
+    res.pending->AddTap([start, id = api.request_id, method = api.method,
+                         path = api.path](const ApiResponse& answer) {
       LogAnswer(id, method, path, answer.status, start);
-      logged->Resolve(std::move(answer));
     });
-    res.pending = std::move(logged);
     return res;
   }
 
