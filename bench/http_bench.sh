@@ -4,16 +4,18 @@
 #   bash bench/http_bench.sh
 #
 # Starts `stub serve --demo` on a throwaway SQLite file on a free loopback
-# port, then runs wrk (Debian's, installed by scripts/setup.sh): healthz and
-# spends with each of CONNECTIONS connection counts (default "32 256") for SECONDS_PER_RUN
-# (default 10), then spends on 1 and 4 connections with latency percentiles
-# (closed loop). Then the open-loop latency: `stub loadgen` at RATE spends/s
-# (default 1000) on LOADGEN_CONNECTIONS connections (default 16), latency
-# measured from each request's scheduled send time, printed as JSON. Every
-# spend is 0.000001 by one demo agent with a unique idempotency key (all
-# approved). Prints each figure and the spends/healthz ratio; removes the file
-# after. STUB=path runs another stub binary (e.g. an older build) as is;
-# LOADGEN=path picks the binary whose `stub loadgen` drives the open loop.
+# port, then runs wrk (Debian's, installed by scripts/setup.sh): ROUNDS pairs
+# (default 3) of healthz and spends with each of CONNECTIONS connection counts
+# (default "32 256") for SECONDS_PER_RUN (default 10) each, the median of the
+# pairs' ratios being the figure; then spends on 1 and 4 connections with
+# latency percentiles (closed loop). Then the open-loop latency: `stub
+# loadgen` at RATE spends/s (default 1000) on LOADGEN_CONNECTIONS connections
+# (default 16), latency measured from each request's scheduled send time,
+# printed as JSON. Every spend is 0.000001 by one demo agent with a unique
+# idempotency key (all approved). Prints each figure and each pair's
+# spends/healthz ratio; removes the file after. STUB=path runs another stub
+# binary (e.g. an older build) as is; LOADGEN=path picks the binary whose
+# `stub loadgen` drives the open loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -113,30 +115,39 @@ text = urllib.request.urlopen(sys.argv[1]).read().decode()
 print(sum(int(m) for m in re.findall(r'^stub_spend_outcomes_total\{status="approved"\} (\d+)$', text, re.M)))
 PY
 }
-# One pair of runs per connection count: a durable spend waits for its batch's
+# ROUNDS pairs of runs per connection count (default 3), healthz then spends,
+# each pair back to back: the VM's speed drifts by tens of percent within
+# minutes, so a ratio is taken within its own pair, and the median of the
+# pairs' ratios is the figure. A durable spend waits for its batch's
 # fdatasync, so with few connections spends are bound by latency (Little's
 # law) while healthz is bound by the event loop's CPU at any count.
+rounds="${ROUNDS:-3}"
 for c in $conns; do
-  health=$(wrk -t2 -c"$c" -d"${seconds}s" "$url/healthz" | rps)
-  before=$(approved)
-  spends_out=$(wrk -t2 -c"$c" -d"${seconds}s" -s "$tmp/spend.lua" "$url/" -- "$(date +%s%N)")
-  after=$(approved)
-  spends=$(printf '%s\n' "$spends_out" | rps)
-  answered=$(printf '%s\n' "$spends_out" | sed -n 's/^ *\([0-9]*\) requests in .*/\1/p')
-  if printf '%s\n' "$spends_out" | grep -q 'Non-2xx'; then
-    echo "http_bench: some spends were not approved:" >&2
-    printf '%s\n' "$spends_out" >&2
-  fi
-  # wrk counts the answers it read; the server may approve up to one more per
-  # connection that wrk stopped waiting for. Fewer approvals means replays.
-  [ -n "$answered" ] || { echo "http_bench: no request count in wrk's output" >&2; exit 1; }
-  if [ $((after - before)) -lt "$answered" ] || [ $((after - before)) -gt $((answered + c)) ]; then
-    echo "http_bench: wrk got $answered answers but the server approved $((after - before)) new spends" >&2
-    exit 1
-  fi
-  echo "GET /healthz, $c connections:   $health req/s"
-  echo "POST /v1/spends, $c connections: $spends spends/s"
-  python3 -c "print(f'spends / healthz at $c connections: {float($spends) / float($health):.0%}')"
+  ratios=""
+  for round in $(seq 1 "$rounds"); do
+    health=$(wrk -t2 -c"$c" -d"${seconds}s" "$url/healthz" | rps)
+    before=$(approved)
+    spends_out=$(wrk -t2 -c"$c" -d"${seconds}s" -s "$tmp/spend.lua" "$url/" -- "$(date +%s%N)")
+    after=$(approved)
+    spends=$(printf '%s\n' "$spends_out" | rps)
+    answered=$(printf '%s\n' "$spends_out" | sed -n 's/^ *\([0-9]*\) requests in .*/\1/p')
+    if printf '%s\n' "$spends_out" | grep -q 'Non-2xx'; then
+      echo "http_bench: some spends were not approved:" >&2
+      printf '%s\n' "$spends_out" >&2
+    fi
+    # wrk counts the answers it read; the server may approve up to one more per
+    # connection that wrk stopped waiting for. Fewer approvals means replays.
+    [ -n "$answered" ] || { echo "http_bench: no request count in wrk's output" >&2; exit 1; }
+    if [ $((after - before)) -lt "$answered" ] || [ $((after - before)) -gt $((answered + c)) ]; then
+      echo "http_bench: wrk got $answered answers but the server approved $((after - before)) new spends" >&2
+      exit 1
+    fi
+    ratio=$(python3 -c "print(f'{float($spends) / float($health):.3f}')")
+    ratios="$ratios $ratio"
+    echo "$c connections, pair $round: GET /healthz $health req/s, POST /v1/spends $spends spends/s," \
+      "spends / healthz $(python3 -c "print(f'{$ratio:.0%}')")"
+  done
+  python3 -c "import statistics; r = [float(x) for x in '$ratios'.split()]; print(f'spends / healthz at $c connections: median {statistics.median(r):.0%} of {len(r)} pairs (range {min(r):.0%}-{max(r):.0%})')"
 done
 for c in 1 4; do
   out=$(wrk -t1 -c"$c" -d"${seconds}s" --latency -s "$tmp/spend.lua" "$url/" -- "$(date +%s%N)")
