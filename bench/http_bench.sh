@@ -11,7 +11,8 @@
 # latency percentiles (closed loop). Then the open-loop latency: `stub
 # loadgen` at RATE spends/s (default 1000) on LOADGEN_CONNECTIONS connections
 # (default 16), latency measured from each request's scheduled send time,
-# printed as JSON. Every spend is 0.000001 by one demo agent with a unique
+# printed as JSON. Every spend is 0.000001 by one agent (bench-1, in a team
+# of its own under the demo org, neither with limits) with a unique
 # idempotency key (all approved). Prints each figure and each pair's
 # spends/healthz ratio; removes the file after. STUB=path runs another stub
 # binary (e.g. an older build) as is; LOADGEN=path picks the binary whose
@@ -53,6 +54,20 @@ url=$(sed -n 's/^Listening on //p' "$tmp/out")
 key=$(sed -n 's/^  admin key (shown once): //p' "$tmp/out")
 [ -n "$url" ] && [ -n "$key" ] || { echo "http_bench: stub serve did not start" >&2; cat "$tmp/err" >&2; exit 1; }
 
+# The spends go to an agent of their own, in a team of its own, with no limits
+# but the org's: a demo agent's daily limit ($2 to $5) is a few million spends
+# of 0.000001, fewer than ROUNDS pairs at several connection counts make.
+python3 - "$url" "$key" <<'PY'
+import json, sys, urllib.request
+url, key = sys.argv[1], sys.argv[2]
+for path, body in (("/v1/teams/bench", {"name": "Benchmark"}),
+                   ("/v1/agents/bench-1", {"team": "bench", "name": "Benchmark agent"})):
+    req = urllib.request.Request(url + path, data=json.dumps(body).encode(), method="PUT",
+                                 headers={"Authorization": "Bearer " + key,
+                                          "Content-Type": "application/json"})
+    urllib.request.urlopen(req).read()
+PY
+
 # Every spend gets its own idempotency key: wrk runs one Lua state per
 # thread, so the key carries the thread's number (from setup) and a nonce per
 # wrk run (its argument), not just a counter. Identical keys would be
@@ -69,7 +84,7 @@ function setup(thread)
 end
 local head, body_start = "", ""
 function init(args)
-  body_start = '{"agent":"mkt-researcher-1","amount":"0.000001","vendor":"api.openai.com",'
+  body_start = '{"agent":"bench-1","amount":"0.000001","vendor":"api.openai.com",'
     .. '"category":"llm","idempotency_key":"wrk-' .. args[1] .. "-" .. tostring(tid) .. "-"
   head = "POST /v1/spends HTTP/1.1\\r\\nHost: " .. wrk.headers["Host"]
     .. "\\r\\nContent-Type: application/json\\r\\nAuthorization: Bearer $key"
@@ -163,7 +178,7 @@ echo "POST /v1/spends at a fixed $rate/s (open loop, $lg_conns connections, ${se
 probe_count=$(python3 -c "print(int(float('$seconds') * 100))")
 fsync_probe "$probe_count" 0.01 "during it" >"$tmp/probe.out" &
 probe=$!
-"$loadgen" loadgen --json --url "$url" --key "$key" --agent mkt-researcher-1 --amount 0.000001 \
+"$loadgen" loadgen --json --url "$url" --key "$key" --agent bench-1 --amount 0.000001 \
   --rate "$rate" --seconds "$seconds" --connections "$lg_conns" || true
 wait "$probe"
 cat "$tmp/probe.out"
