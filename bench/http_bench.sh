@@ -6,7 +6,7 @@
 # Starts `stub serve --demo` on a throwaway SQLite file on a free loopback
 # port, then runs wrk (Debian's, installed by scripts/setup.sh): ROUNDS pairs
 # (default 3) of healthz and spends with each of CONNECTIONS connection counts
-# (default "32 256") for SECONDS_PER_RUN (default 10) each, the median of the
+# (default "32 256 512") for SECONDS_PER_RUN (default 10) each, the median of the
 # pairs' ratios being the figure; then spends on 1 and 4 connections with
 # latency percentiles (closed loop). Then the open-loop latency: `stub
 # loadgen` at RATE spends/s (default 1000) on LOADGEN_CONNECTIONS connections
@@ -21,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${SECONDS_PER_RUN:-10}"
-conns="${CONNECTIONS:-32 256}"  # one or more connection counts
+conns="${CONNECTIONS:-32 256 512}"  # one or more connection counts
 rate="${RATE:-1000}"
 lg_conns="${LOADGEN_CONNECTIONS:-16}"
 command -v wrk >/dev/null || { echo "http_bench: wrk is missing (bash scripts/setup.sh)" >&2; exit 2; }
