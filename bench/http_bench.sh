@@ -57,11 +57,12 @@ key=$(sed -n 's/^  admin key (shown once): //p' "$tmp/out")
 # The spends go to an agent of their own, in a team of its own, with no limits
 # but the org's: a demo agent's daily limit ($2 to $5) is a few million spends
 # of 0.000001, fewer than ROUNDS pairs at several connection counts make.
-python3 - "$url" "$key" <<'PY'
+agent=bench-1
+python3 - "$url" "$key" "$agent" <<'PY'
 import json, sys, urllib.request
-url, key = sys.argv[1], sys.argv[2]
+url, key, agent = sys.argv[1], sys.argv[2], sys.argv[3]
 for path, body in (("/v1/teams/bench", {"name": "Benchmark"}),
-                   ("/v1/agents/bench-1", {"team": "bench", "name": "Benchmark agent"})):
+                   ("/v1/agents/" + agent, {"team": "bench", "name": "Benchmark agent"})):
     req = urllib.request.Request(url + path, data=json.dumps(body).encode(), method="PUT",
                                  headers={"Authorization": "Bearer " + key,
                                           "Content-Type": "application/json"})
@@ -84,7 +85,7 @@ function setup(thread)
 end
 local head, body_start = "", ""
 function init(args)
-  body_start = '{"agent":"bench-1","amount":"0.000001","vendor":"api.openai.com",'
+  body_start = '{"agent":"$agent","amount":"0.000001","vendor":"api.openai.com",'
     .. '"category":"llm","idempotency_key":"wrk-' .. args[1] .. "-" .. tostring(tid) .. "-"
   head = "POST /v1/spends HTTP/1.1\\r\\nHost: " .. wrk.headers["Host"]
     .. "\\r\\nContent-Type: application/json\\r\\nAuthorization: Bearer $key"
@@ -157,10 +158,10 @@ for c in $conns; do
       echo "http_bench: wrk got $answered answers but the server approved $((after - before)) new spends" >&2
       exit 1
     fi
-    ratio=$(python3 -c "print(f'{float($spends) / float($health):.3f}')")
+    read -r ratio percent < <(python3 -c "r = $spends / $health; print(f'{r:.3f} {r:.0%}')")
     ratios="$ratios $ratio"
     echo "$c connections, pair $round: GET /healthz $health req/s, POST /v1/spends $spends spends/s," \
-      "spends / healthz $(python3 -c "print(f'{$ratio:.0%}')")"
+      "spends / healthz $percent"
   done
   python3 -c "import statistics; r = [float(x) for x in '$ratios'.split()]; print(f'spends / healthz at $c connections: median {statistics.median(r):.0%} of {len(r)} pairs (range {min(r):.0%}-{max(r):.0%})')"
 done
@@ -178,7 +179,7 @@ echo "POST /v1/spends at a fixed $rate/s (open loop, $lg_conns connections, ${se
 probe_count=$(python3 -c "print(int(float('$seconds') * 100))")
 fsync_probe "$probe_count" 0.01 "during it" >"$tmp/probe.out" &
 probe=$!
-"$loadgen" loadgen --json --url "$url" --key "$key" --agent bench-1 --amount 0.000001 \
+"$loadgen" loadgen --json --url "$url" --key "$key" --agent "$agent" --amount 0.000001 \
   --rate "$rate" --seconds "$seconds" --connections "$lg_conns" || true
 wait "$probe"
 cat "$tmp/probe.out"
