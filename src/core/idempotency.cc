@@ -25,7 +25,11 @@ Status ValidateIdempotencyKey(std::string_view key) {
 }
 
 std::string FingerprintDigest(std::string_view canonical) {
-  return "#" + ToBase64(Sha256(canonical));
+  // Appended rather than `"#" + text`: g++ 12 at -O3 reports a false
+  // -Wrestrict inside operator+(const char*, std::string&&).
+  std::string digest = "#";
+  digest += ToBase64(Sha256(canonical));
+  return digest;
 }
 
 Result<std::optional<Outcome>> CheckReplay(const IdempotencyRecord* existing,
