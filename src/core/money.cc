@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -69,6 +70,13 @@ Result<Micros> ParsePositiveAmount(std::string_view text) {
   Result<Micros> r = ParseAmount(text);
   if (r.ok() && *r == 0) return InvalidAmount("amount must be greater than zero");
   return r;
+}
+
+Result<Micros> NarrowMicros(WideMicros total) {
+  if (total > std::numeric_limits<Micros>::max() || total < std::numeric_limits<Micros>::min()) {
+    return AmountOverflow();
+  }
+  return static_cast<Micros>(total);
 }
 
 std::string FormatAmount(Micros amount) {

@@ -35,6 +35,14 @@ Result<Micros> ParsePositiveAmount(std::string_view text);
 // for non-negative values.
 std::string FormatAmount(Micros amount);
 
+// A sum of many amounts: 128 bits, so no count of int64 amounts a process can
+// read overflows it. Narrowed back to Micros (checked) only where one figure
+// is shown.
+using WideMicros = __int128;
+
+// `total` as Micros. Errors: kOutOfRange "amount_overflow" beyond int64.
+Result<Micros> NarrowMicros(WideMicros total);
+
 // Checked arithmetic. Errors: kOutOfRange with reason "amount_overflow".
 Result<Micros> CheckedAdd(Micros a, Micros b);
 Result<Micros> CheckedSub(Micros a, Micros b);

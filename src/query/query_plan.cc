@@ -249,7 +249,7 @@ Result<PlanResult> EvaluatePlan(const QueryPlan& plan, const std::vector<Entry>&
       g->second.key = k.first;
       g->second.day = k.second;
     }
-    STUB_ASSIGN_OR_RETURN(g->second.total, CheckedAdd(g->second.total, it.amount));
+    g->second.total += it.amount;
     ++g->second.count;
     g->second.max = std::max(g->second.max, it.amount);
   }
@@ -298,6 +298,7 @@ Result<QueryResult> FinishQuery(const QuerySpec& spec, const QueryPlan& plan, Pl
   };
   // Fold into the spec's keys.
   std::map<std::string, QueryRow> rows;
+  std::map<std::string, WideMicros> totals;  // each row's, folded without overflow
   for (const PlanGroup& g : raw.groups) {
     std::string key;
     switch (spec.group_by) {
@@ -327,18 +328,21 @@ Result<QueryResult> FinishQuery(const QuerySpec& spec, const QueryPlan& plan, Pl
       const bool named = spec.group_by == QueryGroup::kTeam || spec.group_by == QueryGroup::kAgent;
       r->second.label = named ? (key.empty() ? std::string("(no team)") : label_of(key)) : key;
     }
-    STUB_ASSIGN_OR_RETURN(r->second.total, CheckedAdd(r->second.total, g.total));
+    totals[key] += g.total;
     r->second.count += g.count;
     r->second.max = std::max(r->second.max, g.max);
   }
   QueryRow overall;
+  WideMicros overall_total = 0;
   for (auto& [k, r] : rows) {
+    overall_total += totals[k];
+    STUB_ASSIGN_OR_RETURN(r.total, NarrowMicros(totals[k]));
     r.average = r.count > 0 ? r.total / r.count : 0;
-    STUB_ASSIGN_OR_RETURN(overall.total, CheckedAdd(overall.total, r.total));
     overall.count += r.count;
     overall.max = std::max(overall.max, r.max);
     result.rows.push_back(std::move(r));
   }
+  STUB_ASSIGN_OR_RETURN(overall.total, NarrowMicros(overall_total));
   overall.average = overall.count > 0 ? overall.total / overall.count : 0;
   result.overall = overall;
   if (spec.group_by == QueryGroup::kNone) {

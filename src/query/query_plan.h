@@ -77,7 +77,7 @@ struct QueryPlan {
 struct PlanGroup {
   std::string key;
   std::int64_t day = 0;
-  Micros total = 0;
+  WideMicros total = 0;  // never overflows: see FinishQuery
   std::int64_t count = 0;
   Micros max = 0;
   bool operator==(const PlanGroup&) const = default;
@@ -113,8 +113,8 @@ Result<QueryPlan> PlanQuery(const QuerySpec& spec, const std::vector<Node>& tree
 
 // The reference evaluation (the memory store's): entries of kind spend and
 // capture (approved) or denials, filtered, grouped or listed per the plan.
-// Errors: kOutOfRange if a total overflows; kResourceExhausted past
-// plan.max_groups.
+// Errors: kResourceExhausted past plan.max_groups. Totals are 128-bit and
+// cannot overflow.
 Result<PlanResult> EvaluatePlan(const QueryPlan& plan, const std::vector<Entry>& entries,
                                 const std::vector<DenialRecord>& denials);
 
@@ -140,7 +140,9 @@ struct QueryResult {
   bool operator==(const QueryResult&) const = default;
 };
 
-// Errors: kOutOfRange when totals overflow.
+// Errors: kOutOfRange ("amount_overflow") only when a figure to be shown
+// (a row's total or the overall total) does not fit int64: other questions
+// over the same data still answer.
 Result<QueryResult> FinishQuery(const QuerySpec& spec, const QueryPlan& plan, PlanResult raw,
                                 const std::vector<Node>& tree);
 

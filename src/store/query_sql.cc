@@ -81,7 +81,7 @@ const char* RollupKeyColumn(PlanKey key) {
 }
 
 // Whole days from spend_daily plus the edge days' entries, regrouped:
-//   SELECT k, d, SUM(t), SUM(c), MAX(m) FROM (
+//   SELECT k, d, SUM(t >> 32), SUM(t & 4294967295), SUM(c), MAX(m) FROM (
 //     SELECT key k, day d, amount_total t, spend_count c, amount_max m
 //       FROM spend_daily WHERE org = ? [AND day >= ?] [AND day < ?] …
 //     UNION ALL SELECT key, day, amount, 1, amount FROM entries WHERE …head…
@@ -93,8 +93,9 @@ QuerySql BuildRollupSql(std::string_view org, const QueryPlan& plan, const Rollu
   const bool pg = dialect == SqlDialect::kPostgres;
   const char* key = RollupKeyColumn(plan.key);
   const bool by_day = plan.key == PlanKey::kDay;
-  b.Sql(pg ? "SELECT k, d, CAST(SUM(t) AS BIGINT), CAST(SUM(c) AS BIGINT), MAX(m) FROM (SELECT "
-           : "SELECT k, d, SUM(t), SUM(c), MAX(m) FROM (SELECT ");
+  b.Sql(pg ? "SELECT k, d, CAST(SUM(t >> 32) AS BIGINT), CAST(SUM(t & 4294967295) AS BIGINT), "
+             "CAST(SUM(c) AS BIGINT), MAX(m) FROM (SELECT "
+           : "SELECT k, d, SUM(t >> 32), SUM(t & 4294967295), SUM(c), MAX(m) FROM (SELECT ");
   b.Sql(key).Sql(" AS k, ").Sql(by_day ? "day" : "CAST(0 AS BIGINT)");
   b.Sql(" AS d, amount_total AS t, spend_count AS c, amount_max AS m FROM spend_daily WHERE org = ")
       .Text(std::string(org));
@@ -162,7 +163,8 @@ QuerySql BuildQuerySql(std::string_view org, const QueryPlan& plan, SqlDialect d
         break;
     }
     b.Sql(", ").Sql(plan.key == PlanKey::kDay ? kDayExpr : "CAST(0 AS BIGINT)");
-    b.Sql(pg ? ", CAST(SUM(amount) AS BIGINT)" : ", SUM(amount)");
+    b.Sql(pg ? ", CAST(SUM(amount >> 32) AS BIGINT), CAST(SUM(amount & 4294967295) AS BIGINT)"
+             : ", SUM(amount >> 32), SUM(amount & 4294967295)");
     b.Sql(", COUNT(*), MAX(amount) FROM ").Sql(denied ? "denials" : "entries");
   }
   b.Sql(" WHERE org = ").Text(std::string(org));

@@ -9,7 +9,10 @@
 // reads whole days from spend_daily and only the edge days from entries.
 //
 // Result columns:
-//   groups  key TEXT, day INT8, total INT8, count INT8, max INT8
+//   groups  key TEXT, day INT8, total_high INT8, total_low INT8, count INT8,
+//           max INT8 — the total in two halves (SUM of amount >> 32 and of
+//           amount & 0xFFFFFFFF), each of which no realistic row count can
+//           overflow; JoinTotal puts them back together in 128 bits
 //   list    id TEXT, seq INT8, created_at INT8, agent, vendor, category,
 //           user_id, session, intent, reason (TEXT), amount INT8
 // Pure; thread-safe.
@@ -38,5 +41,10 @@ struct QuerySql {
 };
 
 QuerySql BuildQuerySql(std::string_view org, const QueryPlan& plan, SqlDialect dialect);
+
+// A group's total from its two result columns.
+inline WideMicros JoinTotal(std::int64_t high, std::int64_t low) {
+  return static_cast<WideMicros>(high) * (WideMicros{1} << 32) + low;
+}
 
 }  // namespace stub

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,22 @@ TEST(QueryPlanTest, FinishFoldsAgentsIntoTeamsOrdersAndLimits) {
   EXPECT_EQ(r->rows[0].label, "Copilot");
   EXPECT_EQ(r->rows[1].key, "a3");
   EXPECT_EQ(r->rows[2].key, "a2");
+}
+
+TEST(QueryPlanTest, OnlyAFigurePastInt64RefusesItsQuestion) {
+  constexpr Micros kMax = std::numeric_limits<Micros>::max();
+  PlanResult raw;
+  raw.groups = {{.key = "a1", .total = WideMicros{kMax} - 5, .count = 2, .max = kMax / 2},
+                {.key = "a2", .total = 5, .count = 1, .max = 5}};
+  const QuerySpec by_agent{.group_by = QueryGroup::kAgent};
+  auto fits = FinishQuery(by_agent, *PlanQuery(by_agent, Tree()), raw, Tree());
+  ASSERT_TRUE(fits.ok()) << fits.status().ToString();
+  EXPECT_EQ(fits->overall.total, kMax);  // exactly at the edge
+  raw.groups[1].total = 6;
+  auto over = FinishQuery(by_agent, *PlanQuery(by_agent, Tree()), raw, Tree());
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(over.status().reason(), "amount_overflow");
 }
 
 TEST(QueryPlanTest, FinishFoldsDaysIntoWeeksAndMonths) {

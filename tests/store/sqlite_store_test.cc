@@ -359,6 +359,8 @@ TEST_F(SqliteStoreTest, RollupMigrationBackfillsAVersionFourDatabase) {
   RawQuery(DbPath(),
            "CREATE INDEX entries_spend_time ON entries (org, created_at, agent, vendor, category, "
            "amount, kind) WHERE kind IN ('spend', 'capture')");
+  RawQuery(DbPath(), "ALTER TABLE orgs DROP COLUMN max_spend");  // migration 7
+  RawQuery(DbPath(), "ALTER TABLE orgs DROP COLUMN head_at");
   RawQuery(DbPath(), "ALTER TABLE orgs DROP COLUMN key_epoch");  // migration 6
   RawQuery(DbPath(), "DELETE FROM schema_migrations WHERE version >= 5");
   RawQuery(DbPath(), "PRAGMA user_version = 4");
@@ -413,7 +415,7 @@ TEST_F(SqliteStoreTest, QuestionsOverWholeDaysReadTheRollup) {
     return Status::Ok();
   }));
   RawQuery(DbPath(), "UPDATE spend_daily SET amount_total = amount_total + 1");
-  auto total = [&](Timestamp from, Timestamp to) -> Micros {
+  auto total = [&](Timestamp from, Timestamp to) -> WideMicros {
     QueryPlan plan;
     plan.from = from;
     plan.to = to;

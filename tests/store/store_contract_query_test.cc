@@ -179,6 +179,52 @@ TEST_P(StoreContractTest, QueryAnswersExactFiguresOnAHandMadeJournal) {
   }
 }
 
+// Sums past int64 do not fail the store: a group's total is 128-bit, so only
+// a question whose own figure cannot be shown refuses (FinishQuery), never
+// every question of the org (the catalogue of names groups every column).
+TEST_P(StoreContractTest, QueryTotalsPastInt64AreExact) {
+  constexpr Micros kMax = std::numeric_limits<Micros>::max();
+  const Timestamp t = kT0;
+  STUB_ASSERT_OK(Apply([&](Transaction& txn) -> Status {
+    STUB_RETURN_IF_ERROR(txn.InsertDenial(
+        QDenial("acme", "d-1", "a-mkt", DenyReason::kBudgetExceeded, kMax, t, "a.example")));
+    STUB_RETURN_IF_ERROR(txn.InsertDenial(
+        QDenial("acme", "d-2", "a-mkt", DenyReason::kBudgetExceeded, kMax, t + 1, "b.example")));
+    STUB_RETURN_IF_ERROR(txn.InsertDenial(
+        QDenial("acme", "d-3", "a-eng", DenyReason::kBudgetExceeded, 3, t + 2, "b.example")));
+    // Spends a day apart: whole days come from the rollup, the sum of
+    // whose daily totals is past int64 too.
+    STUB_RETURN_IF_ERROR(txn.AppendEntry(
+        QEntry("acme", 1, EntryKind::kSpend, "a-eng", "x.example", "llm", kMax, t - 3 * kDay)));
+    return txn.AppendEntry(
+        QEntry("acme", 2, EntryKind::kSpend, "a-eng", "x.example", "llm", kMax, t - 2 * kDay));
+  }));
+  auto run = [&](QueryPlan plan) -> PlanResult {
+    auto txn = store().Begin({.read_only = true});
+    EXPECT_TRUE(txn.ok());
+    auto r = (*txn)->RunQuery("acme", plan);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    (void)(*txn)->Commit();
+    PlanResult out = r.ok() ? *r : PlanResult{};
+    SortGroups(out.groups);
+    return out;
+  };
+  const WideMicros two_max = WideMicros{kMax} * 2;
+  QueryPlan by_vendor{.status = QueryStatus::kDenied, .key = PlanKey::kVendor};
+  EXPECT_EQ(run(by_vendor).groups,
+            (std::vector<PlanGroup>{
+                {.key = "a.example", .total = kMax, .count = 1, .max = kMax},
+                {.key = "b.example", .total = WideMicros{kMax} + 3, .count = 2, .max = kMax}}));
+  QueryPlan all_denied{.status = QueryStatus::kDenied};
+  EXPECT_EQ(run(all_denied).groups,
+            (std::vector<PlanGroup>{{.total = two_max + 3, .count = 3, .max = kMax}}));
+  QueryPlan all_spent;
+  all_spent.from = t - 4 * kDay;
+  all_spent.to = t;
+  EXPECT_EQ(run(all_spent).groups,
+            (std::vector<PlanGroup>{{.total = two_max, .count = 2, .max = kMax}}));
+}
+
 TEST_P(StoreContractTest, QueryMatchesTheReferenceEvaluationOnAGeneratedJournal) {
   const unsigned seed = 20261128;
   SCOPED_TRACE("seed " + std::to_string(seed));
