@@ -265,6 +265,12 @@ Result<NodeRow> Engine::SetFrozen(std::string_view org, std::string_view node, b
   });
 }
 
+Result<OrgRow> Engine::SetMaxSpend(std::string_view org, Micros max_spend, std::string_view actor) {
+  return RunOperator([&](LedgerTxn& lt, Timestamp now) {
+    return ApplySetMaxSpend(lt, org, max_spend, actor, now);
+  });
+}
+
 Result<OrgRow> Engine::SetKillSwitch(std::string_view org, bool engaged, std::string_view reason,
                                      std::string_view actor) {
   return RunOperator([&](LedgerTxn& lt, Timestamp now) {
@@ -474,7 +480,7 @@ Result<std::size_t> Engine::ExpireDueHolds(std::string_view org) {
     auto swept = Run([&](LedgerTxn& lt, Timestamp now) -> Result<std::size_t> {
       STUB_ASSIGN_OR_RETURN(OrgRow * row, lt.Org(org));
       if (row == nullptr) return NotFound("unknown org '" + std::string(org) + "'", "not_found");
-      return SweepDueHolds(lt, *row, now);
+      return SweepDueHolds(lt, *row, EntryClock(*row, now));
     });
     if (!swept.ok()) return swept;
     total += *swept;

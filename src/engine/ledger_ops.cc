@@ -102,9 +102,12 @@ Result<Outcome> RecordDenial(Transaction& txn, const SpendRequest& request,
   return outcome;
 }
 
-Result<OrgRow*> LoadOrg(LedgerTxn& lt, std::string_view org) {
+// The org row (cached in `lt`); moves `now` forward to the org's entry clock
+// (EntryClock), so every decision and entry of this operation uses it.
+Result<OrgRow*> LoadOrg(LedgerTxn& lt, std::string_view org, Timestamp& now) {
   STUB_ASSIGN_OR_RETURN(OrgRow * row, lt.Org(org));
   if (row == nullptr) return NotFound("unknown org '" + std::string(org) + "'", "not_found");
+  now = EntryClock(*row, now);
   return row;
 }
 
@@ -113,7 +116,8 @@ Result<OrgRow*> LoadOrg(LedgerTxn& lt, std::string_view org) {
 // check was taken (see KeyService).
 Status CheckKeyStillLive(LedgerTxn& lt, const SpendRequest& request) {
   if (!request.key_check) return Status::Ok();
-  STUB_ASSIGN_OR_RETURN(OrgRow * org, LoadOrg(lt, request.org));
+  STUB_ASSIGN_OR_RETURN(OrgRow * org, lt.Org(request.org));
+  if (org == nullptr) return NotFound("unknown org '" + request.org + "'", "not_found");
   if (org->key_epoch == request.key_check->epoch) return Status::Ok();
   STUB_ASSIGN_OR_RETURN(auto key, lt.txn().GetKeyByHash(request.key_check->key_hash));
   if (!key || key->revoked() || key->org != request.org) {
@@ -128,10 +132,14 @@ Result<std::pair<std::uint64_t, std::string>> AppendToChain(LedgerTxn& lt, OrgRo
                                                             Entry entry) {
   entry.org = org.id;
   entry.seq = org.head_seq + 1;
+  // Operations take their time from LoadOrg; this keeps the chain's times
+  // non-decreasing for any that did not.
+  entry.created_at = EntryClock(org, entry.created_at);
   STUB_RETURN_IF_ERROR(BuildLines(entry));
   SealEntry(entry, org.head_hash);
   org.head_seq = entry.seq;
   org.head_hash = entry.hash;
+  org.head_at = entry.created_at;
   lt.MarkOrgDirty(org.id);
   STUB_RETURN_IF_ERROR(lt.txn().AppendEntry(std::move(entry)));
   return std::pair(org.head_seq, org.head_hash);
@@ -246,8 +254,16 @@ Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
   STUB_ASSIGN_OR_RETURN(auto replay, CheckReplay(existing, fingerprint));
   if (replay) return SpendResult{std::move(*replay), true};
 
-  STUB_ASSIGN_OR_RETURN(OrgRow * org_row, LoadOrg(lt, request.org));
+  STUB_ASSIGN_OR_RETURN(OrgRow * org_row, LoadOrg(lt, request.org, now));
   OrgRow& org = *org_row;
+  if (request.amount > org.max_spend) {
+    // Refused, not denied: nothing is recorded, so no total anywhere (a
+    // bucket, a window, a question's sum of denials) meets such an amount.
+    return InvalidArgument("amount " + FormatAmount(request.amount) +
+                               " is over the org's maximum for one spend, " +
+                               FormatAmount(org.max_spend),
+                           "invalid_amount");
+  }
   STUB_RETURN_IF_ERROR(SweepDueHolds(lt, org, now).status());
   STUB_ASSIGN_OR_RETURN(std::vector<NodeRow*> chain, LoadChain(lt, org.id, request.agent));
 
@@ -477,7 +493,7 @@ Result<SpendResult> ApplyCapture(LedgerTxn& lt, const CaptureRequest& request, T
   if (request.receipt.size() > kMaxReceiptBytes) {
     return InvalidArgument("receipt is larger than 64 KiB", "invalid_request");
   }
-  STUB_ASSIGN_OR_RETURN(OrgRow * org_row, LoadOrg(lt, request.org));
+  STUB_ASSIGN_OR_RETURN(OrgRow * org_row, LoadOrg(lt, request.org, now));
   OrgRow& org = *org_row;
   STUB_ASSIGN_OR_RETURN(auto hold, lt.txn().GetHold(org.id, request.hold_id));
   if (!hold) return NotFound("unknown hold '" + request.hold_id + "'", "not_found");
@@ -509,7 +525,7 @@ Result<SpendResult> ApplyCapture(LedgerTxn& lt, const CaptureRequest& request, T
 
 Result<Hold> ApplyVoid(LedgerTxn& lt, std::string_view org_id, std::string_view hold_id,
                        Timestamp now) {
-  STUB_ASSIGN_OR_RETURN(OrgRow * org, LoadOrg(lt, org_id));
+  STUB_ASSIGN_OR_RETURN(OrgRow * org, LoadOrg(lt, org_id, now));
   STUB_ASSIGN_OR_RETURN(auto hold, lt.txn().GetHold(org->id, hold_id));
   if (!hold) return NotFound("unknown hold '" + std::string(hold_id) + "'", "not_found");
   STUB_RETURN_IF_ERROR(CheckNotAnApproval(*hold));
@@ -523,7 +539,7 @@ Result<ApprovalDecision> ApplyDecideApproval(LedgerTxn& lt, std::string_view org
                                              std::string_view approval_id, bool approve,
                                              std::string_view note, std::string_view actor,
                                              Timestamp now) {
-  STUB_ASSIGN_OR_RETURN(OrgRow * org_row, LoadOrg(lt, org_id));
+  STUB_ASSIGN_OR_RETURN(OrgRow * org_row, LoadOrg(lt, org_id, now));
   OrgRow& org = *org_row;
   // A due approval expires first (its hold with it), then is not pending.
   STUB_RETURN_IF_ERROR(SweepDueHolds(lt, org, now).status());

@@ -149,6 +149,8 @@ OrgRow ReadOrg(const Row& q, std::string_view id) {
   r.kill_switch = q.Bool(5);
   r.next_hold_expiry = q.Int(6);
   r.key_epoch = ToU64(q.Int(7));
+  r.head_at = q.Int(8);
+  if (!q.IsNull(9)) r.max_spend = q.Int(9);  // NULL: the default
   return r;
 }
 

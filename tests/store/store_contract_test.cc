@@ -61,6 +61,8 @@ TEST_P(StoreContractTest, ReadYourWrites) {
   STUB_ASSERT_OK(t->PutNode("acme", agent));
   org.head_seq = 1;
   org.head_hash = entry.hash;
+  org.head_at = entry.created_at;
+  org.max_spend = 42 * kMicrosPerUnit;
   STUB_ASSERT_OK(t->PutOrg(org));
 
   STUB_ASSERT_OK_AND_ASSIGN(auto got_org, t->GetOrg("acme"));

@@ -305,6 +305,14 @@ const std::vector<Migration>& Migrations() {
        {
            {"ALTER TABLE orgs ADD COLUMN IF NOT EXISTS key_epoch BIGINT", nullptr},
        }},
+      // head_at: the org's entry clock (core/org.h EntryClock), NULL read as
+      // 0; max_spend: NULL read as kDefaultMaxSpend.
+      {7,
+       "entry clock and spend ceiling",
+       {
+           {"ALTER TABLE orgs ADD COLUMN IF NOT EXISTS head_at BIGINT", nullptr},
+           {"ALTER TABLE orgs ADD COLUMN IF NOT EXISTS max_spend BIGINT", nullptr},
+       }},
   };
   return kMigrations;
 }
@@ -400,16 +408,18 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
   static const std::array<StmtDef, kStmtCount> kStmts = {{
       {"get_org",
        "SELECT name, currency, created_at, head_seq, head_hash, kill_switch, next_hold_expiry, "
-       "COALESCE(key_epoch, 0) FROM orgs WHERE id = $1",
+       "COALESCE(key_epoch, 0), COALESCE(head_at, 0), max_spend FROM orgs WHERE id = $1",
        {T}},
       {"put_org",
        "INSERT INTO orgs (id, name, currency, created_at, head_seq, head_hash, kill_switch, "
-       "next_hold_expiry, key_epoch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) "
+       "next_hold_expiry, key_epoch, head_at, max_spend) "
+       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) "
        "DO UPDATE SET name = EXCLUDED.name, currency = EXCLUDED.currency, "
        "created_at = EXCLUDED.created_at, head_seq = EXCLUDED.head_seq, "
        "head_hash = EXCLUDED.head_hash, kill_switch = EXCLUDED.kill_switch, "
-       "next_hold_expiry = EXCLUDED.next_hold_expiry, key_epoch = EXCLUDED.key_epoch",
-       {T, T, T, I, I, T, B, I, I}},
+       "next_hold_expiry = EXCLUDED.next_hold_expiry, key_epoch = EXCLUDED.key_epoch, "
+       "head_at = EXCLUDED.head_at, max_spend = EXCLUDED.max_spend",
+       {T, T, T, I, I, T, B, I, I, I, I}},
       {"list_orgs", "SELECT id FROM orgs ORDER BY id", {}},
       {"get_node", "SELECT " STUB_NODE_COLS " FROM nodes WHERE org = $1 AND id = $2", {T, T}},
       {"put_node",
@@ -981,7 +991,9 @@ class PostgresTransaction final : public Transaction {
         .Text(row.head_hash)
         .Bool(row.kill_switch)
         .Int(row.next_hold_expiry)
-        .Int(ToI64(row.key_epoch));
+        .Int(ToI64(row.key_epoch))
+        .Int(row.head_at)
+        .Int(row.max_spend);
     return Buffer(kPutOrg, std::move(p), OnDuplicate::kConflict);
   }
 
@@ -1338,9 +1350,9 @@ class PostgresTransaction final : public Transaction {
         } else {
           out.groups.push_back(PlanGroup{.key = row.Text(0),
                                          .day = row.Int(1),
-                                         .total = row.Int(2),
-                                         .count = row.Int(3),
-                                         .max = row.Int(4)});
+                                         .total = JoinTotal(row.Int(2), row.Int(3)),
+                                         .count = row.Int(4),
+                                         .max = row.Int(5)});
         }
       }
       return out;

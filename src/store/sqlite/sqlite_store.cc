@@ -234,6 +234,12 @@ DROP INDEX entries_spend_time;
     {6, "key revocation epoch", R"sql(
 ALTER TABLE orgs ADD COLUMN key_epoch INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    // head_at: the org's entry clock (core/org.h EntryClock); 0 reads as "no
+    // entry yet". max_spend: NULL reads as kDefaultMaxSpend.
+    {7, "entry clock and spend ceiling", R"sql(
+ALTER TABLE orgs ADD COLUMN head_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE orgs ADD COLUMN max_spend INTEGER;
+)sql"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -301,9 +307,10 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "ROLLBACK",
     "SELECT version FROM schema_migrations LIMIT 1",
     "SELECT name, currency, created_at, head_seq, head_hash, kill_switch, next_hold_expiry, "
-    "key_epoch FROM orgs WHERE id = ?1",
+    "key_epoch, head_at, max_spend FROM orgs WHERE id = ?1",
     "INSERT OR REPLACE INTO orgs (id, name, currency, created_at, head_seq, head_hash, "
-    "kill_switch, next_hold_expiry, key_epoch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    "kill_switch, next_hold_expiry, key_epoch, head_at, max_spend) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     "SELECT id FROM orgs ORDER BY id",
     "SELECT " STUB_NODE_COLS " FROM nodes WHERE org = ?1 AND id = ?2",
     "INSERT OR REPLACE INTO nodes (org, " STUB_NODE_COLS
@@ -811,7 +818,9 @@ class SqliteTransaction final : public Transaction {
         .Text(row.head_hash)
         .Int(row.kill_switch ? 1 : 0)
         .Int(row.next_hold_expiry)
-        .Int(ToI64(row.key_epoch));
+        .Int(ToI64(row.key_epoch))
+        .Int(row.head_at)
+        .Int(row.max_spend);
     return Done(q, "PutOrg");
   }
 
@@ -1158,9 +1167,10 @@ class SqliteTransaction final : public Transaction {
       } else {
         out.groups.push_back(PlanGroup{.key = text(0),
                                        .day = sqlite3_column_int64(raw, 1),
-                                       .total = sqlite3_column_int64(raw, 2),
-                                       .count = sqlite3_column_int64(raw, 3),
-                                       .max = sqlite3_column_int64(raw, 4)});
+                                       .total = JoinTotal(sqlite3_column_int64(raw, 2),
+                                                          sqlite3_column_int64(raw, 3)),
+                                       .count = sqlite3_column_int64(raw, 4),
+                                       .max = sqlite3_column_int64(raw, 5)});
       }
     }
     sqlite3_progress_handler(conn_->db(), 0, nullptr, nullptr);
