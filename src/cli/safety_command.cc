@@ -188,6 +188,36 @@ Command KillSwitch(CLI::App& ks, bool engage) {
           }};
 }
 
+Command MaxSpend(CLI::App& org_app) {
+  struct Flags {
+    Common c;
+    std::string amount;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = org_app.add_subcommand(
+      "max-spend", "set the most one spend, hold or approval of the org may ask for (default " +
+                       FormatAmount(kDefaultMaxSpend) + ")");
+  cmd->add_option("AMOUNT", f->amount,
+                  "a positive amount, at most " + FormatAmount(kMaxSpendCeiling))
+      ->required();
+  AddCommon(*cmd, f->c);
+  return {
+      cmd, [f] {
+        auto amount = ParsePositiveAmount(f->amount);
+        if (!amount.ok()) {
+          return ReportFailure("org max-spend", UsageError("AMOUNT: " + amount.status().message()));
+        }
+        return RunOnOrg("org max-spend", f->c.db, f->c.org, [&](Engine& e, const std::string& org) {
+          auto row = e.SetMaxSpend(org, *amount, kActorCli);
+          if (!row.ok()) return ReportFailure("org max-spend", row.status());
+          const std::string max = FormatAmount(row->max_spend);
+          Print(f->c.json, {{"org", row->id}, {"max_spend", max}},
+                "max spend of " + row->id + " is " + max + "\n");
+          return kExitOk;
+        });
+      }};
+}
+
 Command ApprovalsList(CLI::App& approvals) {
   struct Flags {
     Common c;
@@ -258,6 +288,7 @@ std::vector<Command> AddSafetyCommands(CLI::App& app) {
   CLI::App* agent = app.get_subcommand("agent");
   out.push_back(Freeze(*agent, true));
   out.push_back(Freeze(*agent, false));
+  out.push_back(MaxSpend(*app.get_subcommand("org")));
   CLI::App* ks = app.add_subcommand("kill-switch", "the org's kill-switch");
   ks->require_subcommand(1);
   out.push_back(KillSwitch(*ks, true));

@@ -21,6 +21,7 @@ inline constexpr std::string_view kActionAgentFrozen = "agent.frozen";
 inline constexpr std::string_view kActionAgentUnfrozen = "agent.unfrozen";
 inline constexpr std::string_view kActionKillSwitchEngaged = "kill_switch.engaged";
 inline constexpr std::string_view kActionKillSwitchReleased = "kill_switch.released";
+inline constexpr std::string_view kActionMaxSpendUpdated = "max_spend.updated";
 inline constexpr std::string_view kActionApprovalRequested = "approval.requested";
 inline constexpr std::string_view kActionApprovalDecided = "approval.decided";
 

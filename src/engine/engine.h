@@ -87,6 +87,8 @@ class Engine {
   // Freezes or unfreezes an agent (or a team: every agent under it).
   Result<NodeRow> SetFrozen(std::string_view org, std::string_view node, bool frozen,
                             std::string_view reason, std::string_view actor);
+  // Sets the org's ceiling for one spend (see safety_ops.h ApplySetMaxSpend).
+  Result<OrgRow> SetMaxSpend(std::string_view org, Micros max_spend, std::string_view actor);
   // Engages or releases the org's kill-switch. Linearizable: once an engage
   // has returned OK, no spend or hold of the org commits until a release.
   Result<OrgRow> SetKillSwitch(std::string_view org, bool engaged, std::string_view reason,

@@ -70,6 +70,27 @@ Result<NodeRow> ApplySetFrozen(LedgerTxn& lt, std::string_view org, std::string_
   return *row;
 }
 
+Result<OrgRow> ApplySetMaxSpend(LedgerTxn& lt, std::string_view org, Micros max_spend,
+                                std::string_view actor, Timestamp now) {
+  if (max_spend <= 0 || max_spend > kMaxSpendCeiling) {
+    return InvalidArgument(
+        "max_spend must be positive and at most " + FormatAmount(kMaxSpendCeiling),
+        "invalid_amount");
+  }
+  STUB_ASSIGN_OR_RETURN(OrgRow * org_row, OrgOf(lt, org));
+  if (org_row->max_spend == max_spend) return *org_row;
+  ConfigChange change;
+  change.actor = std::string(actor);
+  change.action = std::string(kActionMaxSpendUpdated);
+  change.node = org_row->id;
+  change.old_value = FormatAmount(org_row->max_spend);
+  change.new_value = FormatAmount(max_spend);
+  org_row->max_spend = max_spend;
+  lt.MarkOrgDirty(org);
+  STUB_RETURN_IF_ERROR(AppendConfigEntry(lt, *org_row, change, now));
+  return *org_row;
+}
+
 Result<OrgRow> ApplySetKillSwitch(LedgerTxn& lt, std::string_view org, bool engaged,
                                   std::string_view reason, std::string_view actor, Timestamp now) {
   STUB_ASSIGN_OR_RETURN(OrgRow * org_row, OrgOf(lt, org));

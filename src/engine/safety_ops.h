@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "core/budget.h"
+#include "core/money.h"
 #include "core/org.h"
 #include "core/policy_value.h"
 #include "engine/ledger_txn.h"
@@ -33,6 +34,12 @@ Result<NodeRow> ApplyPutPolicy(LedgerTxn& lt, std::string_view org, std::string_
 Result<NodeRow> ApplySetFrozen(LedgerTxn& lt, std::string_view org, std::string_view node,
                                bool frozen, std::string_view reason, std::string_view actor,
                                Timestamp now);
+
+// Sets the org's ceiling for one spend, hold or approval request
+// (OrgRow::max_spend). Errors: kInvalidArgument "invalid_amount" unless
+// 0 < max_spend <= kMaxSpendCeiling. No change, no record.
+Result<OrgRow> ApplySetMaxSpend(LedgerTxn& lt, std::string_view org, Micros max_spend,
+                                std::string_view actor, Timestamp now);
 
 // Engages or releases the org's kill-switch. No change, no record.
 Result<OrgRow> ApplySetKillSwitch(LedgerTxn& lt, std::string_view org, bool engaged,

@@ -116,9 +116,24 @@ ApiResponse Api::PutOrg(const ApiRequest& request, const PathParams&, const Prin
     if (!limits.ok()) return ErrorResponse(limits.status());
     node.limits = std::move(*limits);
   }
+  // Both fields are validated before either is applied.
+  std::optional<Micros> max_spend;
+  if (body->contains("max_spend")) {
+    auto amount = RequiredAmount(*body, "max_spend");
+    if (!amount.ok()) return ErrorResponse(amount.status());
+    max_spend = *amount;
+  }
+  if (max_spend) {
+    auto set = engine_.SetMaxSpend(p.org, *max_spend, p.key_id);
+    if (!set.ok()) return ErrorResponse(set.status());
+  }
   auto row = engine_.PutNode(p.org, node, p.key_id);
   if (!row.ok()) return ErrorResponse(row.status());
-  return JsonResponse(200, NodeJson(row->node));
+  auto org = engine_.GetOrg(p.org);
+  if (!org.ok()) return ErrorResponse(org.status());
+  Json out = NodeJson(row->node);
+  if (*org) out["max_spend"] = FormatAmount((*org)->max_spend);
+  return JsonResponse(200, out);
 }
 
 ApiResponse Api::PutTeam(const ApiRequest& request, const PathParams& params, const Principal& p) {

@@ -40,7 +40,8 @@ Json OrgJson(const OrgRow& org) {
           {"name", org.name},
           {"currency", org.currency},
           {"created_at", FormatRfc3339(org.created_at)},
-          {"kill_switch", org.kill_switch}};
+          {"kill_switch", org.kill_switch},
+          {"max_spend", FormatAmount(org.max_spend)}};
 }
 
 Json KeyJson(const ApiKeyRow& key) {
