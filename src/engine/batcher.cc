@@ -35,10 +35,16 @@ constexpr std::chrono::milliseconds kWatchSweep{100};
 
 }  // namespace
 
-bool SpendBatcher::Waiter::Answer(Result<SpendResult> result) {
-  if (answered.exchange(true, std::memory_order_acq_rel)) return false;
+bool SpendBatcher::Waiter::Claim() { return !answered.exchange(true, std::memory_order_acq_rel); }
+
+void SpendBatcher::Waiter::Call(Result<SpendResult> result) {
   Callback callback = std::move(done);
   callback(std::move(result));
+}
+
+bool SpendBatcher::Waiter::Answer(Result<SpendResult> result) {
+  if (!Claim()) return false;
+  Call(std::move(result));
   return true;
 }
 
@@ -141,11 +147,14 @@ void SpendBatcher::WatchLoop() {
       std::shared_ptr<Waiter> due = std::move(deadlines_.front());
       deadlines_.pop_front();
       lock.unlock();
-      if (due->Answer(Overloaded("no answer from the store within " +
-                                 std::to_string(options_.answer_timeout.count()) +
-                                 " ms; retry with the same idempotency key"))) {
-        std::lock_guard stats_lock(mu_);
-        ++stats_.timed_out;
+      if (due->Claim()) {
+        {
+          std::lock_guard stats_lock(mu_);
+          ++stats_.timed_out;
+        }
+        due->Call(Overloaded("no answer from the store within " +
+                             std::to_string(options_.answer_timeout.count()) +
+                             " ms; retry with the same idempotency key"));
       }
       lock.lock();
       continue;
@@ -169,14 +178,20 @@ BatcherStats SpendBatcher::Stats() const {
 }
 
 void SpendBatcher::Deliver(Committed& committed) {
+  {
+    // Before any answer: a caller that hears its answer sees it accounted.
+    std::lock_guard lock(mu_);
+    in_flight_ -= committed.batch.size();
+    MarkProgress();
+  }
   std::uint64_t late = 0;
   for (std::size_t i = 0; i < committed.batch.size(); ++i) {
     if (!committed.batch[i].waiter->Answer(std::move(committed.results[i]))) ++late;
   }
-  std::lock_guard lock(mu_);
-  stats_.late += late;
-  in_flight_ -= committed.batch.size();
-  MarkProgress();
+  if (late > 0) {
+    std::lock_guard lock(mu_);
+    stats_.late += late;
+  }
 }
 
 void SpendBatcher::CommitLoop() {

@@ -109,7 +109,11 @@ class SpendBatcher {
     Callback done;
     std::chrono::steady_clock::time_point deadline;
     std::atomic<bool> answered{false};
-    // Calls `done` unless the caller was answered already; says whether it did.
+    // Takes the right to answer: true exactly once.
+    bool Claim();
+    // Requires: Claim() returned true on this thread.
+    void Call(Result<SpendResult> result);
+    // Claim, then Call; says whether it did.
     bool Answer(Result<SpendResult> result);
   };
   struct Pending {
