@@ -46,14 +46,12 @@ std::atomic<bool> fail_fdatasync{false};
 
 // Every fdatasync of this test binary: the store's WAL sync included.
 extern "C" int fdatasync(int fd) {
-  std::lock_guard lock(stub::testing_support::PowerLossVfs::Lock());
   if (fail_fdatasync.load()) {
     errno = EIO;
     return -1;
   }
-  const int rc = static_cast<int>(::syscall(SYS_fdatasync, fd));
-  if (rc == 0) stub::testing_support::PowerLossVfs::NoteSynced(fd);
-  return rc;
+  return stub::testing_support::PowerLossVfs::SyncFd(
+      fd, [fd] { return static_cast<int>(::syscall(SYS_fdatasync, fd)); });
 }
 
 namespace stub {
@@ -72,8 +70,8 @@ constexpr int kPowerThreads = 3;
 
 // The child: spends from several threads and reports "A <key> <id> <seq>"
 // for each acknowledged spend; after `cut_after` it cuts the power: "P <n>"
-// (the writes about to be dropped), then every unsynced write is undone and
-// the process ends.
+// (the writes about to be dropped; it waits for some), then every unsynced
+// write is undone and the process ends.
 int SpendUntilPowerLoss(const std::string& path, int cycle, std::chrono::microseconds cut_after,
                         int fd) {
   PowerLossVfs::Register();
@@ -94,18 +92,25 @@ int SpendUntilPowerLoss(const std::string& path, int cycle, std::chrono::microse
         const Result<SpendResult> r = batcher.Spend(MakeSpend("mkt-1", "0.01", key));
         std::string report;
         if (!r.ok() || r->outcome.status != OutcomeStatus::kApproved || r->replayed) {
-          report = "E " + key + ": " + (r.ok() ? "not freshly approved" : r.status().ToString()) +
-                   "\n";
+          report =
+              "E " + key + ": " + (r.ok() ? "not freshly approved" : r.status().ToString()) + "\n";
         } else {
-          report = "A " + key + " " + r->outcome.id + " " + std::to_string(r->outcome.entry_seq) +
-                   "\n";
+          report =
+              "A " + key + " " + r->outcome.id + " " + std::to_string(r->outcome.entry_seq) + "\n";
         }
         if (!WriteRecord(fd, report) || report[0] != 'A') std::_Exit(3);
       }
     });
   }
   std::this_thread::sleep_for(cut_after);
-  PowerLossVfs::Lock().lock();  // no write from here on
+  // Cut when some write is not yet synced (the case that matters), trying
+  // for at most about a second.
+  for (int tries = 0;; ++tries) {
+    PowerLossVfs::Lock().lock();  // no write from here on
+    if (PowerLossVfs::PendingOps() > 0 || tries == 10'000) break;
+    PowerLossVfs::Lock().unlock();
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
   WriteRecord(fd, "P " + std::to_string(PowerLossVfs::PendingOps()) + "\n");
   PowerLossVfs::PowerLoss(0);
 }
@@ -150,8 +155,7 @@ TEST(SqlitePowerLossTest, AcknowledgedSpendsSurviveDroppedUnsyncedWrites) {
     const auto cut_after = std::chrono::microseconds(20'000 + rng() % 200'000);
     std::size_t dropped = 0, acks = 0;
     {
-      ForkedChild child(
-          [&](int fd) { return SpendUntilPowerLoss(path, cycle, cut_after, fd); });
+      ForkedChild child([&](int fd) { return SpendUntilPowerLoss(path, cycle, cut_after, fd); });
       ASSERT_TRUE(child.started());
       std::string line;
       while (child.ReadLine(line)) {

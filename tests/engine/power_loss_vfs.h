@@ -5,14 +5,16 @@
 // its last sync — as if the machine lost power and the OS dropped every page
 // it had not been asked to make durable — and ends the process at once.
 //
-// A file counts as synced by the VFS's xSync, and by an fdatasync() of any fd
-// open on it: the SQLite store fdatasyncs its WAL itself (MakeDurable), not
-// through the VFS, so the test that uses this defines fdatasync() (see
-// PowerLossNoteFdatasync) to route that call through here too.
+// A file counts as synced (up to the writes made before the sync began) by
+// the VFS's xSync, and by an fdatasync() of any fd open on it: the SQLite
+// store fdatasyncs its WAL itself (MakeDurable), not through the VFS, so the
+// test that uses this defines fdatasync() to go through SyncFd too.
 //
-// Every write, truncate and sync through the VFS and every fdatasync holds
-// one process-wide lock, which PowerLoss takes and never releases: no write
-// can slip in between the rollback and the end of the process.
+// Every write and truncate through the VFS holds one process-wide lock, and
+// so does the bookkeeping of every sync (not the sync itself, so writes go on
+// while a sync runs, as the store's pipelining needs). PowerLoss takes the
+// lock and never releases it: no write can slip in between the rollback and
+// the end of the process, and a sync still running then counts as not done.
 //
 // Limits: whole unsynced writes are dropped (no torn pages); a file created
 // since the last directory sync survives; the -shm file is not tracked (SQLite
@@ -55,16 +57,18 @@ class PowerLossVfs {
     });
   }
 
-  // An fd of this process was fdatasync()ed successfully: the file open on
-  // it is durable now. Call with the fd before the real fdatasync returns
-  // (holding Lock()).
-  static void NoteSynced(int fd) {
+  // fdatasync(fd) through the simulator: the writes made to the file open on
+  // `fd` before the call are durable once `sync` (the real fdatasync)
+  // returned 0; writes made while it ran are not (a power cut may still
+  // drop them). Returns what `sync` returned.
+  template <typename Sync>
+  static int SyncFd(int fd, Sync sync) {
     char link[64];
     std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     char target[4096];
     const ssize_t n = ::readlink(link, target, sizeof target - 1);
-    if (n <= 0) return;
-    Get().undo.erase(std::string(target, static_cast<std::size_t>(n)));
+    if (n <= 0) return sync();
+    return SyncPath(std::string(target, static_cast<std::size_t>(n)), sync);
   }
 
   static std::recursive_mutex& Lock() { return Get().mu; }
@@ -100,6 +104,7 @@ class PowerLossVfs {
   // One write or truncate to undo: put `old_bytes` back at `offset`, then
   // cut the file to `old_size`.
   struct Op {
+    std::uint64_t seq = 0;  // order of all writes and truncates
     std::int64_t offset = 0;
     std::string old_bytes;
     std::int64_t old_size = 0;
@@ -110,6 +115,7 @@ class PowerLossVfs {
     sqlite3_vfs vfs{};
     sqlite3_io_methods methods{};
     std::map<std::string, std::vector<Op>> undo;  // by absolute path
+    std::uint64_t next_seq = 0;
   };
   struct File {
     sqlite3_file base;  // must be first
@@ -171,9 +177,7 @@ class PowerLossVfs {
     s.methods.xFileControl = [](sqlite3_file* p, int op, void* arg) {
       return Real(p)->pMethods->xFileControl(Real(p), op, arg);
     };
-    s.methods.xSectorSize = [](sqlite3_file* p) {
-      return Real(p)->pMethods->xSectorSize(Real(p));
-    };
+    s.methods.xSectorSize = [](sqlite3_file* p) { return Real(p)->pMethods->xSectorSize(Real(p)); };
     s.methods.xDeviceCharacteristics = [](sqlite3_file* p) {
       return Real(p)->pMethods->xDeviceCharacteristics(Real(p));
     };
@@ -219,7 +223,8 @@ class PowerLossVfs {
     std::lock_guard lock(Get().mu);
     if (f->path != nullptr) {
       const std::int64_t size = SizeOf(f->real);
-      Get().undo[*f->path].push_back({offset, PreImage(f->real, offset, n, size), size});
+      Get().undo[*f->path].push_back(
+          {Get().next_seq++, offset, PreImage(f->real, offset, n, size), size});
     }
     return f->real->pMethods->xWrite(f->real, data, n, offset);
   }
@@ -231,7 +236,7 @@ class PowerLossVfs {
       const std::int64_t size = SizeOf(f->real);
       if (new_size < size) {
         Get().undo[*f->path].push_back(
-            {new_size, PreImage(f->real, new_size, size - new_size, size), size});
+            {Get().next_seq++, new_size, PreImage(f->real, new_size, size - new_size, size), size});
       }
     }
     return f->real->pMethods->xTruncate(f->real, new_size);
@@ -239,9 +244,31 @@ class PowerLossVfs {
 
   static int Sync(sqlite3_file* p, int flags) {
     auto* f = reinterpret_cast<File*>(p);
-    std::lock_guard lock(Get().mu);
-    const int rc = f->real->pMethods->xSync(f->real, flags);
-    if (rc == SQLITE_OK && f->path != nullptr) Get().undo.erase(*f->path);
+    auto sync = [&] { return f->real->pMethods->xSync(f->real, flags); };
+    if (f->path == nullptr) return sync();
+    return SyncPath(*f->path, sync);
+  }
+
+  // Runs `sync` without the lock (writes go on meanwhile, as they do on a
+  // real disk), then forgets the undo records of `path` written before it
+  // began — if it succeeded and no power cut came first.
+  template <typename SyncFn>
+  static int SyncPath(const std::string& path, SyncFn sync) {
+    State& s = Get();
+    std::uint64_t before = 0;
+    {
+      std::lock_guard lock(s.mu);
+      before = s.next_seq;
+    }
+    const int rc = sync();
+    if (rc == 0) {
+      std::lock_guard lock(s.mu);  // blocks forever after a power cut
+      auto it = s.undo.find(path);
+      if (it != s.undo.end()) {
+        std::erase_if(it->second, [&](const Op& op) { return op.seq < before; });
+        if (it->second.empty()) s.undo.erase(it);
+      }
+    }
     return rc;
   }
 };
