@@ -99,9 +99,9 @@ void SpendBatcher::Submit(SpendRequest request, Callback done) {
     if (stopping_) {
       refused = Unavailable("the spend batcher is shutting down");
     } else if (queue_.size() >= options_.max_queue) {
-      refused = ResourceExhausted(
-          "too many spends queued (" + std::to_string(queue_.size()) + "); retry later",
-          "overloaded");
+      // Transient (kUnavailable): the same request may succeed a moment later.
+      refused =
+          Overloaded("too many spends queued (" + std::to_string(queue_.size()) + "); retry later");
     } else {
       if (in_flight_++ == 0) last_progress_ = now;  // idle until now: not stalled
       queue_.push_back(Pending{std::move(request), waiter});

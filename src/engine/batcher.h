@@ -24,7 +24,7 @@
 // watchdog thread; its real result, should it arrive later, is dropped — the
 // spend may still commit, and a retry with its idempotency key replays it.
 // A spend whose deadline passed while it was still queued is not applied at
-// all. A full queue refuses at once (kResourceExhausted, "overloaded").
+// all. A full queue refuses at once (kUnavailable, "overloaded": retryable).
 // Nothing here needs a restart: once the store answers again, so do spends.
 //
 // Thread-safe. The destructor stops accepting, drains what is queued (every
@@ -49,7 +49,7 @@ namespace stub {
 struct BatcherOptions {
   std::size_t max_batch = 1024;            // ≥ 1 requests per transaction
   std::size_t max_batch_bytes = 4u << 20;  // request text per transaction
-  std::size_t max_queue = 1u << 16;        // queued requests; beyond → kResourceExhausted
+  std::size_t max_queue = 1u << 16;        // queued requests; beyond → "overloaded"
   std::chrono::microseconds max_wait{0};
   // Each caller's answer arrives within this time of Submit: then, failing
   // its result, kUnavailable "overloaded". Zero: no deadline (benchmarks).
@@ -89,7 +89,7 @@ class SpendBatcher {
   // takes longer than answer_timeout, with kUnavailable "overloaded" at the
   // deadline (on the watchdog thread); a success is never reported after it.
   // Refused at once (`done` called on this thread) with kUnavailable after
-  // shutdown began and with kResourceExhausted "overloaded" when max_queue
+  // shutdown began, and with kUnavailable "overloaded" when max_queue
   // requests are already queued.
   void Submit(SpendRequest request, Callback done);
 

@@ -161,7 +161,7 @@ TEST(BatcherDeadlineTest, AFullQueueIsOverloaded) {
   auto refused = SubmitFuture(batcher, MakeSpend("mkt-1", "1", "k3"));
   Result<SpendResult> r = refused.get();
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);  // retry later
   EXPECT_EQ(r.status().reason(), "overloaded");
   store.ReleaseStalls();
   EXPECT_TRUE(first.get().ok());
