@@ -198,6 +198,13 @@ int main(int argc, char** argv) {
                         "store URL: sqlite:PATH, postgres://… or memory: (default: $STUB_DB, "
                         "else sqlite:./stub.db)");
   serve_cmd->add_option("--listen", serve.listen, "host:port to listen on")->capture_default_str();
+  serve_cmd
+      ->add_option("--answer-timeout", serve.answer_timeout_seconds,
+                   "seconds a spend waits for the store before it is answered 503 overloaded "
+                   "(with Retry-After; a retry with its idempotency key replays it if it "
+                   "committed after all)")
+      ->check(CLI::Range(0.01, 3600.0))
+      ->capture_default_str();
   serve_cmd->add_flag("--demo", serve.demo,
                       "seed the demo org (idempotent) and print a fresh admin key, the URL and a "
                       "curl example");

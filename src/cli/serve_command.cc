@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -71,6 +72,8 @@ Status RunServe(const ServeConfig& config) {
   STUB_RETURN_IF_ERROR(ParseListen(config.listen, options.http.host, options.http.port));
   if (const char* root = std::getenv("STUB_ROOT_KEY"); root != nullptr) options.root_key = root;
   options.handle_signals = true;
+  options.batcher.answer_timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(config.answer_timeout_seconds * 1000.0));
   const std::string url = config.db.empty() ? DefaultStoreUrl() : config.db;
   STUB_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(url));
   SystemClock clock;

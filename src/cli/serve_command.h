@@ -17,6 +17,8 @@ struct ServeConfig {
   // URL and a curl example before serving. Earlier demo admin keys are
   // revoked, so only the last one printed works.
   bool demo = false;
+  // A spend not answered within this is answered 503 "overloaded".
+  double answer_timeout_seconds = 5.0;
 };
 
 // The store URL serve uses when --db is not given.

@@ -1,6 +1,8 @@
 #include "engine/batcher.h"
 
+#include <algorithm>
 #include <future>
+#include <string>
 #include <utility>
 
 #include "store/thread_name.h"
@@ -23,10 +25,34 @@ std::size_t ApproxBytes(const SpendRequest& r) {
               r.idempotency_key.size());
 }
 
+Status Overloaded(std::string message) {
+  return Status(StatusCode::kUnavailable, std::move(message), "overloaded");
+}
+
+// How often the watchdog wakes at most to forget callers answered in time,
+// so its list holds about this long's worth of them, not answer_timeout's.
+constexpr std::chrono::milliseconds kWatchSweep{100};
+
 }  // namespace
 
+bool SpendBatcher::Waiter::Claim() { return !answered.exchange(true, std::memory_order_acq_rel); }
+
+void SpendBatcher::Waiter::Call(Result<SpendResult> result) {
+  Callback callback = std::move(done);
+  callback(std::move(result));
+}
+
+bool SpendBatcher::Waiter::Answer(Result<SpendResult> result) {
+  if (!Claim()) return false;
+  Call(std::move(result));
+  return true;
+}
+
 SpendBatcher::SpendBatcher(Engine& engine, BatcherOptions options)
-    : engine_(engine), options_(Normalized(options)), pipelined_(!engine.CommitIsDurable()) {
+    : engine_(engine),
+      options_(Normalized(options)),
+      pipelined_(!engine.CommitIsDurable()),
+      last_progress_(std::chrono::steady_clock::now()) {
   committer_ = std::thread([this] {
     NameThisThread("stub-commit");
     CommitLoop();
@@ -35,6 +61,12 @@ SpendBatcher::SpendBatcher(Engine& engine, BatcherOptions options)
     syncer_ = std::thread([this] {
       NameThisThread("stub-sync");
       SyncLoop();
+    });
+  }
+  if (options_.answer_timeout.count() > 0) {
+    watchdog_ = std::thread([this] {
+      NameThisThread("stub-deadline");
+      WatchLoop();
     });
   }
 }
@@ -47,26 +79,89 @@ SpendBatcher::~SpendBatcher() {
   wake_.notify_all();
   committer_.join();
   if (syncer_.joinable()) syncer_.join();
+  {
+    std::lock_guard lock(watch_mu_);
+    watch_stopping_ = true;
+  }
+  watch_wake_.notify_all();
+  if (watchdog_.joinable()) watchdog_.join();
 }
 
 void SpendBatcher::Submit(SpendRequest request, Callback done) {
+  auto waiter = std::make_shared<Waiter>();
+  waiter->done = std::move(done);
+  const auto now = std::chrono::steady_clock::now();
+  waiter->deadline = now + options_.answer_timeout;
+  const bool watched = options_.answer_timeout.count() > 0;
   Status refused;
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
       refused = Unavailable("the spend batcher is shutting down");
     } else if (queue_.size() >= options_.max_queue) {
-      refused = Status(StatusCode::kResourceExhausted,
-                       "too many spends queued (" + std::to_string(queue_.size()) + ")");
+      // Transient (kUnavailable): the same request may succeed a moment later.
+      refused =
+          Overloaded("too many spends queued (" + std::to_string(queue_.size()) + "); retry later");
     } else {
-      queue_.push_back(Pending{std::move(request), std::move(done)});
+      if (in_flight_++ == 0) last_progress_ = now;  // idle until now: not stalled
+      queue_.push_back(Pending{std::move(request), waiter});
     }
+    if (!refused.ok()) ++stats_.refused;
   }
   if (!refused.ok()) {
-    done(std::move(refused));
+    waiter->Answer(std::move(refused));
     return;
   }
   wake_.notify_one();
+  if (watched) {
+    bool was_empty = false;
+    {
+      std::lock_guard lock(watch_mu_);
+      was_empty = deadlines_.empty();
+      deadlines_.push_back(std::move(waiter));
+    }
+    if (was_empty) watch_wake_.notify_one();
+  }
+}
+
+bool SpendBatcher::Stalled() const {
+  std::lock_guard lock(mu_);
+  return in_flight_ > 0 && std::chrono::steady_clock::now() - last_progress_ > options_.stall_after;
+}
+
+void SpendBatcher::MarkProgress() { last_progress_ = std::chrono::steady_clock::now(); }
+
+void SpendBatcher::WatchLoop() {
+  std::unique_lock lock(watch_mu_);
+  for (;;) {
+    while (!deadlines_.empty() && deadlines_.front()->answered.load(std::memory_order_acquire)) {
+      deadlines_.pop_front();
+    }
+    if (deadlines_.empty()) {
+      if (watch_stopping_) return;
+      watch_wake_.wait(lock, [&] { return watch_stopping_ || !deadlines_.empty(); });
+      continue;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (deadlines_.front()->deadline <= now) {
+      std::shared_ptr<Waiter> due = std::move(deadlines_.front());
+      deadlines_.pop_front();
+      lock.unlock();
+      if (due->Claim()) {
+        {
+          std::lock_guard stats_lock(mu_);
+          ++stats_.timed_out;
+        }
+        due->Call(Overloaded("no answer from the store within " +
+                             std::to_string(options_.answer_timeout.count()) +
+                             " ms; retry with the same idempotency key"));
+      }
+      lock.lock();
+      continue;
+    }
+    // Wakes at the first deadline, or sooner to forget those answered in time.
+    watch_wake_.wait_until(lock, std::min(deadlines_.front()->deadline, now + kWatchSweep));
+  }
 }
 
 Result<SpendResult> SpendBatcher::Spend(SpendRequest request) {
@@ -83,8 +178,19 @@ BatcherStats SpendBatcher::Stats() const {
 }
 
 void SpendBatcher::Deliver(Committed& committed) {
+  {
+    // Before any answer: a caller that hears its answer sees it accounted.
+    std::lock_guard lock(mu_);
+    in_flight_ -= committed.batch.size();
+    MarkProgress();
+  }
+  std::uint64_t late = 0;
   for (std::size_t i = 0; i < committed.batch.size(); ++i) {
-    committed.batch[i].done(std::move(committed.results[i]));
+    if (!committed.batch[i].waiter->Answer(std::move(committed.results[i]))) ++late;
+  }
+  if (late > 0) {
+    std::lock_guard lock(mu_);
+    stats_.late += late;
   }
 }
 
@@ -104,11 +210,19 @@ void SpendBatcher::CommitLoop() {
       }
       std::size_t bytes = 0;
       while (!queue_.empty() && next.batch.size() < options_.max_batch) {
+        if (queue_.front().waiter->answered.load(std::memory_order_acquire)) {
+          // Its caller heard "overloaded" already: applying it now would
+          // commit a spend nobody waits for. A retry re-executes it.
+          queue_.pop_front();
+          --in_flight_;
+          continue;
+        }
         bytes += ApproxBytes(queue_.front().request);
         if (!next.batch.empty() && bytes > options_.max_batch_bytes) break;
         next.batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      if (next.batch.empty()) continue;  // every one of them had timed out
     }
     requests.clear();
     requests.reserve(next.batch.size());
@@ -118,6 +232,7 @@ void SpendBatcher::CommitLoop() {
       std::lock_guard lock(mu_);
       ++stats_.batches;
       stats_.spends += next.batch.size();
+      MarkProgress();
       if (pipelined_) committed_.push_back(std::move(next));
     }
     if (pipelined_) {
@@ -141,6 +256,10 @@ void SpendBatcher::SyncLoop() {
     }
     // One sync covers every batch committed so far, these included.
     const Status durable = engine_.MakeDurable();
+    {
+      std::lock_guard lock(mu_);
+      MarkProgress();
+    }
     for (Committed& c : ready) {
       if (!durable.ok()) {
         for (auto& r : c.results) r = durable;

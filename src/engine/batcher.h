@@ -18,15 +18,26 @@
 // last), and a batch's callers hear their results only after that. With a
 // store whose commits are durable, results are delivered right after commit.
 //
+// Deadlines and backpressure: every caller hears within `answer_timeout` of
+// Submit. A spend still unanswered then (the store stalls, the queue is backed
+// up) is answered kUnavailable with reason "overloaded" at that moment, by a
+// watchdog thread; its real result, should it arrive later, is dropped — the
+// spend may still commit, and a retry with its idempotency key replays it.
+// A spend whose deadline passed while it was still queued is not applied at
+// all. A full queue refuses at once (kUnavailable, "overloaded": retryable).
+// Nothing here needs a restart: once the store answers again, so do spends.
+//
 // Thread-safe. The destructor stops accepting, drains what is queued (every
 // queued request still gets its answer), and joins its threads.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -38,14 +49,23 @@ namespace stub {
 struct BatcherOptions {
   std::size_t max_batch = 1024;            // ≥ 1 requests per transaction
   std::size_t max_batch_bytes = 4u << 20;  // request text per transaction
-  std::size_t max_queue = 1u << 16;        // queued requests; beyond → kResourceExhausted
+  std::size_t max_queue = 1u << 16;        // queued requests; beyond → "overloaded"
   std::chrono::microseconds max_wait{0};
+  // Each caller's answer arrives within this time of Submit: then, failing
+  // its result, kUnavailable "overloaded". Zero: no deadline (benchmarks).
+  std::chrono::milliseconds answer_timeout{5000};
+  // Stalled() turns true once spends wait and no batch or sync has finished
+  // for this long.
+  std::chrono::milliseconds stall_after{1000};
 };
 
 struct BatcherStats {
   std::uint64_t batches = 0;
-  std::uint64_t spends = 0;  // requests applied through batches
-  std::uint64_t syncs = 0;   // MakeDurable calls (pipelined durability only)
+  std::uint64_t spends = 0;     // requests applied through batches
+  std::uint64_t syncs = 0;      // MakeDurable calls (pipelined durability only)
+  std::uint64_t refused = 0;    // refused at Submit: queue full or shutting down
+  std::uint64_t timed_out = 0;  // answered "overloaded" at their deadline
+  std::uint64_t late = 0;       // results dropped: their caller had timed out
   double mean_batch() const {
     return batches == 0 ? 0.0 : static_cast<double>(spends) / static_cast<double>(batches);
   }
@@ -65,9 +85,12 @@ class SpendBatcher {
   SpendBatcher& operator=(const SpendBatcher&) = delete;
 
   // Queues the spend; `done` is called exactly once with its result (same
-  // contract as Engine::Spend), after the result is durable. Refused at once
-  // (`done` called on this thread) with kUnavailable after shutdown began and
-  // with kResourceExhausted when max_queue requests are already queued.
+  // contract as Engine::Spend), after the result is durable — or, when that
+  // takes longer than answer_timeout, with kUnavailable "overloaded" at the
+  // deadline (on the watchdog thread); a success is never reported after it.
+  // Refused at once (`done` called on this thread) with kUnavailable after
+  // shutdown began, and with kUnavailable "overloaded" when max_queue
+  // requests are already queued.
   void Submit(SpendRequest request, Callback done);
 
   // Submit, and block until the result arrives.
@@ -75,10 +98,27 @@ class SpendBatcher {
 
   BatcherStats Stats() const;
 
+  // True when spends are waiting (queued, committing or syncing) and no batch
+  // or sync finished within stall_after: the store is stalled or failing to
+  // keep up. For readiness checks; never blocks on the store.
+  bool Stalled() const;
+
  private:
+  // One caller's answer, claimed once: by the result or by the deadline.
+  struct Waiter {
+    Callback done;
+    std::chrono::steady_clock::time_point deadline;
+    std::atomic<bool> answered{false};
+    // Takes the right to answer: true exactly once.
+    bool Claim();
+    // Requires: Claim() returned true on this thread.
+    void Call(Result<SpendResult> result);
+    // Claim, then Call; says whether it did.
+    bool Answer(Result<SpendResult> result);
+  };
   struct Pending {
     SpendRequest request;
-    Callback done;
+    std::shared_ptr<Waiter> waiter;
   };
   struct Committed {
     std::vector<Pending> batch;
@@ -86,7 +126,9 @@ class SpendBatcher {
   };
   void CommitLoop();
   void SyncLoop();
-  static void Deliver(Committed& committed);
+  void WatchLoop();
+  void Deliver(Committed& committed);
+  void MarkProgress();  // requires mu_
 
   Engine& engine_;
   const BatcherOptions options_;
@@ -100,8 +142,18 @@ class SpendBatcher {
   bool stopping_ = false;
   bool committer_done_ = false;
   BatcherStats stats_;
+  std::size_t in_flight_ = 0;  // accepted, not yet delivered or skipped
+  std::chrono::steady_clock::time_point last_progress_;
+
+  // The watchdog's callers in Submit order, hence deadline order.
+  std::mutex watch_mu_;
+  std::condition_variable watch_wake_;
+  std::deque<std::shared_ptr<Waiter>> deadlines_;
+  bool watch_stopping_ = false;
+
   std::thread committer_;
   std::thread syncer_;
+  std::thread watchdog_;
 };
 
 }  // namespace stub

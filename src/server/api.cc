@@ -23,14 +23,16 @@ ApiResponse JsonResponse(int status, const Json& body) {
 }
 
 Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher, KeyService& keys,
-         const Authenticator& auth)
+         const Authenticator& auth, std::chrono::milliseconds ready_timeout)
     : store_(store),
       clock_(clock),
       engine_(engine),
       batcher_(batcher),
       keys_(keys),
       auth_(auth),
-      queries_(store, QueryServiceOptionsFromEnv()) {
+      queries_(store, QueryServiceOptionsFromEnv()),
+      ready_timeout_(ready_timeout),
+      probe_(store) {
   Open("GET", "/healthz", &Api::Healthz, Where::kOnLoop);
   Open("GET", "/readyz", &Api::Readyz);
   Open("GET", "/metrics", &Api::Metrics);
@@ -189,12 +191,17 @@ ApiResponse Api::Healthz(const ApiRequest&, const PathParams&) {
 }
 
 ApiResponse Api::Readyz(const ApiRequest&, const PathParams&) {
-  auto txn = store_.Begin({.read_only = true});
-  Status status = txn.status();
-  if (status.ok()) status = (*txn)->GetOrg("").status();
-  if (!status.ok()) {
-    spdlog::warn("readyz: the store does not answer: {}", status.ToString());
-    return JsonResponse(503, {{"ok", false}, {"store", std::string(store_.Kind())}});
+  const Status status = probe_.Check(ready_timeout_);
+  const bool stalled = batcher_.Stalled();
+  if (!status.ok() || stalled) {
+    if (!status.ok()) spdlog::warn("readyz: the store does not answer: {}", status.ToString());
+    if (stalled) spdlog::warn("readyz: the spend batcher is stalled");
+    ApiResponse r = JsonResponse(503, {{"ok", false},
+                                       {"store", std::string(store_.Kind())},
+                                       {"store_answers", status.ok()},
+                                       {"batcher_stalled", stalled}});
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
   }
   return JsonResponse(200, {{"ok", true}, {"store", std::string(store_.Kind())}});
 }

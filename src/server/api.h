@@ -26,6 +26,7 @@
 #include "server/auth.h"
 #include "server/json_body.h"
 #include "server/router.h"
+#include "server/store_probe.h"
 #include "store/store.h"
 
 namespace stub {
@@ -33,8 +34,11 @@ namespace stub {
 class Api {
  public:
   // Every reference must outlive the Api.
+  // /readyz answers 503 when the store does not answer within
+  // `ready_timeout` or the batcher is stalled (SpendBatcher::Stalled).
   Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher, KeyService& keys,
-      const Authenticator& auth);
+      const Authenticator& auth,
+      std::chrono::milliseconds ready_timeout = std::chrono::milliseconds{1000});
 
   ApiResponse Handle(const ApiRequest& request);
   // The answer when it can be had without blocking (for the event loop):
@@ -137,6 +141,8 @@ class Api {
   const Authenticator& auth_;
   QueryService queries_;
   Router router_;
+  const std::chrono::milliseconds ready_timeout_;
+  StoreProbe probe_;
 
   mutable std::mutex metrics_mu_;
   std::map<int, std::uint64_t> responses_by_status_;

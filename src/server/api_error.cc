@@ -12,7 +12,7 @@ struct ReasonMapping {
   int status;
 };
 
-constexpr std::array<ReasonMapping, 17> kByReason = {{
+constexpr std::array<ReasonMapping, 18> kByReason = {{
     {"invalid_json", 400},
     {"invalid_amount", 400},
     {"invalid_request", 400},
@@ -30,6 +30,9 @@ constexpr std::array<ReasonMapping, 17> kByReason = {{
     {"unanswerable", 422},
     {"not_implemented", 501},
     {"unavailable", 503},
+    // A full queue or a store that did not answer in time: retry later, with
+    // the same idempotency key (a spend that timed out may yet commit).
+    {"overloaded", 503},
 }};
 
 }  // namespace

@@ -51,6 +51,7 @@ const std::vector<std::string> kErrorCodes = {"invalid_json",
                                               "method_not_allowed",
                                               "not_implemented",
                                               "unavailable",
+                                              "overloaded",
                                               "internal"};
 
 Json Schemas() {
@@ -221,7 +222,11 @@ Json Schemas() {
             {{"code", Str()}, {"message", Str()}, {"seq", {{"type", "integer"}}}, {"node", Str()}},
             {"code", "message"}))}},
       {"ok", "entries", "head", "problems"});
-  s["Health"] = Obj({{"ok", {{"type", "boolean"}}}, {"store", Str()}}, {"ok"});
+  s["Health"] = Obj({{"ok", {{"type", "boolean"}}},
+                     {"store", Str()},
+                     {"store_answers", {{"type", "boolean"}}},
+                     {"batcher_stalled", {{"type", "boolean"}}}},
+                    {"ok"});
   return s;
 }
 
@@ -244,9 +249,10 @@ const std::map<std::string, Operation>& Operations() {
   static const std::map<std::string, Operation> ops = {
       {"GET /healthz", {"Liveness", "", {{200, "Health", "alive"}}, {}}},
       {"GET /readyz",
-       {"Readiness: the store answers",
+       {"Readiness: the store answers and spends are being committed",
         "",
-        {{200, "Health", "ready"}, {503, "Health", "the store does not answer"}},
+        {{200, "Health", "ready"},
+         {503, "Health", "the store does not answer in time, or the spend batcher is stalled"}},
         {}}},
       {"GET /metrics",
        {"Prometheus metrics", "", {{200, "", "text exposition format", "text/plain"}}, {}}},
@@ -285,7 +291,10 @@ const std::map<std::string, Operation>& Operations() {
         "SpendRequest",
         {{201, "Approved", "approved"},
          {402, "Denied", "denied (recorded)"},
-         {409, "Error", "idempotency_key_reused"}},
+         {409, "Error", "idempotency_key_reused"},
+         {503, "Error",
+          "overloaded: the queue is full or the store did not answer in time (Retry-After; retry "
+          "with the same idempotency key)"}},
         {}}},
       {"GET /v1/spends",
        {"Spends and denials, newest first",

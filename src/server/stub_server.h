@@ -32,7 +32,11 @@ struct ServerOptions {
   std::chrono::milliseconds expiry_interval{1000};
   bool handle_signals = false;  // stop on SIGINT/SIGTERM
   EngineOptions engine;
+  // batcher.answer_timeout bounds how long a spend waits for its answer
+  // (then 503 "overloaded"); `stub serve --answer-timeout`.
   BatcherOptions batcher;
+  // /readyz fails when the store does not answer within this.
+  std::chrono::milliseconds ready_timeout{1000};
   // Key cache for spends and holds (every other route reads the key): a
   // revoked key stops working at once wherever it was revoked (see
   // KeyService).

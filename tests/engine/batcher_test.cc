@@ -210,7 +210,9 @@ TEST(BatcherDurabilityTest, AFullQueueRefusesAtOnce) {
   std::atomic<int> approved{0}, exhausted{0};
   auto count = [&](Result<SpendResult> r) {
     if (r.ok() && r->outcome.status == OutcomeStatus::kApproved) ++approved;
-    if (r.status().code() == StatusCode::kResourceExhausted) ++exhausted;
+    if (r.status().code() == StatusCode::kUnavailable && r.status().reason() == "overloaded") {
+      ++exhausted;
+    }
   };
   {
     SpendBatcher batcher(engine, {.max_batch = 1, .max_queue = 2});
