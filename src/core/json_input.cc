@@ -58,9 +58,9 @@ class BoundedDomBuilder {
   bool parse_error(std::size_t position, const std::string& /*last_token*/,
                    const nlohmann::detail::exception& /*ex*/) {
     // nlohmann's message quotes raw input, which may not be UTF-8: not used.
-    return Fail(InvalidArgument(
-        "the body is not valid JSON (or not valid UTF-8) near byte " + std::to_string(position),
-        "invalid_json"));
+    return Fail(
+        InvalidArgument("not valid JSON (or not valid UTF-8) near byte " + std::to_string(position),
+                        "invalid_json"));
   }
 
   const Status& status() const { return status_; }
@@ -157,13 +157,13 @@ Result<Json> ParseBoundedJson(std::string_view text, const JsonLimits& limits) {
                                     /*strict=*/true, /*ignore_comments=*/false);
     if (!ok) {
       if (!builder.status().ok()) return builder.status();
-      return InvalidArgument("the body is not valid JSON", "invalid_json");
+      return InvalidArgument("not valid JSON", "invalid_json");
     }
     return root;
   } catch (const std::bad_alloc&) {
     return Status(StatusCode::kResourceExhausted, "the JSON is too large", "payload_too_large");
   } catch (...) {  // nlohmann reports errors through parse_error; nothing else is expected
-    return InvalidArgument("the body is not valid JSON", "invalid_json");
+    return InvalidArgument("not valid JSON", "invalid_json");
   }
 }
 
