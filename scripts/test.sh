@@ -2,7 +2,7 @@
 # Runs every test of Stub: installs dependencies, builds the optimized and the
 # sanitizer (ASan + UBSan) builds, runs all tests of both through ctest, then
 # fuzzes every parser for a bounded time (scripts/fuzz.sh; FUZZ_SECONDS per
-# target, default 20).
+# target, default 15).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
