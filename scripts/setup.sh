@@ -8,6 +8,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libssl-dev libfmt-dev libspdlog-dev
   libboost-dev libjemalloc-dev libsqlite3-dev sqlite3 libpq-dev postgresql libidn2-dev wrk
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Stub: installs dependencies, builds the optimized and the
-# sanitizer (ASan + UBSan) builds, and runs all tests of both through ctest.
+# sanitizer (ASan + UBSan) builds, runs all tests of both through ctest, then
+# fuzzes every parser for a bounded time (scripts/fuzz.sh; FUZZ_SECONDS per
+# target, default 15).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +20,6 @@ for preset in ci-release ci-asan; do
   echo "=== $preset: test"
   ctest --preset "$preset"
 done
+
+echo "=== fuzz"
+bash scripts/fuzz.sh

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/exit_codes.h"
+#include "core/json_input.h"
 #include "core/money.h"
 #include "engine/clock.h"
 #include "engine/query_answer.h"
@@ -107,11 +108,12 @@ int RunAsk(const AskFlags& flags) {
   Result<QueryAnswer> answer = Internal("unset");
   std::vector<std::string> suggestions;
   if (!flags.spec.empty()) {
-    nlohmann::json j = nlohmann::json::parse(flags.spec, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) {
-      return ReportFailure(kAskCommand, InvalidArgument("--spec is not JSON", "invalid_request"));
+    const auto j = ParseBoundedJson(flags.spec);
+    if (!j.ok()) {
+      return ReportFailure(kAskCommand,
+                           InvalidArgument("--spec: " + j.status().message(), "invalid_request"));
     }
-    auto spec = QuerySpecFromJson(j);
+    auto spec = QuerySpecFromJson(*j);
     if (!spec.ok()) return ReportFailure(kAskCommand, spec.status());
     answer = service.Run(flags.org, *spec);
   } else {

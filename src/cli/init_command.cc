@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/exit_codes.h"
+#include "cli/root_key_env.h"
 #include "engine/key_service.h"
 
 namespace stub {
@@ -21,10 +22,11 @@ struct InitFlags {
 };
 
 int RunInit(const InitFlags& flags) {
+  auto root = RootKeyFromEnv();
+  if (!root.ok()) return ReportFailure(kInitCommand, root.status());
   auto store = OpenCommandStore(flags.db);  // opening migrates
   if (!store.ok()) return ReportFailure(kInitCommand, store.status());
-  const char* env = std::getenv("STUB_ROOT_KEY");
-  const bool from_env = env != nullptr && *env != '\0';
+  const bool from_env = root->has_value();
   std::optional<IssuedKey> created;
   if (!from_env) {
     static const SystemClock clock;

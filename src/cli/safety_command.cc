@@ -9,6 +9,7 @@
 
 #include "cli/exit_codes.h"
 #include "core/config_change.h"
+#include "core/json_input.h"
 #include "core/policy_json.h"
 
 namespace stub {
@@ -88,11 +89,12 @@ Command PolicyPut(CLI::App& policy) {
         if (body.empty()) {
           return ReportFailure("policy put", UsageError("give --json-policy JSON or --file FILE"));
         }
-        const Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-        if (j.is_discarded()) {
-          return ReportFailure("policy put", InvalidArgument("the policy is not JSON"));
+        const auto j = ParseBoundedJson(body);
+        if (!j.ok()) {
+          return ReportFailure("policy put",
+                               InvalidArgument("the policy: " + j.status().message()));
         }
-        auto parsed = PolicyFromJson(j);
+        auto parsed = PolicyFromJson(*j);
         if (!parsed.ok()) return ReportFailure("policy put", parsed.status());
         return RunOnOrg("policy put", f->c.db, f->c.org, [&](Engine& e, const std::string& org) {
           auto row = e.PutPolicy(org, f->node, *parsed, kActorCli);

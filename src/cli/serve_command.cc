@@ -12,6 +12,7 @@
 
 #include "cli/demo_org.h"
 #include "cli/demo_seed.h"
+#include "cli/root_key_env.h"
 #include "cli/store_url.h"
 #include "engine/clock.h"
 #include "engine/key_service.h"
@@ -70,7 +71,8 @@ Status RunServe(const ServeConfig& config) {
       "stub", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   ServerOptions options;
   STUB_RETURN_IF_ERROR(ParseListen(config.listen, options.http.host, options.http.port));
-  if (const char* root = std::getenv("STUB_ROOT_KEY"); root != nullptr) options.root_key = root;
+  STUB_ASSIGN_OR_RETURN(const std::optional<std::string> env_root_key, RootKeyFromEnv());
+  if (env_root_key) options.root_key = *env_root_key;
   options.handle_signals = true;
   options.batcher.answer_timeout =
       std::chrono::milliseconds(static_cast<std::int64_t>(config.answer_timeout_seconds * 1000.0));

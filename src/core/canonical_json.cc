@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/json_input.h"
+
 // Canonicalization streams nlohmann/json's SAX events (its strict lexer does
 // the grammar and UTF-8 validation) into canonical text, bottom-up: scalars
 // are written as they arrive, each object is held as (key, canonical value)
@@ -24,17 +26,17 @@
 //     as ECMAScript's Number::toString does (RFC 8785 §3.2.2.3): shortest
 //     round-trip digits, so 1.0 → 1, 1e2 → 100, 1.5e-7 → 1.5e-7, 1e21 → 1e+21,
 //     -0.0 → 0. Non-finite values cannot occur (overflow is a parse error).
-//   - Duplicate object keys: the last occurrence wins (as nlohmann::json and
-//     ECMAScript JSON.parse do); the result is deterministic either way.
+//   - A duplicate object key is refused (invalid_json), as by the request
+//     parser (core/json_input.h): a receipt never means two things.
 //   - Strings: only '"', '\\' and control characters are escaped (\b \f \n \r
 //     \t, else \u00xx in lowercase hex); everything else is raw UTF-8.
 //   - A UTF-8 byte order mark before the document is ignored.
-//   - Nesting deeper than kMaxDepth is refused (bounds time and memory).
+//   - Nesting deeper than kMaxJsonDepth is refused (bounds time and memory).
+//     The walk is iterative (an explicit stack of frames), so the bound holds
+//     whatever the input: callers need not depth-check it first.
 
 namespace stub {
 namespace {
-
-constexpr std::size_t kMaxDepth = 128;
 
 using Json = nlohmann::json;
 
@@ -151,9 +153,11 @@ class CanonicalWriter {
     Frame frame = std::move(frames_.back());
     frames_.pop_back();
     auto& members = frame.members;
-    // Stable: among equal keys the input order is kept, and the last wins.
-    std::stable_sort(members.begin(), members.end(),
-                     [](const Member& a, const Member& b) { return a.first < b.first; });
+    std::sort(members.begin(), members.end(),
+              [](const Member& a, const Member& b) { return a.first < b.first; });
+    for (std::size_t i = 1; i < members.size(); ++i) {
+      if (members[i].first == members[i - 1].first) return Fail("duplicate key in a JSON object");
+    }
     std::size_t size = 2;
     for (const Member& m : members) size += m.first.size() + m.second.size() + 4;
     std::string text;
@@ -161,7 +165,6 @@ class CanonicalWriter {
     text += '{';
     bool first = true;
     for (std::size_t i = 0; i < members.size(); ++i) {
-      if (i + 1 < members.size() && members[i + 1].first == members[i].first) continue;
       if (!first) text += ',';
       first = false;
       AppendJsonString(text, members[i].first);
@@ -205,8 +208,8 @@ class CanonicalWriter {
   }
 
   bool Push(bool is_object) {
-    if (frames_.size() >= kMaxDepth) {
-      return Fail("JSON nesting deeper than " + std::to_string(kMaxDepth) + " levels");
+    if (frames_.size() >= kMaxJsonDepth) {
+      return Fail("JSON nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels");
     }
     Frame& f = frames_.emplace_back();
     f.is_object = is_object;
@@ -256,15 +259,15 @@ Result<std::string> CanonicalizeJson(std::string_view text) {
 }
 
 Result<std::string> CanonicalizeReceipt(std::string_view text) {
-  if (text.size() > kMaxReceiptBytes) {
-    return InvalidArgument("receipt is larger than " + std::to_string(kMaxReceiptBytes) + " bytes",
-                           "invalid_request");
-  }
+  const std::string too_large =
+      "'receipt' is larger than " + std::to_string(kMaxReceiptBytes) + " bytes (canonical JSON)";
+  if (text.size() > kMaxJsonBytes) return InvalidArgument(too_large, "invalid_request");
   Result<std::string> canonical = CanonicalizeJson(text);
   if (!canonical.ok()) return canonical;
   if (canonical->empty() || canonical->front() != '{') {
-    return InvalidArgument("receipt must be a JSON object", "invalid_request");
+    return InvalidArgument("'receipt' must be a JSON object", "invalid_request");
   }
+  if (canonical->size() > kMaxReceiptBytes) return InvalidArgument(too_large, "invalid_request");
   return canonical;
 }
 

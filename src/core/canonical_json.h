@@ -17,13 +17,15 @@ namespace stub {
 
 inline constexpr std::size_t kMaxReceiptBytes = 64 * 1024;
 
-// Parses `text` (strict JSON, valid UTF-8) and returns its canonical form.
-// Errors: kInvalidArgument, reason "invalid_json".
+// Parses `text` (strict JSON, valid UTF-8, no duplicate keys, nesting at most
+// kMaxJsonDepth; any input, the parse is iterative) and returns its canonical
+// form. Errors: kInvalidArgument, reason "invalid_json".
 Result<std::string> CanonicalizeJson(std::string_view text);
 
-// As CanonicalizeJson, and additionally requires a JSON object of at most
-// kMaxReceiptBytes (of input). Errors: kInvalidArgument, reason
-// "invalid_request" (not an object, too large) or "invalid_json".
+// As CanonicalizeJson, and additionally requires a JSON object whose
+// canonical text is at most kMaxReceiptBytes (input over kMaxJsonBytes is
+// refused unread). Errors: kInvalidArgument, reason "invalid_request" (not an
+// object, too large) or "invalid_json".
 Result<std::string> CanonicalizeReceipt(std::string_view text);
 
 // Appends `s` as a JSON string literal (quoted, escaped) to `out`.

@@ -1,25 +1,64 @@
 #include "engine/ids.h"
 
+#include <openssl/rand.h>
+#include <pthread.h>
+
+#include <array>
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
-#include <random>
+#include <cstdio>
+#include <cstdlib>
 
 namespace stub {
+namespace {
+
+constexpr std::size_t kIdBytes = 12;  // 96 bits
+// 4 KiB of randomness per RAND_bytes call: 341 ids.
+constexpr std::size_t kBlockBytes = kIdBytes * 341;
+
+// Bumped in every forked child, so a thread's block drawn before the fork is
+// dropped instead of being spent again by both processes.
+std::atomic<std::uint64_t> fork_generation{0};
+
+void OnFork() { fork_generation.fetch_add(1, std::memory_order_relaxed); }
+
+struct RandomBlock {
+  std::array<unsigned char, kBlockBytes> bytes;
+  std::size_t used = kBlockBytes;
+  std::uint64_t generation = 0;
+
+  const unsigned char* Take() {
+    static const bool registered = [] { return pthread_atfork(nullptr, nullptr, OnFork) == 0; }();
+    (void)registered;
+    const std::uint64_t now = fork_generation.load(std::memory_order_relaxed);
+    if (used + kIdBytes > bytes.size() || generation != now) {
+      if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+        std::fputs("stub: the CSPRNG (OpenSSL RAND_bytes) failed; refusing to make ids\n", stderr);
+        std::abort();
+      }
+      used = 0;
+      generation = now;
+    }
+    const unsigned char* out = bytes.data() + used;
+    used += kIdBytes;
+    return out;
+  }
+};
+
+}  // namespace
 
 std::string NewId(std::string_view prefix) {
-  thread_local std::mt19937_64 rng{[] {
-    std::random_device rd;
-    return (std::uint64_t{rd()} << 32) ^ rd();
-  }()};
+  thread_local RandomBlock block;
+  const unsigned char* bits = block.Take();
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(prefix);
+  std::string id;
+  id.reserve(prefix.size() + 1 + 2 * kIdBytes);
+  id.append(prefix);
   id.push_back('_');
-  for (int word = 0; word < 2; ++word) {
-    std::uint64_t bits = rng();
-    const int digits = word == 0 ? 16 : 8;  // 64 + 32 = 96 bits
-    for (int i = 0; i < digits; ++i) {
-      id.push_back(kHex[bits & 0xf]);
-      bits >>= 4;
-    }
+  for (std::size_t i = 0; i < kIdBytes; ++i) {
+    id.push_back(kHex[bits[i] >> 4]);
+    id.push_back(kHex[bits[i] & 0xf]);
   }
   return id;
 }

@@ -12,6 +12,7 @@
 #include "core/vendor.h"
 #include "engine/ids.h"
 #include "engine/policy_eval.h"
+#include "engine/request_limits.h"
 
 namespace stub {
 namespace {
@@ -27,15 +28,13 @@ Status ValidateSpendRequest(const SpendRequest& r) {
   if (r.agent.empty()) return InvalidArgument("agent is required", "invalid_request");
   if (r.amount <= 0) return InvalidArgument("amount must be positive", "invalid_amount");
   if (r.vendor.empty()) return InvalidArgument("vendor is required", "invalid_request");
+  STUB_RETURN_IF_ERROR(CheckSpendText(r));
   // The engine normalises vendors before the transaction (Engine::Prepare):
   // one that is still not in normal form is not a host name.
   if (!IsNormalizedVendor(r.vendor)) {
     auto normalized = NormalizeVendor(r.vendor);
     if (!normalized.ok()) return normalized.status();
     return InvalidArgument("vendor '" + r.vendor + "' is not normalised", "invalid_request");
-  }
-  if (r.receipt.size() > kMaxReceiptBytes) {
-    return InvalidArgument("receipt is larger than 64 KiB", "invalid_request");
   }
   return ValidateIdempotencyKey(r.idempotency_key);
 }
@@ -490,9 +489,7 @@ Result<SpendResult> ApplyHold(LedgerTxn& lt, const HoldRequest& request, Timesta
 }
 
 Result<SpendResult> ApplyCapture(LedgerTxn& lt, const CaptureRequest& request, Timestamp now) {
-  if (request.receipt.size() > kMaxReceiptBytes) {
-    return InvalidArgument("receipt is larger than 64 KiB", "invalid_request");
-  }
+  STUB_RETURN_IF_ERROR(CheckCaptureText(request));
   STUB_ASSIGN_OR_RETURN(OrgRow * org_row, LoadOrg(lt, request.org, now));
   OrgRow& org = *org_row;
   STUB_ASSIGN_OR_RETURN(auto hold, lt.txn().GetHold(org.id, request.hold_id));

@@ -2,6 +2,7 @@
 #include <utility>
 
 #include "core/period.h"
+#include "core/text_limits.h"
 #include "engine/budget_view.h"
 #include "server/api.h"
 #include "server/api_error.h"
@@ -46,7 +47,7 @@ ApiResponse Api::CreateOrg(const ApiRequest& request, const PathParams&, const P
   if (!body.ok()) return ErrorResponse(body.status());
   auto id = RequiredString(*body, "id");
   if (!id.ok()) return ErrorResponse(id.status());
-  auto name = OptionalString(*body, "name");
+  auto name = OptionalText(*body, "name", kMaxNameTextBytes);
   if (!name.ok()) return ErrorResponse(name.status());
   auto currency = OptionalString(*body, "currency");
   if (!currency.ok()) return ErrorResponse(currency.status());
@@ -75,9 +76,9 @@ ApiResponse Api::CreateKey(const ApiRequest& request, const PathParams&, const P
     return ErrorResponse(
         InvalidArgument("'role' must be admin, finance, approver or agent", "invalid_request"));
   }
-  auto agent = OptionalString(*body, "agent");
+  auto agent = OptionalText(*body, "agent", kMaxIdTextBytes);
   if (!agent.ok()) return ErrorResponse(agent.status());
-  auto name = OptionalString(*body, "name");
+  auto name = OptionalText(*body, "name", kMaxNameTextBytes);
   if (!name.ok()) return ErrorResponse(name.status());
   auto issued = keys_.Create(p.org, *role, agent->value_or(""), name->value_or(""));
   if (!issued.ok()) return ErrorResponse(issued.status());
@@ -161,12 +162,12 @@ ApiResponse Api::PutTreeNode(const ApiRequest& request, const Principal& p, Node
   }
   auto body = ParseJsonObject(request.body);
   if (!body.ok()) return ErrorResponse(body.status());
-  auto parent = OptionalString(*body, team ? "parent" : "team");
+  auto parent = OptionalText(*body, team ? "parent" : "team", kMaxIdTextBytes);
   if (!parent.ok()) return ErrorResponse(parent.status());
   if (!team && (!*parent || (*parent)->empty())) {
     return ErrorResponse(InvalidArgument("'team' is required", "invalid_request"));
   }
-  auto name = OptionalString(*body, "name");
+  auto name = OptionalText(*body, "name", kMaxNameTextBytes);
   if (!name.ok()) return ErrorResponse(name.status());
   auto existing = engine_.GetNode(p.org, node.id);
   if (!existing.ok()) return ErrorResponse(existing.status());

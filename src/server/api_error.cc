@@ -1,7 +1,10 @@
 #include "server/api_error.h"
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <utility>
 
 namespace stub {
@@ -34,6 +37,34 @@ constexpr std::array<ReasonMapping, 18> kByReason = {{
     // the same idempotency key (a spend that timed out may yet commit).
     {"overloaded", 503},
 }};
+
+// Whether `message` came from a store adapter (they prefix their messages
+// and quote the database's own).
+bool LooksLikeStoreDetail(std::string_view message) {
+  for (std::string_view prefix :
+       {"postgres store:", "sqlite store:", "memory store:", "postgres:", "sqlite:", "dsql"}) {
+    if (message.starts_with(prefix)) return true;
+  }
+  return message.find("SQLSTATE") != std::string_view::npos;
+}
+
+// A status's message is for the client when the code that raised it named a
+// contract reason, or it is a plain request error (bad argument, unknown
+// object, overflow) not raised by a store; never for a 5xx.
+bool IsClientMessage(const Status& status, const HttpError& e) {
+  if (e.status >= 500 || LooksLikeStoreDetail(status.message())) return false;
+  if (!status.reason().empty()) return true;
+  return status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kNotFound ||
+         status.code() == StatusCode::kOutOfRange;
+}
+
+std::string GenericMessage(const HttpError& e) {
+  if (e.status == 503) return "temporarily unavailable; retry the request";
+  if (e.status >= 500) return "internal error; the server log has the details";
+  if (e.status == 413) return "the request exceeds a size or count bound";
+  if (e.status == 409) return "the request conflicts with the current state";
+  return "the request was refused";
+}
 
 }  // namespace
 
@@ -68,8 +99,12 @@ HttpError HttpErrorFor(const Status& status) {
 ApiResponse ErrorResponse(const Status& status) {
   const HttpError e = HttpErrorFor(status);
   std::string message = status.message();
-  if (e.status == 500) message = "internal error; the server log has the details";
-  if (e.status == 503) message = "temporarily unavailable; retry the request";
+  if (!IsClientMessage(status, e)) {
+    // The detail may name tables, SQL, SQLSTATEs, paths or libpq text: it
+    // goes to the log (never a secret: keys are only ever hashes there).
+    spdlog::warn("answered {} {}; detail: {}", e.status, e.code, status.ToString());
+    message = GenericMessage(e);
+  }
   ApiResponse r;
   r.status = e.status;
   const nlohmann::json body = {{"error", {{"code", e.code}, {"message", message}}}};

@@ -27,8 +27,11 @@ struct HttpError {
 // kInternal 500 ("internal"). Pure; thread-safe.
 HttpError HttpErrorFor(const Status& status);
 
-// The error response for `status`. A 5xx never shows the internal message
-// (it may name database details); the caller logs it.
+// The error response for `status`. The message reaches the client only when
+// it was written for one: the status names a contract reason, or it is a
+// kInvalidArgument/kNotFound/kOutOfRange not raised by a store. A 5xx, a
+// store's message (SQL, SQLSTATE, paths, libpq text) and any other reasonless
+// status get a generic message instead, and the detail is logged here.
 ApiResponse ErrorResponse(const Status& status);
 
 // Helpers for the codes the server raises itself.

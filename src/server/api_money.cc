@@ -1,6 +1,7 @@
 // Spends and holds.
 #include <utility>
 
+#include "engine/request_limits.h"
 #include "server/api.h"
 #include "server/api_error.h"
 #include "server/json_views.h"
@@ -53,6 +54,8 @@ Result<SpendRequest> ParseSpendBody(const ApiRequest& request, const Json& body,
   }
   STUB_RETURN_IF_ERROR(ValidateIdempotencyKey(r.idempotency_key));
   STUB_ASSIGN_OR_RETURN(r.receipt, OptionalReceipt(body, "receipt"));
+  // Refused here, before the spend joins a batch (engine/request_limits.h).
+  STUB_RETURN_IF_ERROR(CheckSpendText(r));
   r.key_check = p.key_check;
   return r;
 }
@@ -138,6 +141,7 @@ ApiResponse Api::CaptureHold(const ApiRequest& request, const PathParams& params
   if (!hold.ok()) return ErrorResponse(hold.status());
   CaptureRequest capture{
       .org = p.org, .hold_id = hold->id, .amount = *amount, .receipt = std::move(*receipt)};
+  if (Status s = CheckCaptureText(capture); !s.ok()) return ErrorResponse(s);
   auto result = engine_.Capture(capture);
   if (!result.ok()) return ErrorResponse(result.status());
   return OutcomeResponse(*result, 201);

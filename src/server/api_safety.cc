@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/policy_json.h"
+#include "core/text_limits.h"
 #include "server/api.h"
 #include "server/api_error.h"
 #include "server/json_views.h"
@@ -65,7 +66,7 @@ ApiResponse Api::SetFrozen(const ApiRequest& request, const PathParams& params, 
   if (Status s = RequireOrgRole(p, {KeyRole::kAdmin}); !s.ok()) return ErrorResponse(s);
   auto body = ParseJsonObject(request.body, /*empty_ok=*/true);
   if (!body.ok()) return ErrorResponse(body.status());
-  auto reason = OptionalString(*body, "reason");
+  auto reason = OptionalText(*body, "reason", kMaxReasonTextBytes);
   if (!reason.ok()) return ErrorResponse(reason.status());
   const std::string& id = params.at("id");
   auto existing = engine_.GetNode(p.org, id);
@@ -90,7 +91,7 @@ ApiResponse Api::KillSwitch(const ApiRequest& request, const PathParams&, const 
     return ErrorResponse(
         InvalidArgument("'engaged' (true or false) is required", "invalid_request"));
   }
-  auto reason = OptionalString(*body, "reason");
+  auto reason = OptionalText(*body, "reason", kMaxReasonTextBytes);
   if (!reason.ok()) return ErrorResponse(reason.status());
   auto org = engine_.SetKillSwitch(p.org, **engaged, reason->value_or(""), p.key_id);
   if (!org.ok()) return ErrorResponse(org.status());
@@ -174,7 +175,7 @@ ApiResponse Api::DecideApproval(const ApiRequest& request, const PathParams& par
   }
   auto body = ParseJsonObject(request.body, /*empty_ok=*/true);
   if (!body.ok()) return ErrorResponse(body.status());
-  auto note = OptionalString(*body, "reason");
+  auto note = OptionalText(*body, "reason", kMaxReasonTextBytes);
   if (!note.ok()) return ErrorResponse(note.status());
   auto decided =
       engine_.DecideApproval(p.org, params.at("id"), approve, note->value_or(""), p.key_id);

@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "core/canonical_json.h"
+#include "core/json_input.h"
+#include "core/text_limits.h"
 
 namespace stub {
 namespace {
@@ -39,10 +41,7 @@ Result<Micros> Amount(const Json& obj, std::string_view name, bool positive) {
 
 Result<Json> ParseJsonObject(std::string_view body, bool empty_ok) {
   if (body.empty() && empty_ok) return Json::object();
-  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    return InvalidArgument("the body is not valid JSON (or not valid UTF-8)", "invalid_json");
-  }
+  STUB_ASSIGN_OR_RETURN(Json j, ParseBoundedJson(body));
   if (!j.is_object()) return InvalidArgument("the body must be a JSON object", "invalid_request");
   return j;
 }
@@ -52,6 +51,13 @@ Result<std::optional<std::string>> OptionalString(const Json& obj, std::string_v
   if (f == nullptr) return std::optional<std::string>();
   if (!f->is_string()) return WrongType(name, "a string");
   return std::optional<std::string>(f->get<std::string>());
+}
+
+Result<std::optional<std::string>> OptionalText(const Json& obj, std::string_view name,
+                                                std::size_t max_bytes) {
+  STUB_ASSIGN_OR_RETURN(auto v, OptionalString(obj, name));
+  if (v) STUB_RETURN_IF_ERROR(CheckTextField(name, *v, max_bytes));
+  return v;
 }
 
 Result<std::string> RequiredString(const Json& obj, std::string_view name) {

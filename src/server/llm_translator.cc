@@ -12,6 +12,7 @@
 #include <memory>
 #include <utility>
 
+#include "core/json_input.h"
 #include "core/time_util.h"
 
 namespace stub {
@@ -176,8 +177,12 @@ nlohmann::json LlmRequestBody(const LlmOptions& options, std::string_view questi
 }
 
 std::optional<QuerySpec> SpecFromLlmResponse(std::string_view body) {
-  const Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return std::nullopt;
+  // The upstream's answer is input like any other: bounded while parsed.
+  const JsonLimits limits{
+      .max_bytes = kMaxResponseBytes, .max_string_bytes = kMaxResponseBytes, .allow_nul = true};
+  const auto parsed = ParseBoundedJson(body, limits);
+  if (!parsed.ok() || !parsed->is_object()) return std::nullopt;
+  const Json& j = *parsed;
   Json call;
   if (j.contains("choices") && j["choices"].is_array() && !j["choices"].empty() &&
       j["choices"][0].is_object()) {
@@ -194,8 +199,9 @@ std::optional<QuerySpec> SpecFromLlmResponse(std::string_view body) {
   if (fn.value("name", "") != kTool || !fn.contains("arguments") || !fn["arguments"].is_string()) {
     return std::nullopt;
   }
-  const Json args = Json::parse(fn["arguments"].get<std::string>(), nullptr, false);
-  auto spec = QuerySpecFromJson(args);
+  const auto args = ParseBoundedJson(fn["arguments"].get<std::string>(), limits);
+  if (!args.ok()) return std::nullopt;
+  auto spec = QuerySpecFromJson(*args);
   if (!spec.ok()) {
     spdlog::warn("llm: the tool call does not validate ({}); the parser answers instead",
                  spec.status().message());

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "cli/cli_test_util.h"
 #include "cli/exit_codes.h"
@@ -45,13 +46,31 @@ TEST(InitCommandTest, CreatesTheRootKeyOnceAndIsSafeToRunAgain) {
 TEST(InitCommandTest, WithStubRootKeyCreatesNoKey) {
   testing::TempDir dir;
   const std::string db = "sqlite:" + (dir.path() / "stub.db").string();
-  const auto run = RunStub("init --json --db " + db, "STUB_ROOT_KEY=stub_live_from_env");
+  const auto run =
+      RunStub("init --json --db " + db, "STUB_ROOT_KEY=stub_live_from_env_0123456789abcdef");
   ASSERT_EQ(run.exit_code, kExitOk) << run.err;
   const auto j = nlohmann::json::parse(run.out);
   EXPECT_EQ(j["root_key_created"], false);
   EXPECT_EQ(j["root_key_from_env"], true);
   // Without the variable the first init still creates one.
   EXPECT_EQ(nlohmann::json::parse(RunStub("init --json --db " + db).out)["root_key_created"], true);
+}
+
+TEST(InitCommandTest, AShortStubRootKeyIsRefusedAtStart) {
+  testing::TempDir dir;
+  const std::string db = "sqlite:" + (dir.path() / "stub.db").string();
+  const std::string short_key = "STUB_ROOT_KEY=" + std::string(31, 'k');
+  for (const std::string& command :
+       std::vector<std::string>{"init --db " + db, "serve --db memory: --listen 127.0.0.1:0"}) {
+    const auto run = RunStub(command, short_key);
+    EXPECT_EQ(run.exit_code, kExitUsage) << command << ": " << run.err;
+    EXPECT_NE(run.err.find("STUB_ROOT_KEY is 31 characters; a root key needs at least 32"),
+              std::string::npos)
+        << run.err;
+    EXPECT_EQ(run.err.find(std::string(31, 'k')), std::string::npos);  // never quoted
+  }
+  // 32 characters are enough.
+  EXPECT_EQ(RunStub("init --db " + db, "STUB_ROOT_KEY=" + std::string(32, 'k')).exit_code, kExitOk);
 }
 
 TEST(InitCommandTest, HelpAndBadStore) {

@@ -151,11 +151,11 @@ TEST(ServeCommand, DemoSeedsOnceAndPrintsAFreshAdminKey) {
 }
 
 TEST(ServeCommand, RootKeyFromTheEnvironment) {
-  Served s = Serve("memory:", {"STUB_ROOT_KEY=stub_live_from_env_123"});
+  Served s = Serve("memory:", {"STUB_ROOT_KEY=stub_live_from_env_123_0123456789abcdef"});
   ASSERT_NE(s.port, 0);
   EXPECT_EQ(s.root_key, "");  // nothing created or printed
   {
-    HttpClient root(s.port, "stub_live_from_env_123");
+    HttpClient root(s.port, "stub_live_from_env_123_0123456789abcdef");
     EXPECT_EQ(root.Post("/v1/orgs", {{"id", "acme"}}).status, 201);
     HttpClient wrong(s.port, "stub_live_other");
     EXPECT_EQ(wrong.Post("/v1/orgs", {{"id", "beta"}}).status, 401);
@@ -168,7 +168,7 @@ TEST(ServeCommand, RootKeyFromTheEnvironment) {
 TEST(ServeCommand, TwoProcessesOneBudgetNoOverspend) {
   const std::string path = ::testing::TempDir() + "stub_serve_two_" + std::to_string(getpid());
   const std::string db = "sqlite:" + path + ".db";
-  const std::vector<std::string> env = {"STUB_ROOT_KEY=stub_live_two_processes"};
+  const std::vector<std::string> env = {"STUB_ROOT_KEY=stub_live_two_processes_0123456789abc"};
   Served a = Serve(db, env);
   Served b = Serve(db, env);
   ASSERT_NE(a.port, 0);
@@ -176,7 +176,7 @@ TEST(ServeCommand, TwoProcessesOneBudgetNoOverspend) {
   std::string agent_key;
   std::string admin_key;
   {
-    HttpClient root(a.port, "stub_live_two_processes");
+    HttpClient root(a.port, "stub_live_two_processes_0123456789abc");
     auto org = root.Post("/v1/orgs", {{"id", "acme"}});
     ASSERT_EQ(org.status, 201) << org.body;
     admin_key = org.json()["admin_key"];

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "core/json_input.h"
+
 namespace stub {
 namespace {
 
@@ -102,10 +104,12 @@ TEST(CanonicalJsonTest, Strings) {
   EXPECT_EQ(Canon(R"({"k\n":"v"})"), R"({"k\n":"v"})");
 }
 
-TEST(CanonicalJsonTest, DuplicateKeysLastWins) {
-  EXPECT_EQ(Canon(R"({"a":1,"b":2,"a":3})"), R"({"a":3,"b":2})");
-  EXPECT_EQ(Canon(R"({"a":{"x":1},"a":[2],"a":"last"})"), R"({"a":"last"})");
-  EXPECT_EQ(Canon(R"({"a":3,"b":2})"), Canon(R"({"a":1,"b":2,"a":3})"));
+TEST(CanonicalJsonTest, DuplicateKeysAreRefused) {
+  ExpectInvalidJson(R"({"a":1,"b":2,"a":3})");
+  ExpectInvalidJson(R"({"a":{"x":1},"a":[2],"a":"last"})");
+  ExpectInvalidJson(R"([{"n":{"x":1,"x":1}}])");
+  // The same key in different objects is fine.
+  EXPECT_EQ(Canon(R"({"a":{"a":1},"b":{"a":2}})"), R"({"a":{"a":1},"b":{"a":2}})");
 }
 
 TEST(CanonicalJsonTest, Idempotent) {
@@ -188,9 +192,9 @@ TEST(CanonicalJsonTest, ByteOrderMarkIsIgnored) {
 }
 
 TEST(CanonicalJsonTest, DeepNestingIsRefused) {
-  const std::string ok = std::string(128, '[') + std::string(128, ']');
+  const std::string ok = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
   EXPECT_EQ(Canon(ok), ok);
-  ExpectInvalidJson(std::string(129, '[') + std::string(129, ']'));
+  ExpectInvalidJson(std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']'));
   ExpectInvalidJson(std::string(100'000, '['));
   std::string objects;
   for (int i = 0; i < 200; ++i) objects += "{\"a\":";
@@ -217,7 +221,7 @@ TEST(CanonicalizeReceiptTest, RequiresAnObject) {
   EXPECT_EQ(bad.status().reason(), "invalid_json");
 }
 
-TEST(CanonicalizeReceiptTest, SizeBoundIsOnTheInput) {
+TEST(CanonicalizeReceiptTest, SizeBoundIsOnTheCanonicalText) {
   // {"p":"xxx…"} of exactly kMaxReceiptBytes bytes is accepted …
   const std::string head = "{\"p\":\"";
   const std::string tail = "\"}";
@@ -227,8 +231,12 @@ TEST(CanonicalizeReceiptTest, SizeBoundIsOnTheInput) {
   Result<std::string> r = CanonicalizeReceipt(at_limit);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(*r, at_limit);
-  // … one byte more is not, even if it is only whitespace.
-  Result<std::string> over = CanonicalizeReceipt(at_limit + " ");
+  // … whitespace around it does not count …
+  EXPECT_TRUE(CanonicalizeReceipt(" " + at_limit + " ").ok());
+  // … one canonical byte more does.
+  std::string over_limit = at_limit;
+  over_limit.insert(head.size(), "x");
+  Result<std::string> over = CanonicalizeReceipt(over_limit);
   ASSERT_FALSE(over.ok());
   EXPECT_EQ(over.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(over.status().reason(), "invalid_request");

@@ -1,0 +1,18 @@
+#include "core/text_limits.h"
+
+#include <string>
+
+namespace stub {
+
+Status CheckTextField(std::string_view field, std::string_view value, std::size_t max_bytes) {
+  if (value.size() > max_bytes) {
+    return InvalidRequest("'" + std::string(field) + "' is longer than " +
+                          std::to_string(max_bytes) + " bytes");
+  }
+  if (value.find('\0') != std::string_view::npos) {
+    return InvalidRequest("'" + std::string(field) + "' must not contain NUL (U+0000)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace stub
