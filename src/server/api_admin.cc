@@ -117,15 +117,13 @@ ApiResponse Api::PutOrg(const ApiRequest& request, const PathParams&, const Prin
     if (!limits.ok()) return ErrorResponse(limits.status());
     node.limits = std::move(*limits);
   }
-  // Both fields are validated before either is applied.
-  std::optional<Micros> max_spend;
+  // The limits are parsed before max_spend is applied, and max_spend (whose
+  // range the engine checks) before the limits: a refused body changes
+  // nothing.
   if (body->contains("max_spend")) {
     auto amount = RequiredAmount(*body, "max_spend");
     if (!amount.ok()) return ErrorResponse(amount.status());
-    max_spend = *amount;
-  }
-  if (max_spend) {
-    auto set = engine_.SetMaxSpend(p.org, *max_spend, p.key_id);
+    auto set = engine_.SetMaxSpend(p.org, *amount, p.key_id);
     if (!set.ok()) return ErrorResponse(set.status());
   }
   auto row = engine_.PutNode(p.org, node, p.key_id);
