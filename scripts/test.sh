@@ -13,13 +13,16 @@ bash scripts/setup.sh
 # 19 minutes instead of about 30 on 2 cores, and failures and sanitizer reports still show
 # file:line. They build in build/ci-release and build/ci-asan; the release and asan presets stay
 # one unit per file with full -g, which also checks that every file includes what it uses.
+# The fuzz targets (scripts/fuzz.sh: a clang build, a bounded run of each) go between the two,
+# so that ctest's summary closes the output.
 for preset in ci-release ci-asan; do
   echo "=== $preset: configure and build"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset"
   echo "=== $preset: test"
   ctest --preset "$preset"
+  if [ "$preset" = ci-release ]; then
+    echo "=== fuzz"
+    bash scripts/fuzz.sh
+  fi
 done
-
-echo "=== fuzz"
-bash scripts/fuzz.sh
