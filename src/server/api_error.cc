@@ -12,7 +12,7 @@ struct ReasonMapping {
   int status;
 };
 
-constexpr std::array<ReasonMapping, 17> kByReason = {{
+constexpr std::array<ReasonMapping, 18> kByReason = {{
     {"invalid_json", 400},
     {"invalid_amount", 400},
     {"invalid_request", 400},
@@ -27,6 +27,7 @@ constexpr std::array<ReasonMapping, 17> kByReason = {{
     {"method_not_allowed", 405},
     {"payload_too_large", 413},
     {"capture_exceeds_hold", 422},
+    {"too_many_streams", 429},
     {"unanswerable", 422},
     {"not_implemented", 501},
     {"unavailable", 503},
@@ -72,7 +73,7 @@ ApiResponse ErrorResponse(const Status& status) {
   const nlohmann::json body = {{"error", {{"code", e.code}, {"message", message}}}};
   // A message may quote request bytes that are not UTF-8: replace, never throw.
   r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (e.status == 503) r.headers.emplace_back("Retry-After", "1");
+  if (e.status == 503 || e.status == 429) r.headers.emplace_back("Retry-After", "1");
   return r;
 }
 
