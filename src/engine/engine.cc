@@ -126,6 +126,7 @@ auto Engine::Run(Body&& body, bool wait_durable, bool operator_write) {
     if (status.ok()) status = lt.Flush();
     if (status.ok()) status = (*txn)->Commit();
     if (status.ok()) {
+      commit_signal_.Notify();
       if (wait_durable && !store_.CommitIsDurable()) {
         if (Status durable = store_.MakeDurable(); !durable.ok()) return R(std::move(durable));
       }

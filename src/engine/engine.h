@@ -28,6 +28,7 @@
 #include "core/verify.h"
 #include "engine/backoff.h"
 #include "engine/clock.h"
+#include "engine/commit_signal.h"
 #include "engine/ledger_ops.h"
 #include "engine/priority_gate.h"
 #include "engine/requests.h"
@@ -140,6 +141,10 @@ class Engine {
 
   EngineStats Stats() const;
 
+  // Notified after every write transaction this engine committed (what the
+  // event feed waits on instead of polling the store).
+  const CommitSignal& commit_signal() const { return commit_signal_; }
+
   // The store's durability contract (Store::CommitIsDurable, MakeDurable).
   bool CommitIsDurable() const { return store_.CommitIsDurable(); }
   Status MakeDurable() { return store_.MakeDurable(); }
@@ -154,6 +159,7 @@ class Engine {
   Store& store_;
   const Clock& clock_;
   EngineOptions options_;
+  CommitSignal commit_signal_;
   PriorityGate gate_;  // operator writes before money writes (RunOperator)
   std::atomic<std::uint64_t> conflicts_{0};
   std::atomic<std::uint64_t> retries_{0};

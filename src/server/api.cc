@@ -23,7 +23,7 @@ ApiResponse JsonResponse(int status, const Json& body) {
 }
 
 Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher, KeyService& keys,
-         const Authenticator& auth, std::chrono::milliseconds ready_timeout)
+         const Authenticator& auth, StreamOptions streams, std::chrono::milliseconds ready_timeout)
     : store_(store),
       clock_(clock),
       engine_(engine),
@@ -31,6 +31,9 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
       keys_(keys),
       auth_(auth),
       queries_(store, QueryServiceOptionsFromEnv()),
+      reads_(store),
+      spends_(reads_),
+      streams_(streams),
       ready_timeout_(ready_timeout),
       probe_(store) {
   Open("GET", "/healthz", &Api::Healthz, Where::kOnLoop);
@@ -212,13 +215,20 @@ ApiResponse Api::Events(const ApiRequest& request, const PathParams&, const Prin
       !s.ok()) {
     return ErrorResponse(s);
   }
-  auto feed = EventFeed::Open(store_, p.org, p.role == KeyRole::kAgent ? p.agent : "",
-                              request.Header("last-event-id"));
+  // The place is taken before the feed reads anything: a refused stream
+  // costs no store read.
+  auto lease = streams_.Acquire(p.key_id, p.org);
+  if (!lease.ok()) return ErrorResponse(lease.status());
+  auto feed =
+      EventFeed::Open(reads_, engine_.commit_signal(), streams_.options(), p.org,
+                      p.role == KeyRole::kAgent ? p.agent : "", request.Header("last-event-id"));
   if (!feed.ok()) return ErrorResponse(feed.status());
   ApiResponse r;
   r.content_type = "text/event-stream";
-  auto shared = std::make_shared<EventFeed>(std::move(*feed));
-  r.stream = [shared](std::string& out) { return shared->Next(out); };
+  // The lease lives as long as the stream function: until the connection ends.
+  auto state = std::make_shared<std::pair<EventFeed, std::unique_ptr<StreamLimiter::Lease>>>(
+      std::move(*feed), std::move(*lease));
+  r.stream = [state](std::string& out) { return state->first.Next(out); };
   return r;
 }
 

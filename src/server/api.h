@@ -22,11 +22,14 @@
 #include "engine/engine.h"
 #include "engine/key_service.h"
 #include "engine/query_service.h"
+#include "engine/read_service.h"
 #include "server/api_types.h"
 #include "server/auth.h"
 #include "server/json_body.h"
 #include "server/router.h"
+#include "server/spends_handler.h"
 #include "server/store_probe.h"
+#include "server/stream_limiter.h"
 #include "store/store.h"
 
 namespace stub {
@@ -37,7 +40,7 @@ class Api {
   // /readyz answers 503 when the store does not answer within
   // `ready_timeout` or the batcher is stalled (SpendBatcher::Stalled).
   Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher, KeyService& keys,
-      const Authenticator& auth,
+      const Authenticator& auth, StreamOptions streams = {},
       std::chrono::milliseconds ready_timeout = std::chrono::milliseconds{1000});
 
   ApiResponse Handle(const ApiRequest& request);
@@ -51,6 +54,9 @@ class Api {
   std::size_t ExpireDueHolds();
 
   const Router& router() const { return router_; }
+
+  // Event streams open now for `org` in this process.
+  std::size_t OpenStreams(std::string_view org) const { return streams_.OpenForOrg(org); }
 
  private:
   // An endpoint: its principal already authenticated.
@@ -140,6 +146,9 @@ class Api {
   KeyService& keys_;
   const Authenticator& auth_;
   QueryService queries_;
+  ReadService reads_;      // lists, look-ups, the event feed's tail
+  SpendsHandler spends_;   // GET /v1/spends, /v1/spends/{id}
+  StreamLimiter streams_;  // GET /v1/events caps
   Router router_;
   const std::chrono::milliseconds ready_timeout_;
   StoreProbe probe_;

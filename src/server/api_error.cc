@@ -30,6 +30,7 @@ constexpr std::array<ReasonMapping, 18> kByReason = {{
     {"method_not_allowed", 405},
     {"payload_too_large", 413},
     {"capture_exceeds_hold", 422},
+    {"too_many_streams", 429},
     {"unanswerable", 422},
     {"not_implemented", 501},
     {"unavailable", 503},
@@ -110,7 +111,7 @@ ApiResponse ErrorResponse(const Status& status) {
   const nlohmann::json body = {{"error", {{"code", e.code}, {"message", message}}}};
   // A message may quote request bytes that are not UTF-8: replace, never throw.
   r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (e.status == 503) r.headers.emplace_back("Retry-After", "1");
+  if (e.status == 503 || e.status == 429) r.headers.emplace_back("Retry-After", "1");
   return r;
 }
 

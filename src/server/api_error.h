@@ -20,8 +20,8 @@ struct HttpError {
 // unauthorized 401, forbidden 403, not_found 404, already_exists/
 // idempotency_key_reused/hold_not_pending/approval_not_pending 409,
 // method_not_allowed 405, payload_too_large 413, capture_exceeds_hold/unanswerable 422,
-// not_implemented 501, overloaded 503 (a full queue or a stalled store;
-// Retry-After). Otherwise by StatusCode: kInvalidArgument and
+// too_many_streams 429 (with Retry-After), not_implemented 501, overloaded 503
+// (a full queue or a stalled store; Retry-After). Otherwise by StatusCode: kInvalidArgument and
 // kOutOfRange 400, kNotFound 404, kAlreadyExists and kFailedPrecondition 409,
 // kResourceExhausted 413, kConflict and kUnavailable 503 ("unavailable", retry),
 // kInternal 500 ("internal"). Pure; thread-safe.

@@ -151,11 +151,20 @@ ApiResponse Api::ListApprovals(const ApiRequest& request, const PathParams&, con
     }
     limit = n;
   }
-  auto rows = engine_.ListApprovals(p.org, status, limit);
-  if (!rows.ok()) return ErrorResponse(rows.status());
+  std::optional<ItemKey> cursor;
+  if (std::string_view c = request.Query("cursor"); !c.empty()) {
+    auto key = ReadService::DecodeCursor(c);
+    if (!key.ok()) return ErrorResponse(key.status());
+    cursor = std::move(*key);
+  }
+  // Oldest first, a keyset page; next_cursor while more may follow.
+  auto page = reads_.ListApprovals(p.org, status, cursor, limit, clock_.Now());
+  if (!page.ok()) return ErrorResponse(page.status());
   Json items = Json::array();
-  for (const ApprovalRow& a : *rows) items.push_back(ApprovalJson(a));
-  return JsonResponse(200, {{"items", std::move(items)}});
+  for (const ApprovalRow& a : page->items) items.push_back(ApprovalJson(a));
+  Json out = {{"items", std::move(items)}};
+  if (page->next) out["next_cursor"] = ReadService::EncodeCursor(*page->next);
+  return JsonResponse(200, out);
 }
 
 ApiResponse Api::ApproveApproval(const ApiRequest& request, const PathParams& params,

@@ -1,8 +1,6 @@
 #include "server/event_feed.h"
 
 #include <charconv>
-#include <limits>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -68,79 +66,86 @@ bool ParseNumber(std::string_view text, T& out) {
 
 }  // namespace
 
-Result<EventFeed> EventFeed::Open(Store& store, std::string org, std::string agent,
+EventFeed::EventFeed(ReadService& reads, const CommitSignal& signal, const StreamOptions& options,
+                     std::string org, std::string agent)
+    : reads_(&reads),
+      signal_(&signal),
+      options_(options),
+      org_(std::move(org)),
+      agent_(std::move(agent)),
+      last_read_(SteadyClock::now()),
+      last_event_(last_read_) {}
+
+Result<EventFeed> EventFeed::Open(ReadService& reads, const CommitSignal& signal,
+                                  const StreamOptions& options, std::string org, std::string agent,
                                   std::string_view last_event_id) {
-  EventFeed feed(store, std::move(org), std::move(agent));
+  EventFeed feed(reads, signal, options, std::move(org), std::move(agent));
+  feed.seen_version_ = signal.Version();
   if (!last_event_id.empty()) {
     const auto a = last_event_id.find('/');
     const auto b = a == std::string_view::npos ? a : last_event_id.find('/', a + 1);
-    if (b == std::string_view::npos || !ParseNumber(last_event_id.substr(0, a), feed.seq_) ||
-        !ParseNumber(last_event_id.substr(a + 1, b - a - 1), feed.denial_at_)) {
+    if (b == std::string_view::npos || !ParseNumber(last_event_id.substr(0, a), feed.cursor_.seq) ||
+        !ParseNumber(last_event_id.substr(a + 1, b - a - 1), feed.cursor_.denial.created_at)) {
       return InvalidArgument("malformed Last-Event-ID", "invalid_request");
     }
-    feed.denial_id_ = std::string(last_event_id.substr(b + 1));
+    feed.cursor_.denial.id = std::string(last_event_id.substr(b + 1));
     return feed;
   }
   // Start at the present: after the chain head and the newest denial.
-  STUB_ASSIGN_OR_RETURN(auto txn, store.Begin({.read_only = true}));
-  STUB_ASSIGN_OR_RETURN(auto org_row, txn->GetOrg(feed.org_));
-  if (!org_row) return NotFound("unknown org", "not_found");
-  feed.seq_ = org_row->head_seq;
-  STUB_ASSIGN_OR_RETURN(auto denials,
-                        txn->ListDenials(feed.org_, std::numeric_limits<std::size_t>::max()));
-  if (!denials.empty()) {
-    feed.denial_at_ = denials.back().created_at;
-    feed.denial_id_ = denials.back().id;
-  }
+  STUB_ASSIGN_OR_RETURN(feed.cursor_, reads.FeedHead(feed.org_));
+  feed.more_ = false;
   return feed;
 }
 
 std::string EventFeed::Cursor() const {
-  return std::to_string(seq_) + "/" + std::to_string(denial_at_) + "/" + denial_id_;
+  return std::to_string(cursor_.seq) + "/" + std::to_string(cursor_.denial.created_at) + "/" +
+         cursor_.denial.id;
 }
 
 bool EventFeed::Next(std::string& out) {
-  auto txn = store_->Begin({.read_only = true});
-  if (!txn.ok()) return false;
-  auto entries = (*txn)->ListEntries(org_, seq_, kFeedPage);
-  if (!entries.ok()) return false;
-  // Denials: a scan of the org's denials (insert-only, ordered by time).
-  auto denials = (*txn)->ListDenials(org_, std::numeric_limits<std::size_t>::max());
-  if (!denials.ok()) return false;
-  std::vector<const DenialRecord*> new_denials;
-  for (const DenialRecord& d : *denials) {
-    if (std::tie(d.created_at, d.id) > std::tie(denial_at_, denial_id_)) new_denials.push_back(&d);
-    if (new_denials.size() == kFeedPage) break;
+  const auto now = SteadyClock::now();
+  const std::uint64_t version = signal_->Version();
+  if (!more_ && version == seen_version_ && now - last_read_ < options_.fallback_poll) {
+    return now - last_event_ < options_.idle_limit;
   }
+  seen_version_ = version;  // taken before the read: a later commit is read next time
+  last_read_ = now;
+  ++store_reads_;
+  auto batch = reads_->FeedAfter(org_, cursor_, kFeedPage);
+  if (!batch.ok()) return false;
+  const std::vector<Entry>& entries = batch->entries;
+  const std::vector<DenialRecord>& denials = batch->denials;
+  more_ = entries.size() == kFeedPage || denials.size() == kFeedPage;
   // Merge both by time, each advancing its own cursor.
   std::size_t i = 0;
   std::size_t k = 0;
-  while (i < entries->size() || k < new_denials.size()) {
-    const bool take_entry =
-        k == new_denials.size() ||
-        (i < entries->size() && (*entries)[i].created_at <= new_denials[k]->created_at);
+  bool delivered = false;
+  while (i < entries.size() || k < denials.size()) {
+    const bool take_entry = k == denials.size() ||
+                            (i < entries.size() && entries[i].created_at <= denials[k].created_at);
     std::string_view event;
     Json data;
     std::string_view agent;
     if (take_entry) {
-      const Entry& e = (*entries)[i++];
-      seq_ = e.seq;
+      const Entry& e = entries[i++];
+      cursor_.seq = e.seq;
       event = e.kind == EntryKind::kConfig ? std::string_view(e.intent) : EntryEvent(e.kind);
       agent = e.agent;
       data = EntryEventJson(e);
     } else {
-      const DenialRecord& d = *new_denials[k++];
-      denial_at_ = d.created_at;
-      denial_id_ = d.id;
+      const DenialRecord& d = denials[k++];
+      cursor_.denial = ItemKey{d.created_at, d.id};
       event = "spend.denied";
       agent = d.agent;
       data = DenialItemJson(d);
     }
     if (!agent_.empty() && agent != agent_) continue;
+    delivered = true;
     out +=
         "id: " + Cursor() + "\nevent: " + std::string(event) + "\ndata: " + DumpJson(data) + "\n\n";
   }
-  return true;
+  if (delivered) last_event_ = now;
+  return now - last_event_ < options_.idle_limit;
 }
 
 }  // namespace stub

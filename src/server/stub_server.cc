@@ -12,7 +12,7 @@ StubServer::StubServer(Store& store, const Clock& clock, ServerOptions options)
       batcher_(engine_, options_.batcher),
       keys_(store, clock, options_.keys),
       auth_(keys_, options_.root_key),
-      api_(store, clock, engine_, batcher_, keys_, auth_, options_.ready_timeout),
+      api_(store, clock, engine_, batcher_, keys_, auth_, options_.streams, options_.ready_timeout),
       http_(std::make_unique<HttpServer>(
           options_.http, [this](ApiRequest& r) { return api_.Handle(r); },
           [this](ApiRequest& r) { return api_.TryHandleOnLoop(r); })) {}

@@ -41,6 +41,8 @@ struct ServerOptions {
   // revoked key stops working at once wherever it was revoked (see
   // KeyService).
   KeyServiceOptions keys;
+  // Event streams: caps per key and per org, idle limit (stream_limiter.h).
+  StreamOptions streams;
 };
 
 class StubServer {

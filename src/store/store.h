@@ -21,6 +21,7 @@
 #pragma once
 
 #include <chrono>
+#include <compare>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -58,6 +59,20 @@ Result<std::vector<std::optional<T>>> GetEach(const std::vector<std::string_view
   return out;
 }
 
+// A position in a listing ordered by (created_at, id): spends (journal
+// entries of kind spend and capture, by their spend id `ref`), denials and
+// approvals. Pages are read strictly before or after a key (keyset
+// pagination), so a page costs the same however much history precedes it.
+struct ItemKey {
+  Timestamp created_at = 0;
+  std::string id;
+  friend bool operator==(const ItemKey&, const ItemKey&) = default;
+  friend auto operator<=>(const ItemKey& a, const ItemKey& b) {
+    if (auto c = a.created_at <=> b.created_at; c != 0) return c;
+    return a.id.compare(b.id) <=> 0;
+  }
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -92,6 +107,18 @@ class Transaction {
   // Entries with seq > after_seq in seq order, at most `limit`.
   virtual Result<std::vector<Entry>> ListEntries(std::string_view org, std::uint64_t after_seq,
                                                  std::size_t limit) = 0;
+
+  // Spend and capture entries of the org with created_at >= `from` and
+  // (created_at, ref) < `before`, newest first, at most `limit`, read through
+  // an index on (org, created_at, ref). Listing rows: `receipt` is empty and
+  // `lines` is empty (GetSpendEntry has them).
+  virtual Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org,
+                                                            const ItemKey& before, Timestamp from,
+                                                            std::size_t limit) = 0;
+  // The spend or capture entry whose ref is `spend_id`, whole (receipt and
+  // lines included): one indexed look-up on (org, ref).
+  virtual Result<std::optional<Entry>> GetSpendEntry(std::string_view org,
+                                                     std::string_view spend_id) = 0;
 
   // The org's daily spend rollup (maintained by AppendEntry), ordered by
   // (day, agent, vendor, category): for verification; questions read it
@@ -135,6 +162,19 @@ class Transaction {
   virtual Result<std::vector<DenialRecord>> ListDenials(std::string_view org,
                                                         std::size_t limit) = 0;
 
+  // Denials with created_at >= `from` and (created_at, id) < `before`,
+  // newest first, at most `limit` (the primary key's order, read backwards).
+  virtual Result<std::vector<DenialRecord>> ListDenialsBefore(std::string_view org,
+                                                              const ItemKey& before, Timestamp from,
+                                                              std::size_t limit) = 0;
+  // Denials with (created_at, id) > `after`, oldest first, at most `limit`.
+  virtual Result<std::vector<DenialRecord>> ListDenialsAfter(std::string_view org,
+                                                             const ItemKey& after,
+                                                             std::size_t limit) = 0;
+  // The denial `id` of the org: one indexed look-up on (org, id).
+  virtual Result<std::optional<DenialRecord>> GetDenial(std::string_view org,
+                                                        std::string_view id) = 0;
+
   // --- rolling-window log (append-only; see core/window.h) ---
   // Inserts a row keyed (org, node, at, seq). An existing key is kConflict
   // (two transactions counting on one node also both write its row).
@@ -155,6 +195,14 @@ class Transaction {
   virtual Result<std::vector<ApprovalRow>> ListApprovals(std::string_view org,
                                                          std::optional<ApprovalStatus> status,
                                                          std::size_t limit) = 0;
+
+  // The org's approvals with `status` (every status when nullopt) and
+  // (created_at, id) > `after`, oldest first, at most `limit`, read through
+  // an index on (org, status, created_at, id) (or (org, created_at, id)).
+  virtual Result<std::vector<ApprovalRow>> ListApprovalsAfter(std::string_view org,
+                                                              std::optional<ApprovalStatus> status,
+                                                              const ItemKey& after,
+                                                              std::size_t limit) = 0;
 
   // --- API keys (the secret is never stored, only its hash) ---
   // Inserts a key row. Ids and hashes are random, so an existing id or hash

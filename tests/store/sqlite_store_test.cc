@@ -355,11 +355,16 @@ TEST_F(SqliteStoreTest, RollupMigrationBackfillsAVersionFourDatabase) {
     }));
   }
   RawQuery(DbPath(), "DROP TABLE spend_daily");
-  RawQuery(DbPath(), "DROP INDEX entries_spend_at");
+  // Migration 7's indexes (its entries_spend_key replaced step 5's
+  // entries_spend_at).
+  for (const char* index :
+       {"entries_spend_key", "entries_spend_ref", "denials_by_id", "approvals_by_status"}) {
+    RawQuery(DbPath(), std::string("DROP INDEX ") + index);
+  }
   RawQuery(DbPath(),
            "CREATE INDEX entries_spend_time ON entries (org, created_at, agent, vendor, category, "
            "amount, kind) WHERE kind IN ('spend', 'capture')");
-  RawQuery(DbPath(), "ALTER TABLE orgs DROP COLUMN max_spend");  // migration 7
+  RawQuery(DbPath(), "ALTER TABLE orgs DROP COLUMN max_spend");  // migration 8
   RawQuery(DbPath(), "ALTER TABLE orgs DROP COLUMN head_at");
   RawQuery(DbPath(), "ALTER TABLE orgs DROP COLUMN key_epoch");  // migration 6
   RawQuery(DbPath(), "DELETE FROM schema_migrations WHERE version >= 5");
@@ -434,7 +439,7 @@ TEST_F(SqliteStoreTest, QuestionsOverWholeDaysReadTheRollup) {
                                     "AND kind IN ('spend', 'capture') AND created_at >= 5 AND "
                                     "created_at < 9",
                                     3);
-  EXPECT_NE(plan.find("entries_spend_at"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("entries_spend_key"), std::string::npos) << plan;
 }
 
 TEST_F(SqliteStoreTest, ANewerSchemaIsRefused) {

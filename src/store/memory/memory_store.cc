@@ -357,6 +357,83 @@ class MemoryTransaction final : public Transaction {
     });
   }
 
+  // The keyset reads below scan the org's rows in the snapshot: the memory
+  // store is the reference model (tests, demos), not sized for history; the
+  // SQL stores answer them through indexes.
+
+  Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org, const ItemKey& before,
+                                                    Timestamp from, std::size_t limit) override {
+    STUB_ASSIGN_OR_RETURN(std::vector<Entry> all, ListEntries(org, 0, kNoLimit));
+    std::vector<Entry> out;
+    for (Entry& e : all) {
+      if (e.kind != EntryKind::kSpend && e.kind != EntryKind::kCapture) continue;
+      if (e.created_at < from || !(ItemKey{e.created_at, e.ref} < before)) continue;
+      e.receipt.clear();
+      e.lines.clear();
+      out.push_back(std::move(e));
+    }
+    std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) {
+      return std::tie(b.created_at, b.ref) < std::tie(a.created_at, a.ref);
+    });
+    if (out.size() > limit) out.resize(limit);
+    return out;
+  }
+
+  Result<std::optional<Entry>> GetSpendEntry(std::string_view org,
+                                             std::string_view spend_id) override {
+    STUB_ASSIGN_OR_RETURN(std::vector<Entry> all, ListEntries(org, 0, kNoLimit));
+    for (Entry& e : all) {
+      if ((e.kind == EntryKind::kSpend || e.kind == EntryKind::kCapture) && e.ref == spend_id) {
+        return std::optional<Entry>(std::move(e));
+      }
+    }
+    return std::optional<Entry>();
+  }
+
+  Result<std::vector<DenialRecord>> ListDenialsBefore(std::string_view org, const ItemKey& before,
+                                                      Timestamp from, std::size_t limit) override {
+    STUB_ASSIGN_OR_RETURN(std::vector<DenialRecord> all, ListDenials(org, kNoLimit));
+    std::vector<DenialRecord> out;
+    for (auto it = all.rbegin(); it != all.rend() && out.size() < limit; ++it) {
+      if (it->created_at < from) break;
+      if (ItemKey{it->created_at, it->id} < before) out.push_back(std::move(*it));
+    }
+    return out;
+  }
+
+  Result<std::vector<DenialRecord>> ListDenialsAfter(std::string_view org, const ItemKey& after,
+                                                     std::size_t limit) override {
+    STUB_ASSIGN_OR_RETURN(std::vector<DenialRecord> all, ListDenials(org, kNoLimit));
+    std::vector<DenialRecord> out;
+    for (DenialRecord& d : all) {
+      if (out.size() == limit) break;
+      if (after < ItemKey{d.created_at, d.id}) out.push_back(std::move(d));
+    }
+    return out;
+  }
+
+  Result<std::optional<DenialRecord>> GetDenial(std::string_view org,
+                                                std::string_view id) override {
+    STUB_ASSIGN_OR_RETURN(std::vector<DenialRecord> all, ListDenials(org, kNoLimit));
+    for (DenialRecord& d : all) {
+      if (d.id == id) return std::optional<DenialRecord>(std::move(d));
+    }
+    return std::optional<DenialRecord>();
+  }
+
+  Result<std::vector<ApprovalRow>> ListApprovalsAfter(std::string_view org,
+                                                      std::optional<ApprovalStatus> status,
+                                                      const ItemKey& after,
+                                                      std::size_t limit) override {
+    STUB_ASSIGN_OR_RETURN(std::vector<ApprovalRow> all, ListApprovals(org, status, kNoLimit));
+    std::vector<ApprovalRow> out;
+    for (ApprovalRow& a : all) {
+      if (out.size() == limit) break;
+      if (after < ItemKey{a.created_at, a.id}) out.push_back(std::move(a));
+    }
+    return out;
+  }
+
   // --- approvals ---
 
   Status PutApproval(ApprovalRow row) override {

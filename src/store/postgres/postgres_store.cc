@@ -305,9 +305,31 @@ const std::vector<Migration>& Migrations() {
        {
            {"ALTER TABLE orgs ADD COLUMN IF NOT EXISTS key_epoch BIGINT", nullptr},
        }},
+      // Keyset pagination (store.h ItemKey): spends listed newest first by
+      // (created_at, ref) — replacing step 5's (org, created_at), a prefix of
+      // it —, a spend looked up by its id, a denial by its id, approvals by
+      // status. `ref` is not a key column of step 1, so its order is made
+      // byte order here (DSQL has only that collation and no partial indexes).
+      {7,
+       "keyset read indexes",
+       {
+           {"CREATE INDEX IF NOT EXISTS entries_spend_key ON entries (org, created_at, "
+            "ref COLLATE \"C\") WHERE kind IN ('spend', 'capture')",
+            "CREATE INDEX ASYNC IF NOT EXISTS entries_spend_key ON entries (org, created_at, ref)"},
+           {"DROP INDEX IF EXISTS entries_spend_at", nullptr},
+           {"CREATE INDEX IF NOT EXISTS entries_spend_ref ON entries (org, ref) "
+            "WHERE kind IN ('spend', 'capture')",
+            "CREATE INDEX ASYNC IF NOT EXISTS entries_spend_ref ON entries (org, ref)"},
+           {"CREATE INDEX IF NOT EXISTS denials_by_id ON denials (org, id)",
+            "CREATE INDEX ASYNC IF NOT EXISTS denials_by_id ON denials (org, id)"},
+           {"CREATE INDEX IF NOT EXISTS approvals_by_status ON approvals (org, status, "
+            "created_at, id)",
+            "CREATE INDEX ASYNC IF NOT EXISTS approvals_by_status ON approvals (org, status, "
+            "created_at, id)"},
+        }},
       // head_at: the org's entry clock (core/org.h EntryClock), NULL read as
       // 0; max_spend: NULL read as kDefaultMaxSpend.
-      {7,
+      {8,
        "entry clock and spend ceiling",
        {
            {"ALTER TABLE orgs ADD COLUMN IF NOT EXISTS head_at BIGINT", nullptr},
@@ -372,6 +394,14 @@ enum StmtId : std::size_t {
   // The daily spend rollup: one multi-row upsert per flush, and its rows.
   kUpsertSpendDaily,
   kListSpendDaily,
+  // Keyset reads (store.h ItemKey).
+  kListSpendEntriesBefore,
+  kGetSpendEntry,
+  kListDenialsBefore,
+  kListDenialsAfter,
+  kGetDenial,
+  kListApprovalsAfter,
+  kListApprovalsAfterByStatus,
   kStmtCount,
 };
 
@@ -556,6 +586,41 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
        "SELECT org, day, agent, vendor, category, amount_total, spend_count, amount_max "
        "FROM spend_daily WHERE org = $1 ORDER BY day, agent, vendor, category",
        {T}},
+      // Listing rows leave the receipt and the lines out (store.h).
+      {"list_spend_entries_before",
+       "SELECT org, seq, kind, created_at, budget_at, ref, hold_id, agent, path, vendor, "
+       "category, session, user_id, intent, amount, released, '', receipt_hash, '[]', "
+       "prev_hash, hash FROM entries WHERE org = $1 AND kind IN ('spend', 'capture') AND "
+       "created_at >= $2 AND (created_at, ref COLLATE \"C\") < ($3, $4) "
+       "ORDER BY created_at DESC, ref COLLATE \"C\" DESC LIMIT $5",
+       {T, I, I, T, I}},
+      {"get_spend_entry",
+       "SELECT " STUB_ENTRY_COLS
+       " FROM entries WHERE org = $1 AND ref = $2 AND kind IN ('spend', 'capture') LIMIT 1",
+       {T, T}},
+      {"list_denials_before",
+       "SELECT " STUB_DENIAL_COLS
+       " FROM denials WHERE org = $1 AND created_at >= $2 AND (created_at, id) < ($3, $4) "
+       "ORDER BY created_at DESC, id DESC LIMIT $5",
+       {T, I, I, T, I}},
+      {"list_denials_after",
+       "SELECT " STUB_DENIAL_COLS
+       " FROM denials WHERE org = $1 AND (created_at, id) > ($2, $3) ORDER BY created_at, id "
+       "LIMIT $4",
+       {T, I, T, I}},
+      {"get_denial",
+       "SELECT " STUB_DENIAL_COLS " FROM denials WHERE org = $1 AND id = $2 LIMIT 1",
+       {T, T}},
+      {"list_approvals_after",
+       "SELECT " STUB_APPROVAL_COLS
+       " FROM approvals WHERE org = $1 AND (created_at, id) > ($2, $3) ORDER BY created_at, id "
+       "LIMIT $4",
+       {T, I, T, I}},
+      {"list_approvals_after_by_status",
+       "SELECT " STUB_APPROVAL_COLS
+       " FROM approvals WHERE org = $1 AND status = $5 AND (created_at, id) > ($2, $3) "
+       "ORDER BY created_at, id LIMIT $4",
+       {T, I, T, I, T}},
   }};
   return kStmts;
 }
@@ -1110,6 +1175,23 @@ class PostgresTransaction final : public Transaction {
     return Collect<SpendDailyRow>(kListSpendDaily, p, "spend rollup row", ReadSpendDaily<Row>);
   }
 
+  Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org, const ItemKey& before,
+                                                    Timestamp from, std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0) return std::vector<Entry>();
+    Params p;
+    p.Text(org).Int(from).Int(before.created_at).Text(before.id).Int(SqlLimit(limit));
+    return Collect<Entry>(kListSpendEntriesBefore, p, "journal entry", ReadEntry<Row>);
+  }
+
+  Result<std::optional<Entry>> GetSpendEntry(std::string_view org,
+                                             std::string_view spend_id) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    Params p;
+    p.Text(org).Text(spend_id);
+    return One<Entry>(kGetSpendEntry, p, "journal entry", ReadEntry<Row>);
+  }
+
   Result<std::vector<Entry>> ListEntries(std::string_view org, std::uint64_t after_seq,
                                          std::size_t limit) override {
     STUB_RETURN_IF_ERROR(CheckOpen());
@@ -1259,6 +1341,32 @@ class PostgresTransaction final : public Transaction {
     p.Int(record.denial.limit).Int(record.denial.used).Bytes(std::move(record.denial.message));
     p.Int(record.denial.window_seconds).Text(record.denial.counts_spends ? "spends" : "money");
     return Buffer(kInsertDenial, std::move(p), OnDuplicate::kAlreadyExists);
+  }
+
+  Result<std::vector<DenialRecord>> ListDenialsBefore(std::string_view org, const ItemKey& before,
+                                                      Timestamp from, std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0) return std::vector<DenialRecord>();
+    Params p;
+    p.Text(org).Int(from).Int(before.created_at).Text(before.id).Int(SqlLimit(limit));
+    return Collect<DenialRecord>(kListDenialsBefore, p, "denial", ReadDenial<Row>);
+  }
+
+  Result<std::vector<DenialRecord>> ListDenialsAfter(std::string_view org, const ItemKey& after,
+                                                     std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0) return std::vector<DenialRecord>();
+    Params p;
+    p.Text(org).Int(after.created_at).Text(after.id).Int(SqlLimit(limit));
+    return Collect<DenialRecord>(kListDenialsAfter, p, "denial", ReadDenial<Row>);
+  }
+
+  Result<std::optional<DenialRecord>> GetDenial(std::string_view org,
+                                                std::string_view id) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    Params p;
+    p.Text(org).Text(id);
+    return One<DenialRecord>(kGetDenial, p, "denial", ReadDenial<Row>);
   }
 
   Result<std::vector<DenialRecord>> ListDenials(std::string_view org, std::size_t limit) override {
@@ -1428,6 +1536,19 @@ class PostgresTransaction final : public Transaction {
     Params p;
     p.Text(org).Text(id);
     return One<ApprovalRow>(kGetApproval, p, "approval", ReadApproval<Row>);
+  }
+
+  Result<std::vector<ApprovalRow>> ListApprovalsAfter(std::string_view org,
+                                                      std::optional<ApprovalStatus> status,
+                                                      const ItemKey& after,
+                                                      std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0) return std::vector<ApprovalRow>();
+    Params p;
+    p.Text(org).Int(after.created_at).Text(after.id).Int(SqlLimit(limit));
+    if (status) p.Text(ApprovalStatusName(*status));
+    return Collect<ApprovalRow>(status ? kListApprovalsAfterByStatus : kListApprovalsAfter, p,
+                                "approval", ReadApproval<Row>);
   }
 
   Result<std::vector<ApprovalRow>> ListApprovals(std::string_view org,

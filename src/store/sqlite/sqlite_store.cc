@@ -234,9 +234,20 @@ DROP INDEX entries_spend_time;
     {6, "key revocation epoch", R"sql(
 ALTER TABLE orgs ADD COLUMN key_epoch INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    // Keyset pagination (store.h ItemKey): spends listed newest first by
+    // (created_at, ref) — the index replaces step 5's (org, created_at), of
+    // which it is an extension, so a spend pays for no extra index there —,
+    // a spend looked up by its id, a denial by its id, approvals by status.
+    {7, "keyset read indexes", R"sql(
+CREATE INDEX entries_spend_key ON entries (org, created_at, ref) WHERE kind IN ('spend', 'capture');
+DROP INDEX entries_spend_at;
+CREATE INDEX entries_spend_ref ON entries (org, ref) WHERE kind IN ('spend', 'capture');
+CREATE INDEX denials_by_id ON denials (org, id);
+CREATE INDEX approvals_by_status ON approvals (org, status, created_at, id);
+)sql"},
     // head_at: the org's entry clock (core/org.h EntryClock); 0 reads as "no
     // entry yet". max_spend: NULL reads as kDefaultMaxSpend.
-    {7, "entry clock and spend ceiling", R"sql(
+    {8, "entry clock and spend ceiling", R"sql(
 ALTER TABLE orgs ADD COLUMN head_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE orgs ADD COLUMN max_spend INTEGER;
 )sql"},
@@ -280,6 +291,13 @@ enum StmtId : std::size_t {
   kListApprovalsByStatus,
   kUpsertSpendDaily,
   kListSpendDaily,
+  kListSpendEntriesBefore,
+  kGetSpendEntry,
+  kListDenialsBefore,
+  kListDenialsAfter,
+  kGetDenial,
+  kListApprovalsAfter,
+  kListApprovalsAfterByStatus,
   kStmtCount,
 };
 
@@ -357,6 +375,26 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "amount_max = max(amount_max, excluded.amount_max)",
     "SELECT org, day, agent, vendor, category, amount_total, spend_count, amount_max "
     "FROM spend_daily WHERE org = ?1 ORDER BY day, agent, vendor, category",
+    // Listing rows leave the receipt and the lines out (store.h).
+    "SELECT org, seq, kind, created_at, budget_at, ref, hold_id, agent, path, vendor, category, "
+    "session, user_id, intent, amount, released, '', receipt_hash, '[]', prev_hash, hash "
+    "FROM entries WHERE org = ?1 AND kind IN ('spend', 'capture') AND created_at >= ?2 AND "
+    "(created_at, ref) < (?3, ?4) ORDER BY created_at DESC, ref DESC LIMIT ?5",
+    "SELECT " STUB_ENTRY_COLS
+    " FROM entries WHERE org = ?1 AND ref = ?2 AND kind IN ('spend', 'capture') LIMIT 1",
+    "SELECT " STUB_DENIAL_COLS
+    " FROM denials WHERE org = ?1 AND created_at >= ?2 AND (created_at, id) < (?3, ?4) "
+    "ORDER BY created_at DESC, id DESC LIMIT ?5",
+    "SELECT " STUB_DENIAL_COLS
+    " FROM denials WHERE org = ?1 AND (created_at, id) > (?2, ?3) ORDER BY created_at, id "
+    "LIMIT ?4",
+    "SELECT " STUB_DENIAL_COLS " FROM denials WHERE org = ?1 AND id = ?2 LIMIT 1",
+    "SELECT " STUB_APPROVAL_COLS
+    " FROM approvals WHERE org = ?1 AND (created_at, id) > (?2, ?3) ORDER BY created_at, id "
+    "LIMIT ?4",
+    "SELECT " STUB_APPROVAL_COLS
+    " FROM approvals WHERE org = ?1 AND status = ?5 AND (created_at, id) > (?2, ?3) "
+    "ORDER BY created_at, id LIMIT ?4",
 };
 
 #undef STUB_NODE_COLS
@@ -957,6 +995,26 @@ class SqliteTransaction final : public Transaction {
     return Collect<Entry>(q, "ListEntries", "journal entry", FromQuery<ReadEntry<QueryRow>>);
   }
 
+  Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org, const ItemKey& before,
+                                                    Timestamp from, std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0) return std::vector<Entry>();
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListSpendEntriesBefore));
+    Query q(*conn_, s);
+    q.Text(org).Int(from).Int(before.created_at).Text(before.id).Int(SqlLimit(limit));
+    return Collect<Entry>(q, "ListSpendEntriesBefore", "journal entry",
+                          FromQuery<ReadEntry<QueryRow>>);
+  }
+
+  Result<std::optional<Entry>> GetSpendEntry(std::string_view org,
+                                             std::string_view spend_id) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kGetSpendEntry));
+    Query q(*conn_, s);
+    q.Text(org).Text(spend_id);
+    return One<Entry>(q, "GetSpendEntry", "journal entry", FromQuery<ReadEntry<QueryRow>>);
+  }
+
   // --- idempotency ---
 
   Result<std::optional<IdempotencyRecord>> GetIdempotency(std::string_view org,
@@ -1102,6 +1160,35 @@ class SqliteTransaction final : public Transaction {
     Query q(*conn_, s);
     q.Text(org).Int(SqlLimit(limit));
     return Collect<DenialRecord>(q, "ListDenials", "denial", FromQuery<ReadDenial<QueryRow>>);
+  }
+
+  Result<std::vector<DenialRecord>> ListDenialsBefore(std::string_view org, const ItemKey& before,
+                                                      Timestamp from, std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0) return std::vector<DenialRecord>();
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListDenialsBefore));
+    Query q(*conn_, s);
+    q.Text(org).Int(from).Int(before.created_at).Text(before.id).Int(SqlLimit(limit));
+    return Collect<DenialRecord>(q, "ListDenialsBefore", "denial", FromQuery<ReadDenial<QueryRow>>);
+  }
+
+  Result<std::vector<DenialRecord>> ListDenialsAfter(std::string_view org, const ItemKey& after,
+                                                     std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0) return std::vector<DenialRecord>();
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListDenialsAfter));
+    Query q(*conn_, s);
+    q.Text(org).Int(after.created_at).Text(after.id).Int(SqlLimit(limit));
+    return Collect<DenialRecord>(q, "ListDenialsAfter", "denial", FromQuery<ReadDenial<QueryRow>>);
+  }
+
+  Result<std::optional<DenialRecord>> GetDenial(std::string_view org,
+                                                std::string_view id) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kGetDenial));
+    Query q(*conn_, s);
+    q.Text(org).Text(id);
+    return One<DenialRecord>(q, "GetDenial", "denial", FromQuery<ReadDenial<QueryRow>>);
   }
 
   // --- questions ---
@@ -1276,6 +1363,21 @@ class SqliteTransaction final : public Transaction {
     q.Text(org).Int(SqlLimit(limit));
     if (status) q.Text(ApprovalStatusName(*status));
     return Collect<ApprovalRow>(q, "ListApprovals", "approval", FromQuery<ReadApproval<QueryRow>>);
+  }
+
+  Result<std::vector<ApprovalRow>> ListApprovalsAfter(std::string_view org,
+                                                      std::optional<ApprovalStatus> status,
+                                                      const ItemKey& after,
+                                                      std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0) return std::vector<ApprovalRow>();
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(status ? kListApprovalsAfterByStatus
+                                                                  : kListApprovalsAfter));
+    Query q(*conn_, s);
+    q.Text(org).Int(after.created_at).Text(after.id).Int(SqlLimit(limit));
+    if (status) q.Text(ApprovalStatusName(*status));
+    return Collect<ApprovalRow>(q, "ListApprovalsAfter", "approval",
+                                FromQuery<ReadApproval<QueryRow>>);
   }
 
   // --- API keys ---
