@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <latch>
 #include <limits>
@@ -402,6 +403,34 @@ TEST_F(PostgresStoreTest, ATerminatedPooledConnectionIsReplaced) {
     EXPECT_TRUE(org.has_value());
     STUB_EXPECT_OK(r->Commit());
   }
+}
+
+// The server crashes (pg_ctl stop -m immediate) after a commit returned but
+// before MakeDurable proved it flushed: the commit may be lost, so
+// MakeDurable never says OK for it — first the flush fails (the sync
+// connection died with the server), then, on a new sync connection that
+// cannot vouch for it, the commit is in doubt for good. A commit made after
+// the restart is proven durable as usual.
+TEST_F(PostgresStoreTest, ACommitBeforeACrashIsInDoubtNeverDurable) {
+  OPEN_FRESH(store);
+  ASSERT_FALSE(store->CommitIsDurable());
+  const std::uint64_t before = store->DurabilityMark();
+  STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.PutOrg(MakeOrg("acme")); }));
+  EXPECT_EQ(store->DurabilityMark(), before + 1);
+  Status crashed = pg_testing::CrashCluster();
+  Status restarted = crashed.ok() ? pg_testing::RestartCluster() : crashed;
+  ASSERT_TRUE(restarted.ok()) << restarted.ToString();
+
+  Status first = store->MakeDurable(before);
+  EXPECT_EQ(first.code(), StatusCode::kUnavailable) << first.ToString();
+  Status second = store->MakeDurable(before);
+  EXPECT_EQ(second.code(), StatusCode::kUnavailable) << second.ToString();
+  EXPECT_EQ(second.reason(), "durability_in_doubt") << second.ToString();
+
+  const std::uint64_t after = store->DurabilityMark();
+  STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.PutOrg(MakeOrg("beta")); }));
+  STUB_EXPECT_OK(store->MakeDurable(after));
+  EXPECT_EQ(store->MakeDurable(before).reason(), "durability_in_doubt");
 }
 
 // A server that is not there is kUnavailable.

@@ -814,6 +814,39 @@ class Connection {
     return Status::Ok();
   }
 
+  // Flushes the WAL up to every commit the server executed so far: a
+  // transaction that writes WAL, committed with synchronous_commit on, flushes
+  // the WAL up to its commit record. It must write WAL: PostgreSQL commits a
+  // transaction that wrote none (one that only took an xid, as
+  // pg_current_xact_id() does) asynchronously whatever synchronous_commit
+  // says — no flush at all. A transactional logical message (any wal_level,
+  // no privilege, no table) writes one record. OK only once the server
+  // confirmed that COMMIT itself: PQexec of several statements is not
+  // enough, as when the connection breaks after the SELECT's result arrived
+  // it returns that result, and the COMMIT never ran.
+  Status FlushWal() {
+    if (PQsendQuery(conn_,
+                    "BEGIN; SET LOCAL synchronous_commit = on; "
+                    "SELECT pg_logical_emit_message(true, 'stub.flush', ''); COMMIT") != 1) {
+      return MapError(conn_, nullptr, "WAL flush", OnDuplicate::kConflict);
+    }
+    Status first;
+    bool committed = false;
+    while (PgResult r{PQgetResult(conn_)}) {
+      const ExecStatusType st = PQresultStatus(r.get());
+      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        if (first.ok()) first = MapError(conn_, r.get(), "WAL flush", OnDuplicate::kConflict);
+      } else if (st == PGRES_COMMAND_OK && std::strcmp(PQcmdStatus(r.get()), "COMMIT") == 0) {
+        committed = true;
+      }
+    }
+    if (!first.ok()) return first;
+    if (!committed || PQstatus(conn_) != CONNECTION_OK) {
+      return Unavailable("postgres store: WAL flush: the server did not confirm the COMMIT");
+    }
+    return Status::Ok();
+  }
+
   // Runs fixed SQL text (no data in it) that returns nothing we need.
   Status Exec(const char* sql) {
     PgResult r(PQexec(conn_, sql));
@@ -853,6 +886,36 @@ class PostgresStore::Impl {
   const std::string conninfo;
   const PostgresStoreOptions options;
   GroupSync group_sync;  // async_commit: commits noted, flushed by MakeDurable
+
+  // PipelinesDurability: the connection MakeDurable flushes the WAL on, and
+  // its birth (group_sync.Mark() right after it connected). Touched only
+  // inside a GroupSync round (one at a time), and by Open.
+  std::unique_ptr<Connection> sync_conn;
+  std::uint64_t sync_birth = 0;
+
+  // One GroupSync round: a synchronous commit of a transaction that wrote
+  // WAL flushes the WAL up to its commit record, so every commit the server
+  // executed before it (asynchronous ones included) is then on disk — if the
+  // server is the one `sync_conn` has been connected to since its birth,
+  // which a successful statement on it proves. Returns that birth. Any
+  // failure drops the connection (it can no longer vouch for anything; the
+  // next round opens a new one) and is kUnavailable: a server that cannot
+  // flush its WAL panics and restarts, it does not poison this store.
+  Result<std::uint64_t> Sync() {
+    if (sync_conn == nullptr || !sync_conn->ok()) {
+      sync_conn.reset();
+      auto c = Connection::Open(conninfo, options);
+      if (!c.ok()) return Unavailable(c.status().message());
+      sync_conn = std::move(*c);
+      sync_birth = group_sync.Mark();
+    }
+    Status status = sync_conn->FlushWal();
+    if (!status.ok()) {
+      sync_conn.reset();
+      return Unavailable("postgres store: WAL flush: " + status.message());
+    }
+    return sync_birth;
+  }
 
   std::mutex mu;  // guards idle and open
   std::condition_variable freed;
@@ -1459,6 +1522,10 @@ class PostgresTransaction final : public Transaction {
   Status Commit() override {
     STUB_RETURN_IF_ERROR(CheckOpen());
     Status status;
+    // Pipelined durability: the ticket is taken before the COMMIT goes out
+    // (see group_sync.h), the commit noted for MakeDurable once it returned.
+    const bool note = !read_only_ && PipelinesDurability(store_->options);
+    const std::uint64_t ticket = note ? store_->group_sync.Ticket() : 0;
     if (read_only_) {
       status = conn_->Exec("COMMIT");
     } else {
@@ -1467,7 +1534,7 @@ class PostgresTransaction final : public Transaction {
     if (!status.ok()) return Fail(std::move(status));
     finished_ = true;
     store_->Return(std::move(conn_));
-    if (!read_only_) store_->group_sync.NoteCommit();
+    if (note) store_->group_sync.NoteCommit(ticket);
     return Status::Ok();
   }
 
@@ -1780,19 +1847,31 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(std::string conninfo,
   STUB_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c,
                         Connection::Open(impl->conninfo, impl->options));
   const bool lock = !impl->options.bare_begin;
-  if (lock) STUB_RETURN_IF_ERROR(c->Exec(kMigrationLock));
+  // Migrations commit synchronously: nobody waits for a MakeDurable after
+  // them, and a server crash must not lose half a schema.
+  if (lock) {
+    STUB_RETURN_IF_ERROR(c->Exec("SET synchronous_commit = on"));
+    STUB_RETURN_IF_ERROR(c->Exec(kMigrationLock));
+  }
   Status status = Migrate(*c, impl->options);
   if (lock && c->ok()) {
     Status unlocked = c->Exec(kMigrationUnlock);
     if (status.ok()) status = unlocked;
   }
   STUB_RETURN_IF_ERROR(status);
-  STUB_RETURN_IF_ERROR(c->Prepare());
-  {
-    std::lock_guard guard(impl->mu);
-    ++impl->open;
+  if (PipelinesDurability(impl->options)) {
+    STUB_RETURN_IF_ERROR(c->Exec("SET synchronous_commit = off"));
+    // The sync connection, born before any commit (birth 0).
+    impl->sync_birth = impl->group_sync.Mark();
+    impl->sync_conn = std::move(c);
+  } else {
+    STUB_RETURN_IF_ERROR(c->Prepare());
+    {
+      std::lock_guard guard(impl->mu);
+      ++impl->open;
+    }
+    impl->Return(std::move(c));
   }
-  impl->Return(std::move(c));
   return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
 }
 
@@ -1802,24 +1881,12 @@ PostgresStore::~PostgresStore() = default;
 
 bool PostgresStore::CommitIsDurable() const { return !PipelinesDurability(impl_->options); }
 
-Status PostgresStore::MakeDurable() {
+std::uint64_t PostgresStore::DurabilityMark() const { return impl_->group_sync.Mark(); }
+
+Status PostgresStore::MakeDurable(std::uint64_t mark) {
   if (CommitIsDurable()) return Status::Ok();
   Impl& s = *impl_;
-  return s.group_sync.Wait([&s]() -> Status {
-    // A transaction that has an xid writes a commit record; committing it
-    // with synchronous_commit on flushes the WAL up to that record, so every
-    // commit before it (asynchronous ones included) is then on disk. A lost
-    // connection here is kUnavailable: reported to this round's waiters,
-    // retried by the next.
-    STUB_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, s.Take());
-    Status status =
-        c->Exec("BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_current_xact_id(); COMMIT");
-    if (!status.ok() && c->ok() && PQtransactionStatus(c->get()) != PQTRANS_IDLE) {
-      (void)c->Exec("ROLLBACK");
-    }
-    s.Return(std::move(c));
-    return status;
-  });
+  return s.group_sync.Wait(mark, [&s] { return s.Sync(); });
 }
 
 Result<std::unique_ptr<Transaction>> PostgresStore::Begin(const TxnOptions& options) {
