@@ -6,6 +6,7 @@
 #include "store/postgres/postgres_store.h"
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include <atomic>
 #include <chrono>
@@ -403,6 +404,31 @@ TEST_F(PostgresStoreTest, ATerminatedPooledConnectionIsReplaced) {
     EXPECT_TRUE(org.has_value());
     STUB_EXPECT_OK(r->Commit());
   }
+}
+
+// A statement stuck behind a lock ends at statement_timeout, as kUnavailable
+// (retry), and leaves the store usable.
+TEST_F(PostgresStoreTest, AStatementThatStallsTimesOut) {
+  std::string conninfo;
+  OPEN_FRESH(store, &conninfo, {.statement_timeout = std::chrono::milliseconds(300)});
+  STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.PutOrg(MakeOrg("acme")); }));
+  PGconn* locker = PQconnectdb(conninfo.c_str());
+  ASSERT_EQ(PQstatus(locker), CONNECTION_OK) << PQerrorMessage(locker);
+  PGresult* locked = PQexec(locker, "BEGIN; LOCK TABLE orgs IN ACCESS EXCLUSIVE MODE");
+  ASSERT_EQ(PQresultStatus(locked), PGRES_COMMAND_OK) << PQresultErrorMessage(locked);
+  PQclear(locked);
+  const auto start = std::chrono::steady_clock::now();
+  {
+    BEGIN(r, *store, {.read_only = true});
+    auto org = r->GetOrg("acme");
+    ASSERT_FALSE(org.ok());
+    EXPECT_EQ(org.status().code(), StatusCode::kUnavailable) << org.status().ToString();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  PQfinish(locker);  // ends its transaction and the lock
+  BEGIN(r, *store, {.read_only = true});
+  STUB_ASSERT_OK_AND_ASSIGN(auto org, r->GetOrg("acme"));
+  EXPECT_TRUE(org.has_value());
 }
 
 // The server crashes (pg_ctl stop -m immediate) after a commit returned but

@@ -737,7 +737,9 @@ Status MapError(PGconn* conn, const PGresult* res, std::string_view what,
     return Conflict(std::move(message));
   }
   if (state == "22021" || state == "22P05") return InvalidArgument(std::move(message));
-  if (PQstatus(conn) != CONNECTION_OK || IsConnectionState(state) || state.empty()) {
+  // 57014: statement_timeout (a stalled server) or a cancel: transient.
+  if (PQstatus(conn) != CONNECTION_OK || IsConnectionState(state) || state.empty() ||
+      state == "57014") {
     return Unavailable(std::move(message));
   }
   return Internal(std::move(message));
@@ -759,8 +761,17 @@ class Connection {
   static Result<std::unique_ptr<Connection>> Open(const std::string& conninfo,
                                                   const PostgresStoreOptions& options) {
     std::string password;
-    std::vector<const char*> keys = {"dbname", "client_encoding"};
-    std::vector<const char*> values = {conninfo.c_str(), "UTF8"};
+    // The time bounds first: settings in `conninfo` (processed after them)
+    // override them.
+    std::vector<const char*> keys;
+    std::vector<const char*> values;
+    const std::vector<std::pair<const char*, std::string>> bounds = ClientBounds(options);
+    for (const auto& [key, value] : bounds) {
+      keys.push_back(key);
+      values.push_back(value.c_str());
+    }
+    keys.insert(keys.end(), {"dbname", "client_encoding"});
+    values.insert(values.end(), {conninfo.c_str(), "UTF8"});
     if (options.password) {
       STUB_ASSIGN_OR_RETURN(password, options.password());
       keys.push_back("password");
@@ -779,19 +790,55 @@ class Connection {
     // Server NOTICEs (e.g. "already exists, skipping") are not errors.
     PQsetNoticeProcessor(
         c->conn_, [](void*, const char*) {}, nullptr);
-    if (PipelinesDurability(options)) {
-      // Commits return before the WAL flush; MakeDurable flushes it.
-      STUB_RETURN_IF_ERROR(c->Exec("SET synchronous_commit = off"));
-    }
     if (!options.bare_begin) {
+      // One round trip for every session setting.
+      std::string set;
+      if (PipelinesDurability(options)) {
+        // Commits return before the WAL flush; MakeDurable flushes it.
+        set += "SET synchronous_commit = off; ";
+      }
       // Every statement here is a key lookup or a key-range scan, which the
       // generic plan serves by the primary key. A custom plan for a new
       // org (not in the statistics yet, so estimated tiny) would instead
       // read all of the org's idempotency rows for each batch's
       // idem_key = ANY($2): quadratic as the org grows.
-      STUB_RETURN_IF_ERROR(c->Exec("SET plan_cache_mode = force_generic_plan"));
+      set += "SET plan_cache_mode = force_generic_plan; ";
+      set += SessionTimeouts(options);
+      STUB_RETURN_IF_ERROR(c->Exec(set.c_str()));
     }
     return c;
+  }
+
+  // The libpq time bounds of PostgresStoreOptions, as (key, value).
+  static std::vector<std::pair<const char*, std::string>> ClientBounds(
+      const PostgresStoreOptions& o) {
+    std::vector<std::pair<const char*, std::string>> out;
+    if (o.connect_timeout.count() > 0) {
+      out.emplace_back("connect_timeout", std::to_string(o.connect_timeout.count()));
+    }
+    if (o.keepalives_idle.count() > 0) {
+      out.emplace_back("keepalives", "1");
+      out.emplace_back("keepalives_idle", std::to_string(o.keepalives_idle.count()));
+      if (o.keepalives_interval.count() > 0) {
+        out.emplace_back("keepalives_interval", std::to_string(o.keepalives_interval.count()));
+      }
+      if (o.keepalives_count > 0) {
+        out.emplace_back("keepalives_count", std::to_string(o.keepalives_count));
+      }
+    }
+    if (o.tcp_user_timeout.count() > 0) {
+      out.emplace_back("tcp_user_timeout", std::to_string(o.tcp_user_timeout.count()));
+    }
+    return out;
+  }
+
+  // The server time bounds of PostgresStoreOptions, as SET statements
+  // (integers only: no text from outside goes into the SQL).
+  static std::string SessionTimeouts(const PostgresStoreOptions& o) {
+    return "SET statement_timeout = " +
+           std::to_string(std::max<std::int64_t>(0, o.statement_timeout.count())) +
+           "; SET idle_in_transaction_session_timeout = " +
+           std::to_string(std::max<std::int64_t>(0, o.idle_in_transaction_timeout.count()));
   }
 
   PGconn* get() const { return conn_; }
@@ -1847,10 +1894,11 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(std::string conninfo,
   STUB_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c,
                         Connection::Open(impl->conninfo, impl->options));
   const bool lock = !impl->options.bare_begin;
-  // Migrations commit synchronously: nobody waits for a MakeDurable after
-  // them, and a server crash must not lose half a schema.
+  // Migrations (and waiting for another process's) may take longer than a
+  // statement's usual bound. They commit synchronously: nobody waits for a
+  // MakeDurable after them, and a server crash must not lose half a schema.
   if (lock) {
-    STUB_RETURN_IF_ERROR(c->Exec("SET synchronous_commit = on"));
+    STUB_RETURN_IF_ERROR(c->Exec("SET statement_timeout = 0; SET synchronous_commit = on"));
     STUB_RETURN_IF_ERROR(c->Exec(kMigrationLock));
   }
   Status status = Migrate(*c, impl->options);
@@ -1859,8 +1907,12 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(std::string conninfo,
     if (status.ok()) status = unlocked;
   }
   STUB_RETURN_IF_ERROR(status);
+  if (lock) {
+    std::string restore = Connection::SessionTimeouts(impl->options);
+    if (PipelinesDurability(impl->options)) restore += "; SET synchronous_commit = off";
+    STUB_RETURN_IF_ERROR(c->Exec(restore.c_str()));
+  }
   if (PipelinesDurability(impl->options)) {
-    STUB_RETURN_IF_ERROR(c->Exec("SET synchronous_commit = off"));
     // The sync connection, born before any commit (birth 0).
     impl->sync_birth = impl->group_sync.Mark();
     impl->sync_conn = std::move(c);

@@ -15,7 +15,8 @@
 //   raced or already exists), DSQL's OC000 / OC001         → kConflict
 //   23505 on InsertDenial                                   → kAlreadyExists
 //   22021 / 22P05 (text that is not valid UTF-8, or a NUL)  → kInvalidArgument
-//   class 08 or a broken connection, 57P01..57P03, 53300    → kUnavailable
+//   class 08 or a broken connection, 57P01..57P03, 53300,
+//   57014 (statement_timeout or a cancel)                   → kUnavailable
 //   anything else                                           → kInternal
 // After an error the transaction is rolled back on the server right away and
 // its connection goes back to the pool (a broken one is closed and dropped);
@@ -110,6 +111,24 @@ struct PostgresStoreOptions {
   // proves durable only the commits made while it was open (a server crash
   // ends it): see "Durability" below. CommitIsDurable() is false then.
   bool async_commit = true;
+
+  // Time bounds of every connection (a stalled or unreachable server must
+  // not hang a caller). libpq settings, placed before the conninfo so a URL
+  // may override them: connect_timeout (whole seconds, libpq's minimum is
+  // 2), TCP keepalives (idle, interval, count: a dead peer is noticed within
+  // idle + interval × count) and tcp_user_timeout (unacknowledged data).
+  // Server settings, PostgreSQL only (not bare_begin), set once per
+  // connection: statement_timeout (every statement; `ask` queries set their
+  // own bound for their one statement) and
+  // idle_in_transaction_session_timeout (a transaction left open by a stuck
+  // client loses its locks). Zero disables one.
+  std::chrono::seconds connect_timeout{5};
+  std::chrono::seconds keepalives_idle{5};
+  std::chrono::seconds keepalives_interval{2};
+  int keepalives_count = 3;
+  std::chrono::milliseconds tcp_user_timeout{10'000};
+  std::chrono::milliseconds statement_timeout{5'000};
+  std::chrono::milliseconds idle_in_transaction_timeout{15'000};
 };
 
 class PostgresStore final : public Store {
