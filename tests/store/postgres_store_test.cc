@@ -431,6 +431,35 @@ TEST_F(PostgresStoreTest, AStatementThatStallsTimesOut) {
   EXPECT_TRUE(org.has_value());
 }
 
+// An `ask` query keeps its own time bound (QueryPlan::timeout_ms), not the
+// connection's statement_timeout: blocked behind a lock, it runs until its
+// own bound and ends as "query_timeout".
+TEST_F(PostgresStoreTest, AQueryKeepsItsOwnTimeBound) {
+  std::string conninfo;
+  OPEN_FRESH(store, &conninfo, {.statement_timeout = std::chrono::milliseconds(100)});
+  STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.PutOrg(MakeOrg("acme")); }));
+  PGconn* locker = PQconnectdb(conninfo.c_str());
+  ASSERT_EQ(PQstatus(locker), CONNECTION_OK) << PQerrorMessage(locker);
+  PGresult* locked =
+      PQexec(locker, "BEGIN; LOCK TABLE entries, spend_daily, denials IN ACCESS EXCLUSIVE MODE");
+  ASSERT_EQ(PQresultStatus(locked), PGRES_COMMAND_OK) << PQresultErrorMessage(locked);
+  PQclear(locked);
+  QueryPlan plan;
+  plan.timeout_ms = 700;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    BEGIN(r, *store, {.read_only = true});
+    auto result = r->RunQuery("acme", plan);
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.status().code(), StatusCode::kResourceExhausted) << result.status().ToString();
+    EXPECT_EQ(result.status().reason(), "query_timeout");
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(elapsed, std::chrono::milliseconds(650));
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
+  PQfinish(locker);
+}
+
 // The server crashes (pg_ctl stop -m immediate) after a commit returned but
 // before MakeDurable proved it flushed: the commit may be lost, so
 // MakeDurable never says OK for it — first the flush fails (the sync
