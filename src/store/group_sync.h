@@ -37,7 +37,9 @@
 // round covered; the commits stay unsynced and the next sync decides them
 // (durable if its connection is older than them, in doubt otherwise).
 //
-// Memory: at most kMaxInDoubt in-doubt tickets are remembered one by one;
+// Memory: the tickets noted since the last successful sync (a store whose
+// callers never call Wait keeps them all: pipelined stores are meant to be
+// used with Wait). At most kMaxInDoubt in-doubt tickets are remembered one by one;
 // beyond that the oldest are folded into a floor below which every ticket
 // counts as in doubt (only waiters with a mark that old can see it, and
 // they then get kUnavailable: safe).
@@ -72,7 +74,7 @@ class GroupSync {
   std::uint64_t Mark() const;
 
   // Returns OK once every commit noted with a ticket > `mark` before this
-  // call is durable; kUnavailable (code "durability_in_doubt") if one of
+  // call is durable; kUnavailable (reason "durability_in_doubt") if one of
   // them is in doubt. Runs `sync` when needed, on one of the waiting threads,
   // never two at once: `sync` makes every commit executed before it began
   // durable and returns the birth of the connection it did that on (see
