@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <signal.h>
+#include <sys/types.h>
 
 #include <atomic>
 #include <chrono>
@@ -429,6 +431,37 @@ TEST_F(PostgresStoreTest, AStatementThatStallsTimesOut) {
   BEGIN(r, *store, {.read_only = true});
   STUB_ASSERT_OK_AND_ASSIGN(auto org, r->GetOrg("acme"));
   EXPECT_TRUE(org.has_value());
+}
+
+// A server that stops answering (SIGSTOP of the backend MakeDurable
+// flushes on; a flush is not cancelled by statement_timeout) does not hang
+// MakeDurable: it fails after statement_timeout. The commit it was to prove
+// is then in doubt (that connection is gone), and a later commit is proven
+// on a new connection.
+TEST_F(PostgresStoreTest, AStalledFlushTimesOut) {
+  std::string conninfo;
+  OPEN_FRESH(store, &conninfo, {.statement_timeout = std::chrono::milliseconds(300)});
+  // Right after Open, the sync connection is the database's only one.
+  auto pids =
+      pg_testing::AdminQuery("postgres", "SELECT pid FROM pg_stat_activity WHERE datname = '" +
+                                             pg_testing::DatabaseOf(conninfo) + "'");
+  ASSERT_TRUE(pids.ok()) << pids.status().ToString();
+  ASSERT_EQ(pids->size(), 1u);
+  const pid_t sync_backend = static_cast<pid_t>(std::stoi((*pids)[0]));
+  const std::uint64_t before = store->DurabilityMark();
+  STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.PutOrg(MakeOrg("acme")); }));
+  ASSERT_EQ(kill(sync_backend, SIGSTOP), 0);
+  const auto start = std::chrono::steady_clock::now();
+  Status stalled = store->MakeDurable(before);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(kill(sync_backend, SIGCONT), 0);
+  EXPECT_EQ(stalled.code(), StatusCode::kUnavailable) << stalled.ToString();
+  EXPECT_GE(elapsed, std::chrono::milliseconds(250));
+  EXPECT_LT(elapsed, std::chrono::seconds(3));
+  EXPECT_EQ(store->MakeDurable(before).reason(), "durability_in_doubt");
+  const std::uint64_t after = store->DurabilityMark();
+  STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.PutOrg(MakeOrg("beta")); }));
+  STUB_EXPECT_OK(store->MakeDurable(after));
 }
 
 // An `ask` query keeps its own time bound (QueryPlan::timeout_ms), not the

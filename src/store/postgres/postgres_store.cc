@@ -1,6 +1,7 @@
 #include "store/postgres/postgres_store.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <array>
@@ -871,11 +872,30 @@ class Connection {
   // confirmed that COMMIT itself: PQexec of several statements is not
   // enough, as when the connection breaks after the SELECT's result arrived
   // it returns that result, and the COMMIT never ran.
-  Status FlushWal() {
+  //
+  // `deadline` (> 0) bounds the wait on this side too: a server that stalls
+  // (a flush that never ends is not cancelled by statement_timeout; a
+  // stopped server still acknowledges TCP) makes it kUnavailable, and the
+  // connection unusable, after that long.
+  Status FlushWal(std::chrono::milliseconds deadline) {
     if (PQsendQuery(conn_,
                     "BEGIN; SET LOCAL synchronous_commit = on; "
                     "SELECT pg_logical_emit_message(true, 'stub.flush', ''); COMMIT") != 1) {
       return MapError(conn_, nullptr, "WAL flush", OnDuplicate::kConflict);
+    }
+    if (deadline.count() > 0) {
+      const auto until = std::chrono::steady_clock::now() + deadline;
+      for (;;) {
+        if (PQconsumeInput(conn_) != 1 || !PQisBusy(conn_)) break;  // an error: read it below
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            until - std::chrono::steady_clock::now());
+        pollfd fd{.fd = PQsocket(conn_), .events = POLLIN, .revents = 0};
+        if (left.count() <= 0 || poll(&fd, 1, static_cast<int>(left.count())) == 0) {
+          broken_ = true;
+          return Unavailable("postgres store: WAL flush: no answer within " +
+                             std::to_string(deadline.count()) + " ms");
+        }
+      }
     }
     Status first;
     bool committed = false;
@@ -956,7 +976,7 @@ class PostgresStore::Impl {
       sync_conn = std::move(*c);
       sync_birth = group_sync.Mark();
     }
-    Status status = sync_conn->FlushWal();
+    Status status = sync_conn->FlushWal(options.statement_timeout);
     if (!status.ok()) {
       sync_conn.reset();
       return Unavailable("postgres store: WAL flush: " + status.message());

@@ -119,7 +119,8 @@ struct PostgresStoreOptions {
   // idle + interval × count) and tcp_user_timeout (unacknowledged data).
   // Server settings, PostgreSQL only (not bare_begin), set once per
   // connection: statement_timeout (every statement; `ask` queries set their
-  // own bound for their one statement) and
+  // own bound for their one statement; it also bounds, on this side, the
+  // wait for MakeDurable's WAL flush, which the server does not cancel) and
   // idle_in_transaction_session_timeout (a transaction left open by a stuck
   // client loses its locks). Zero disables one.
   std::chrono::seconds connect_timeout{5};
