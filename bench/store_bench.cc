@@ -46,6 +46,7 @@ void BM_StoreWrites_Sqlite(benchmark::State& state) {
       keys[i] = "key-" + std::to_string(seq + i + 1);
       key_views[i] = keys[i];
     }
+    const std::uint64_t mark = store->DurabilityMark();
     auto txn = store->Begin();
     Status s = txn.ok() ? Status::Ok() : txn.status();
     if (s.ok()) s = (*txn)->GetIdempotencies(kStoreBenchOrg, key_views).status();
@@ -55,7 +56,7 @@ void BM_StoreWrites_Sqlite(benchmark::State& state) {
       if (s.ok() && records) s = (*txn)->PutIdempotency(SpendRecord(seq, std::move(keys[i])));
     }
     if (s.ok()) s = (*txn)->Commit();
-    if (s.ok()) s = store->MakeDurable();
+    if (s.ok()) s = store->MakeDurable(mark);
     if (!s.ok()) {
       state.SkipWithError(s.ToString().c_str());
       break;

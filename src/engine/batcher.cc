@@ -227,6 +227,8 @@ void SpendBatcher::CommitLoop() {
     requests.clear();
     requests.reserve(next.batch.size());
     for (Pending& p : next.batch) requests.push_back(std::move(p.request));
+    // Before the batch's first Begin (its replays read other commits).
+    next.mark = engine_.DurabilityMark();
     next.results = engine_.SpendBatch(requests, /*wait_durable=*/!pipelined_);
     {
       std::lock_guard lock(mu_);
@@ -254,8 +256,11 @@ void SpendBatcher::SyncLoop() {
       ready.swap(committed_);
       ++stats_.syncs;
     }
-    // One sync covers every batch committed so far, these included.
-    const Status durable = engine_.MakeDurable();
+    // One sync covers every batch committed so far, these included: every
+    // commit after the oldest one's mark. (If one of those commits is in
+    // doubt, every batch here answers kUnavailable; the clients' retries
+    // replay or re-execute.)
+    const Status durable = engine_.MakeDurable(ready.front().mark);
     {
       std::lock_guard lock(mu_);
       MarkProgress();

@@ -14,8 +14,10 @@
 //
 // Durability is pipelined when the store allows it (Store::CommitIsDurable
 // false): the committer commits batch N+1 while a second thread makes batch N
-// durable (Engine::MakeDurable, one fsync for every batch committed since the
-// last), and a batch's callers hear their results only after that. With a
+// durable (Engine::MakeDurable from the batch's mark, one fsync for every
+// batch committed since the last), and a batch's callers hear their results
+// only after that — or kUnavailable if the store reports a commit among them
+// in doubt (e.g. its database server restarted before the flush). With a
 // store whose commits are durable, results are delivered right after commit.
 //
 // Deadlines and backpressure: every caller hears within `answer_timeout` of
@@ -121,6 +123,7 @@ class SpendBatcher {
     std::shared_ptr<Waiter> waiter;
   };
   struct Committed {
+    std::uint64_t mark = 0;  // Engine::DurabilityMark before the batch began
     std::vector<Pending> batch;
     std::vector<Result<SpendResult>> results;
   };

@@ -114,6 +114,9 @@ auto Engine::Run(Body&& body, bool wait_durable, bool operator_write) {
       std::this_thread::sleep_for(BackoffDelay(options_.backoff, attempt - 1));
     }
     if (!operator_write) gate_.AwaitClear();
+    // Before Begin: a replay answers with what another transaction
+    // committed, read in this one's snapshot (Store::DurabilityMark).
+    const std::uint64_t mark = store_.DurabilityMark();
     auto txn = store_.Begin(options_.txn);
     if (!txn.ok()) {
       last = txn.status();
@@ -128,7 +131,7 @@ auto Engine::Run(Body&& body, bool wait_durable, bool operator_write) {
     if (status.ok()) {
       commit_signal_.Notify();
       if (wait_durable && !store_.CommitIsDurable()) {
-        if (Status durable = store_.MakeDurable(); !durable.ok()) return R(std::move(durable));
+        if (Status durable = store_.MakeDurable(mark); !durable.ok()) return R(std::move(durable));
       }
       return result;
     }

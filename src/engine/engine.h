@@ -121,9 +121,10 @@ class Engine {
   // and the next EngineOptions::read_keys_after_miss batches read their keys
   // first.
   // With `wait_durable` false the results may not be durable yet (see
-  // Store::CommitIsDurable): the caller must call MakeDurable() before it
-  // reports them to anyone — this lets a group committer start the next
-  // batch while the last one's fsync runs.
+  // Store::CommitIsDurable): the caller must take DurabilityMark() before
+  // this call and call MakeDurable(that mark) before it reports them to
+  // anyone — this lets a group committer start the next batch while the last
+  // one's fsync runs.
   std::vector<Result<SpendResult>> SpendBatch(std::span<const SpendRequest> requests,
                                               bool wait_durable = true);
   Result<SpendResult> Hold(const HoldRequest& request);
@@ -145,9 +146,11 @@ class Engine {
   // event feed waits on instead of polling the store).
   const CommitSignal& commit_signal() const { return commit_signal_; }
 
-  // The store's durability contract (Store::CommitIsDurable, MakeDurable).
+  // The store's durability contract (Store::CommitIsDurable,
+  // DurabilityMark, MakeDurable).
   bool CommitIsDurable() const { return store_.CommitIsDurable(); }
-  Status MakeDurable() { return store_.MakeDurable(); }
+  std::uint64_t DurabilityMark() const { return store_.DurabilityMark(); }
+  Status MakeDurable(std::uint64_t mark) { return store_.MakeDurable(mark); }
 
  private:
   template <typename Body>

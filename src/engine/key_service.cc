@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <cstdint>
 #include <iterator>
 #include <thread>
 #include <utility>
@@ -25,6 +26,7 @@ Result<T> InTxn(Store& store, bool read_only, Body&& body) {
   Status last;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(BackoffDelay(BackoffPolicy{}, attempt - 1));
+    const std::uint64_t mark = store.DurabilityMark();
     auto txn = store.Begin({.read_only = read_only});
     if (!txn.ok()) {
       last = txn.status();
@@ -34,7 +36,12 @@ Result<T> InTxn(Store& store, bool read_only, Body&& body) {
     Result<T> result = body(**txn);
     Status status = result.status();
     if (status.ok()) status = (*txn)->Commit();
-    if (status.ok()) return result;
+    if (status.ok()) {
+      // A new key or a revocation is reported only once durable (not
+      // retried when in doubt: the caller hears kUnavailable).
+      if (!read_only && !store.CommitIsDurable()) STUB_RETURN_IF_ERROR(store.MakeDurable(mark));
+      return result;
+    }
     (*txn)->Rollback();
     if (!status.retryable()) return status;
     last = std::move(status);

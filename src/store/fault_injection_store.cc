@@ -273,9 +273,11 @@ bool FaultInjectionStore::CommitIsDurable() const {
   return base_.CommitIsDurable();
 }
 
-Status FaultInjectionStore::MakeDurable() {
+std::uint64_t FaultInjectionStore::DurabilityMark() const { return base_.DurabilityMark(); }
+
+Status FaultInjectionStore::MakeDurable(std::uint64_t mark) {
   STUB_RETURN_IF_ERROR(Pass(FaultPoint::kMakeDurable));
-  return base_.MakeDurable();
+  return base_.MakeDurable(mark);
 }
 
 }  // namespace stub

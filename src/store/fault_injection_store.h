@@ -84,7 +84,8 @@ class FaultInjectionStore final : public Store {
   Result<std::unique_ptr<Transaction>> Begin(const TxnOptions& options = {}) override;
   std::string_view Kind() const override { return base_.Kind(); }
   bool CommitIsDurable() const override;
-  Status MakeDurable() override;
+  std::uint64_t DurabilityMark() const override;
+  Status MakeDurable(std::uint64_t mark) override;
 
  private:
   struct Faults {

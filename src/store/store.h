@@ -255,24 +255,40 @@ class Store {
   virtual std::string_view Kind() const = 0;
 
   // --- durability ---
-  // True when a write transaction is durable (survives kill -9 and power
-  // loss) once its Commit returned OK. A store that pipelines durability
-  // returns false: its Commit returns once the transaction is committed and
-  // visible to later transactions, before it is on stable storage, so the
-  // next transaction can run while the last one's fsync is in flight. Its
-  // writes are then durable only after MakeDurable. If the machine fails in
-  // between, those commits and every later one are lost together (the log is
-  // sequential), so no later state can depend on a lost one.
+  // True when a write transaction is durable (survives kill -9, power loss
+  // and a crash of the database server) once its Commit returned OK. A store
+  // that pipelines durability returns false: its Commit returns once the
+  // transaction is committed and visible to later transactions, before it is
+  // on stable storage, so the next transaction can run while the last one's
+  // flush is in flight. Its writes are then durable only after MakeDurable.
+  // If the machine or the database server fails in between, those commits
+  // and every later one of that server incarnation are lost together (the
+  // log is sequential), so no later state of it depends on a lost one.
   virtual bool CommitIsDurable() const { return true; }
-  // Returns OK once every write transaction whose Commit returned before this
-  // call is durable. One sync covers every commit since the last one, so
-  // concurrent callers share it. A caller must not report a write as done to
-  // anyone outside the process before this returned OK after its Commit.
-  // Errors: kUnavailable (e.g. the database connection dropped; retry);
-  // kInternal: a failed fsync, which poisons the store's durability — every
-  // later call fails too, as the OS may have dropped the unsynced writes.
-  // Thread-safe; blocks for about one fsync.
-  virtual Status MakeDurable() { return Status::Ok(); }
+  // A point in the store's sequence of commits: the commits that begin
+  // after this call are "after the mark". Take it before Begin of the
+  // transaction whose answer will be reported (a replay reports what another
+  // transaction committed, which it read in its own snapshot — so the mark
+  // must precede the read, not only the commit).
+  virtual std::uint64_t DurabilityMark() const { return 0; }
+  // Returns OK once every write transaction committed after `mark` (a
+  // DurabilityMark) whose Commit returned OK before this call is durable.
+  // One sync covers every commit since the last one, so concurrent callers
+  // share it. A caller must not report a write (or a value it read) as done
+  // to anyone outside the process before this returned OK, with a mark taken
+  // before its transaction began.
+  // Errors: kUnavailable (retry): the database connection dropped, or one of
+  // those commits is in doubt (reason "durability_in_doubt": the database
+  // server restarted before the commit could be proven flushed, so it may be
+  // lost) — its effect must then be reported as unknown (a 5xx), and a retry
+  // with the same idempotency key replays it or executes it again, both
+  // correct. kInternal: a failed fsync, which poisons the store's durability
+  // — every later call fails too, as the OS may have dropped the unsynced
+  // writes. Thread-safe; blocks for about one flush.
+  virtual Status MakeDurable(std::uint64_t mark) {
+    (void)mark;
+    return Status::Ok();
+  }
 };
 
 }  // namespace stub

@@ -124,7 +124,7 @@ class GatedStore final : public Store {
   }
   std::string_view Kind() const override { return "gated"; }
   bool CommitIsDurable() const override { return false; }
-  Status MakeDurable() override {
+  Status MakeDurable(std::uint64_t /*mark*/) override {
     sync_gate_.wait();
     ++syncs;
     return sync_result;

@@ -223,7 +223,7 @@ TEST(SqlitePowerLossTest, AFailedFsyncPoisonsTheStore) {
       ASSERT_FALSE(later.ok()) << key;
       EXPECT_EQ(later.status().code(), StatusCode::kInternal) << key;
     }
-    EXPECT_FALSE((*store)->MakeDurable().ok());
+    EXPECT_FALSE((*store)->MakeDurable((*store)->DurabilityMark()).ok());
   }
   // A new incarnation (a restart) is consistent and takes spends again.
   auto store = SqliteStore::Open(path);

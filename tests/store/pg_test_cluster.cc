@@ -139,13 +139,11 @@ class Cluster {
     for (int attempt = 0; attempt < 5; ++attempt) {
       port_ = FreePort();
       if (port_ <= 0) continue;
-      const std::string opts = "-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) +
-                               " -c unix_socket_directories=" + dir_.string() +
-                               " -c fsync=off -c synchronous_commit=off"
-                               " -c full_page_writes=off -c max_connections=300";
-      if (Run(As({bin_ + "/pg_ctl", "-D", data_.string(), "-l", (dir_ / "server.log").string(),
-                  "-w", "-t", "60", "-o", opts, "start"}),
-              log_) == 0) {
+      opts_ = "-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) +
+              " -c unix_socket_directories=" + dir_.string() +
+              " -c fsync=off -c synchronous_commit=off"
+              " -c full_page_writes=off -c max_connections=300";
+      if (PgCtlStart() == 0) {
         started_ = true;
         break;
       }
@@ -183,6 +181,26 @@ class Cluster {
     }
   }
 
+  Status Crash() {
+    if (!started_) return FailedPrecondition("the test cluster is not running");
+    if (Run(As({bin_ + "/pg_ctl", "-D", data_.string(), "-m", "immediate", "-w", "stop"}), log_) !=
+        0) {
+      return Internal("pg_ctl stop -m immediate failed:\n" + ReadFile(log_));
+    }
+    started_ = false;
+    return Status::Ok();
+  }
+
+  Status Restart() {
+    if (started_) return FailedPrecondition("the test cluster is running");
+    if (PgCtlStart() != 0) {
+      return Internal("pg_ctl start (after a crash) failed:\n" + ReadFile(log_) +
+                      "\nserver log:\n" + ReadFile(dir_ / "server.log"));
+    }
+    started_ = true;
+    return Status::Ok();
+  }
+
   std::string Conninfo(const std::string& dbname) const {
     return "host=127.0.0.1 port=" + std::to_string(port_) +
            " user=postgres connect_timeout=10 dbname=" + dbname;
@@ -196,7 +214,14 @@ class Cluster {
     return out;
   }
 
+  int PgCtlStart() const {
+    return Run(As({bin_ + "/pg_ctl", "-D", data_.string(), "-l", (dir_ / "server.log").string(),
+                   "-w", "-t", "60", "-o", opts_, "start"}),
+               log_);
+  }
+
   std::string bin_;
+  std::string opts_;
   std::string runuser_;
   fs::path dir_;
   fs::path data_;
@@ -267,6 +292,18 @@ Result<std::string> NewDatabase() {
   }
   STUB_RETURN_IF_ERROR(AdminQuery("postgres", "CREATE DATABASE " + name).status());
   return cluster->Conninfo(name);
+}
+
+Status CrashCluster() {
+  STUB_ASSIGN_OR_RETURN(Cluster * cluster, Get());
+  std::lock_guard lock(g_mu);
+  return cluster->Crash();
+}
+
+Status RestartCluster() {
+  STUB_ASSIGN_OR_RETURN(Cluster * cluster, Get());
+  std::lock_guard lock(g_mu);
+  return cluster->Restart();
 }
 
 std::string DatabaseOf(const std::string& conninfo) {

@@ -30,6 +30,16 @@ Result<std::string> NewDatabase();
 // returns the first column of every row, as text.
 Result<std::vector<std::string>> AdminQuery(const std::string& dbname, const std::string& sql);
 
+// Crashes the cluster: `pg_ctl stop -m immediate` ends every backend at
+// once, without a checkpoint, so WAL not yet written out is lost as in a
+// server crash, and every connection breaks. Later tests of the binary need
+// RestartCluster first.
+Status CrashCluster();
+
+// Starts the crashed cluster again, on the same port (it runs crash recovery
+// first), and returns once it accepts connections.
+Status RestartCluster();
+
 // The database name of a conninfo returned by NewDatabase.
 std::string DatabaseOf(const std::string& conninfo);
 

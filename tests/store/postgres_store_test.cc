@@ -6,8 +6,12 @@
 #include "store/postgres/postgres_store.h"
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <latch>
 #include <limits>
@@ -404,6 +408,119 @@ TEST_F(PostgresStoreTest, ATerminatedPooledConnectionIsReplaced) {
     EXPECT_TRUE(org.has_value());
     STUB_EXPECT_OK(r->Commit());
   }
+}
+
+// A statement stuck behind a lock ends at statement_timeout, as kUnavailable
+// (retry), and leaves the store usable.
+TEST_F(PostgresStoreTest, AStatementThatStallsTimesOut) {
+  std::string conninfo;
+  OPEN_FRESH(store, &conninfo, {.statement_timeout = std::chrono::milliseconds(300)});
+  STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.PutOrg(MakeOrg("acme")); }));
+  PGconn* locker = PQconnectdb(conninfo.c_str());
+  ASSERT_EQ(PQstatus(locker), CONNECTION_OK) << PQerrorMessage(locker);
+  PGresult* locked = PQexec(locker, "BEGIN; LOCK TABLE orgs IN ACCESS EXCLUSIVE MODE");
+  ASSERT_EQ(PQresultStatus(locked), PGRES_COMMAND_OK) << PQresultErrorMessage(locked);
+  PQclear(locked);
+  const auto start = std::chrono::steady_clock::now();
+  {
+    BEGIN(r, *store, {.read_only = true});
+    auto org = r->GetOrg("acme");
+    ASSERT_FALSE(org.ok());
+    EXPECT_EQ(org.status().code(), StatusCode::kUnavailable) << org.status().ToString();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  PQfinish(locker);  // ends its transaction and the lock
+  BEGIN(r, *store, {.read_only = true});
+  STUB_ASSERT_OK_AND_ASSIGN(auto org, r->GetOrg("acme"));
+  EXPECT_TRUE(org.has_value());
+}
+
+// A server that stops answering (SIGSTOP of the backend MakeDurable
+// flushes on; a flush is not cancelled by statement_timeout) does not hang
+// MakeDurable: it fails after statement_timeout. The commit it was to prove
+// is then in doubt (that connection is gone), and a later commit is proven
+// on a new connection.
+TEST_F(PostgresStoreTest, AStalledFlushTimesOut) {
+  std::string conninfo;
+  OPEN_FRESH(store, &conninfo, {.statement_timeout = std::chrono::milliseconds(300)});
+  // Right after Open, the sync connection is the database's only one.
+  auto pids =
+      pg_testing::AdminQuery("postgres", "SELECT pid FROM pg_stat_activity WHERE datname = '" +
+                                             pg_testing::DatabaseOf(conninfo) + "'");
+  ASSERT_TRUE(pids.ok()) << pids.status().ToString();
+  ASSERT_EQ(pids->size(), 1u);
+  const pid_t sync_backend = static_cast<pid_t>(std::stoi((*pids)[0]));
+  const std::uint64_t before = store->DurabilityMark();
+  STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.PutOrg(MakeOrg("acme")); }));
+  ASSERT_EQ(kill(sync_backend, SIGSTOP), 0);
+  const auto start = std::chrono::steady_clock::now();
+  Status stalled = store->MakeDurable(before);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(kill(sync_backend, SIGCONT), 0);
+  EXPECT_EQ(stalled.code(), StatusCode::kUnavailable) << stalled.ToString();
+  EXPECT_GE(elapsed, std::chrono::milliseconds(250));
+  EXPECT_LT(elapsed, std::chrono::seconds(3));
+  EXPECT_EQ(store->MakeDurable(before).reason(), "durability_in_doubt");
+  const std::uint64_t after = store->DurabilityMark();
+  STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.PutOrg(MakeOrg("beta")); }));
+  STUB_EXPECT_OK(store->MakeDurable(after));
+}
+
+// An `ask` query keeps its own time bound (QueryPlan::timeout_ms), not the
+// connection's statement_timeout: blocked behind a lock, it runs until its
+// own bound and ends as "query_timeout".
+TEST_F(PostgresStoreTest, AQueryKeepsItsOwnTimeBound) {
+  std::string conninfo;
+  OPEN_FRESH(store, &conninfo, {.statement_timeout = std::chrono::milliseconds(100)});
+  STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.PutOrg(MakeOrg("acme")); }));
+  PGconn* locker = PQconnectdb(conninfo.c_str());
+  ASSERT_EQ(PQstatus(locker), CONNECTION_OK) << PQerrorMessage(locker);
+  PGresult* locked =
+      PQexec(locker, "BEGIN; LOCK TABLE entries, spend_daily, denials IN ACCESS EXCLUSIVE MODE");
+  ASSERT_EQ(PQresultStatus(locked), PGRES_COMMAND_OK) << PQresultErrorMessage(locked);
+  PQclear(locked);
+  QueryPlan plan;
+  plan.timeout_ms = 700;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    BEGIN(r, *store, {.read_only = true});
+    auto result = r->RunQuery("acme", plan);
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.status().code(), StatusCode::kResourceExhausted) << result.status().ToString();
+    EXPECT_EQ(result.status().reason(), "query_timeout");
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(elapsed, std::chrono::milliseconds(650));
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
+  PQfinish(locker);
+}
+
+// The server crashes (pg_ctl stop -m immediate) after a commit returned but
+// before MakeDurable proved it flushed: the commit may be lost, so
+// MakeDurable never says OK for it — first the flush fails (the sync
+// connection died with the server), then, on a new sync connection that
+// cannot vouch for it, the commit is in doubt for good. A commit made after
+// the restart is proven durable as usual.
+TEST_F(PostgresStoreTest, ACommitBeforeACrashIsInDoubtNeverDurable) {
+  OPEN_FRESH(store);
+  ASSERT_FALSE(store->CommitIsDurable());
+  const std::uint64_t before = store->DurabilityMark();
+  STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.PutOrg(MakeOrg("acme")); }));
+  EXPECT_EQ(store->DurabilityMark(), before + 1);
+  Status crashed = pg_testing::CrashCluster();
+  Status restarted = crashed.ok() ? pg_testing::RestartCluster() : crashed;
+  ASSERT_TRUE(restarted.ok()) << restarted.ToString();
+
+  Status first = store->MakeDurable(before);
+  EXPECT_EQ(first.code(), StatusCode::kUnavailable) << first.ToString();
+  Status second = store->MakeDurable(before);
+  EXPECT_EQ(second.code(), StatusCode::kUnavailable) << second.ToString();
+  EXPECT_EQ(second.reason(), "durability_in_doubt") << second.ToString();
+
+  const std::uint64_t after = store->DurabilityMark();
+  STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.PutOrg(MakeOrg("beta")); }));
+  STUB_EXPECT_OK(store->MakeDurable(after));
+  EXPECT_EQ(store->MakeDurable(before).reason(), "durability_in_doubt");
 }
 
 // A server that is not there is kUnavailable.

@@ -797,6 +797,7 @@ TEST_F(SqliteStoreTest, CheckpointsKeepTheWalBounded) {
     OPEN(store, DbPath(), {.checkpoint_bytes = 16 * 8192, .writer_checkpoint_bytes = 128 * 8192});
     EXPECT_FALSE(store->CommitIsDurable());
     for (std::uint64_t base = 0; base < kEntries; base += 100) {
+      const std::uint64_t mark = store->DurabilityMark();
       STUB_ASSERT_OK(Apply(*store, [&](Transaction& t) {
         for (std::uint64_t seq = base + 1; seq <= base + 100; ++seq) {
           Entry e = MakeEntry("acme", seq);
@@ -805,7 +806,7 @@ TEST_F(SqliteStoreTest, CheckpointsKeepTheWalBounded) {
         }
         return Status::Ok();
       }));
-      STUB_ASSERT_OK(store->MakeDurable());
+      STUB_ASSERT_OK(store->MakeDurable(mark));
     }
     // ~17 MB of journal (~2,100 frames) went through a WAL that stays within
     // a few transactions of the writer's limit (128 frames): its own
@@ -830,7 +831,7 @@ TEST_F(SqliteStoreTest, FullDurabilityCommitsAreDurableAtOnce) {
   OPEN(store, DbPath(), {.durability = SqliteStore::Options::Durability::kFull});
   EXPECT_TRUE(store->CommitIsDurable());
   STUB_ASSERT_OK(Apply(*store, [](Transaction& t) { return t.AppendEntry(MakeEntry("acme", 1)); }));
-  STUB_ASSERT_OK(store->MakeDurable());  // nothing left to do
+  STUB_ASSERT_OK(store->MakeDurable(0));  // nothing left to do
   OPEN(again, DbPath());
   BEGIN(r, *again, {.read_only = true});
   STUB_ASSERT_OK_AND_ASSIGN(auto all, r->ListEntries("acme", 0, 10));

@@ -1,6 +1,7 @@
 #include "store/postgres/postgres_store.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <array>
@@ -812,7 +813,9 @@ Status MapError(PGconn* conn, const PGresult* res, std::string_view what,
     return Conflict(std::move(message));
   }
   if (state == "22021" || state == "22P05") return InvalidArgument(std::move(message));
-  if (PQstatus(conn) != CONNECTION_OK || IsConnectionState(state) || state.empty()) {
+  // 57014: statement_timeout (a stalled server) or a cancel: transient.
+  if (PQstatus(conn) != CONNECTION_OK || IsConnectionState(state) || state.empty() ||
+      state == "57014") {
     return Unavailable(std::move(message));
   }
   return Internal(std::move(message));
@@ -834,8 +837,17 @@ class Connection {
   static Result<std::unique_ptr<Connection>> Open(const std::string& conninfo,
                                                   const PostgresStoreOptions& options) {
     std::string password;
-    std::vector<const char*> keys = {"dbname", "client_encoding"};
-    std::vector<const char*> values = {conninfo.c_str(), "UTF8"};
+    // The time bounds first: settings in `conninfo` (processed after them)
+    // override them.
+    std::vector<const char*> keys;
+    std::vector<const char*> values;
+    const std::vector<std::pair<const char*, std::string>> bounds = ClientBounds(options);
+    for (const auto& [key, value] : bounds) {
+      keys.push_back(key);
+      values.push_back(value.c_str());
+    }
+    keys.insert(keys.end(), {"dbname", "client_encoding"});
+    values.insert(values.end(), {conninfo.c_str(), "UTF8"});
     if (options.password) {
       STUB_ASSIGN_OR_RETURN(password, options.password());
       keys.push_back("password");
@@ -854,19 +866,55 @@ class Connection {
     // Server NOTICEs (e.g. "already exists, skipping") are not errors.
     PQsetNoticeProcessor(
         c->conn_, [](void*, const char*) {}, nullptr);
-    if (PipelinesDurability(options)) {
-      // Commits return before the WAL flush; MakeDurable flushes it.
-      STUB_RETURN_IF_ERROR(c->Exec("SET synchronous_commit = off"));
-    }
     if (!options.bare_begin) {
+      // One round trip for every session setting.
+      std::string set;
+      if (PipelinesDurability(options)) {
+        // Commits return before the WAL flush; MakeDurable flushes it.
+        set += "SET synchronous_commit = off; ";
+      }
       // Every statement here is a key lookup or a key-range scan, which the
       // generic plan serves by the primary key. A custom plan for a new
       // org (not in the statistics yet, so estimated tiny) would instead
       // read all of the org's idempotency rows for each batch's
       // idem_key = ANY($2): quadratic as the org grows.
-      STUB_RETURN_IF_ERROR(c->Exec("SET plan_cache_mode = force_generic_plan"));
+      set += "SET plan_cache_mode = force_generic_plan; ";
+      set += SessionTimeouts(options);
+      STUB_RETURN_IF_ERROR(c->Exec(set.c_str()));
     }
     return c;
+  }
+
+  // The libpq time bounds of PostgresStoreOptions, as (key, value).
+  static std::vector<std::pair<const char*, std::string>> ClientBounds(
+      const PostgresStoreOptions& o) {
+    std::vector<std::pair<const char*, std::string>> out;
+    if (o.connect_timeout.count() > 0) {
+      out.emplace_back("connect_timeout", std::to_string(o.connect_timeout.count()));
+    }
+    if (o.keepalives_idle.count() > 0) {
+      out.emplace_back("keepalives", "1");
+      out.emplace_back("keepalives_idle", std::to_string(o.keepalives_idle.count()));
+      if (o.keepalives_interval.count() > 0) {
+        out.emplace_back("keepalives_interval", std::to_string(o.keepalives_interval.count()));
+      }
+      if (o.keepalives_count > 0) {
+        out.emplace_back("keepalives_count", std::to_string(o.keepalives_count));
+      }
+    }
+    if (o.tcp_user_timeout.count() > 0) {
+      out.emplace_back("tcp_user_timeout", std::to_string(o.tcp_user_timeout.count()));
+    }
+    return out;
+  }
+
+  // The server time bounds of PostgresStoreOptions, as SET statements
+  // (integers only: no text from outside goes into the SQL).
+  static std::string SessionTimeouts(const PostgresStoreOptions& o) {
+    return "SET statement_timeout = " +
+           std::to_string(std::max<std::int64_t>(0, o.statement_timeout.count())) +
+           "; SET idle_in_transaction_session_timeout = " +
+           std::to_string(std::max<std::int64_t>(0, o.idle_in_transaction_timeout.count()));
   }
 
   PGconn* get() const { return conn_; }
@@ -886,6 +934,58 @@ class Connection {
       }
     }
     prepared_ = true;
+    return Status::Ok();
+  }
+
+  // Flushes the WAL up to every commit the server executed so far: a
+  // transaction that writes WAL, committed with synchronous_commit on, flushes
+  // the WAL up to its commit record. It must write WAL: PostgreSQL commits a
+  // transaction that wrote none (one that only took an xid, as
+  // pg_current_xact_id() does) asynchronously whatever synchronous_commit
+  // says — no flush at all. A transactional logical message (any wal_level,
+  // no privilege, no table) writes one record. OK only once the server
+  // confirmed that COMMIT itself: PQexec of several statements is not
+  // enough, as when the connection breaks after the SELECT's result arrived
+  // it returns that result, and the COMMIT never ran.
+  //
+  // `deadline` (> 0) bounds the wait on this side too: a server that stalls
+  // (a flush that never ends is not cancelled by statement_timeout; a
+  // stopped server still acknowledges TCP) makes it kUnavailable, and the
+  // connection unusable, after that long.
+  Status FlushWal(std::chrono::milliseconds deadline) {
+    if (PQsendQuery(conn_,
+                    "BEGIN; SET LOCAL synchronous_commit = on; "
+                    "SELECT pg_logical_emit_message(true, 'stub.flush', ''); COMMIT") != 1) {
+      return MapError(conn_, nullptr, "WAL flush", OnDuplicate::kConflict);
+    }
+    if (deadline.count() > 0) {
+      const auto until = std::chrono::steady_clock::now() + deadline;
+      for (;;) {
+        if (PQconsumeInput(conn_) != 1 || !PQisBusy(conn_)) break;  // an error: read it below
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            until - std::chrono::steady_clock::now());
+        pollfd fd{.fd = PQsocket(conn_), .events = POLLIN, .revents = 0};
+        if (left.count() <= 0 || poll(&fd, 1, static_cast<int>(left.count())) == 0) {
+          broken_ = true;
+          return Unavailable("postgres store: WAL flush: no answer within " +
+                             std::to_string(deadline.count()) + " ms");
+        }
+      }
+    }
+    Status first;
+    bool committed = false;
+    while (PgResult r{PQgetResult(conn_)}) {
+      const ExecStatusType st = PQresultStatus(r.get());
+      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        if (first.ok()) first = MapError(conn_, r.get(), "WAL flush", OnDuplicate::kConflict);
+      } else if (st == PGRES_COMMAND_OK && std::strcmp(PQcmdStatus(r.get()), "COMMIT") == 0) {
+        committed = true;
+      }
+    }
+    if (!first.ok()) return first;
+    if (!committed || PQstatus(conn_) != CONNECTION_OK) {
+      return Unavailable("postgres store: WAL flush: the server did not confirm the COMMIT");
+    }
     return Status::Ok();
   }
 
@@ -928,6 +1028,36 @@ class PostgresStore::Impl {
   const std::string conninfo;
   const PostgresStoreOptions options;
   GroupSync group_sync;  // async_commit: commits noted, flushed by MakeDurable
+
+  // PipelinesDurability: the connection MakeDurable flushes the WAL on, and
+  // its birth (group_sync.Mark() right after it connected). Touched only
+  // inside a GroupSync round (one at a time), and by Open.
+  std::unique_ptr<Connection> sync_conn;
+  std::uint64_t sync_birth = 0;
+
+  // One GroupSync round: a synchronous commit of a transaction that wrote
+  // WAL flushes the WAL up to its commit record, so every commit the server
+  // executed before it (asynchronous ones included) is then on disk — if the
+  // server is the one `sync_conn` has been connected to since its birth,
+  // which a successful statement on it proves. Returns that birth. Any
+  // failure drops the connection (it can no longer vouch for anything; the
+  // next round opens a new one) and is kUnavailable: a server that cannot
+  // flush its WAL panics and restarts, it does not poison this store.
+  Result<std::uint64_t> Sync() {
+    if (sync_conn == nullptr || !sync_conn->ok()) {
+      sync_conn.reset();
+      auto c = Connection::Open(conninfo, options);
+      if (!c.ok()) return Unavailable(c.status().message());
+      sync_conn = std::move(*c);
+      sync_birth = group_sync.Mark();
+    }
+    Status status = sync_conn->FlushWal(options.statement_timeout);
+    if (!status.ok()) {
+      sync_conn.reset();
+      return Unavailable("postgres store: WAL flush: " + status.message());
+    }
+    return sync_birth;
+  }
 
   std::mutex mu;  // guards idle and open
   std::condition_variable freed;
@@ -1592,6 +1722,10 @@ class PostgresTransaction final : public Transaction {
   Status Commit() override {
     STUB_RETURN_IF_ERROR(CheckOpen());
     Status status;
+    // Pipelined durability: the ticket is taken before the COMMIT goes out
+    // (see group_sync.h), the commit noted for MakeDurable once it returned.
+    const bool note = !read_only_ && PipelinesDurability(store_->options);
+    const std::uint64_t ticket = note ? store_->group_sync.Ticket() : 0;
     if (read_only_) {
       status = conn_->Exec("COMMIT");
     } else {
@@ -1600,7 +1734,7 @@ class PostgresTransaction final : public Transaction {
     if (!status.ok()) return Fail(std::move(status));
     finished_ = true;
     store_->Return(std::move(conn_));
-    if (!read_only_) store_->group_sync.NoteCommit();
+    if (note) store_->group_sync.NoteCommit(ticket);
     return Status::Ok();
   }
 
@@ -1913,19 +2047,36 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(std::string conninfo,
   STUB_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c,
                         Connection::Open(impl->conninfo, impl->options));
   const bool lock = !impl->options.bare_begin;
-  if (lock) STUB_RETURN_IF_ERROR(c->Exec(kMigrationLock));
+  // Migrations (and waiting for another process's) may take longer than a
+  // statement's usual bound. They commit synchronously: nobody waits for a
+  // MakeDurable after them, and a server crash must not lose half a schema.
+  if (lock) {
+    STUB_RETURN_IF_ERROR(c->Exec("SET statement_timeout = 0; SET synchronous_commit = on"));
+    STUB_RETURN_IF_ERROR(c->Exec(kMigrationLock));
+  }
   Status status = Migrate(*c, impl->options);
   if (lock && c->ok()) {
     Status unlocked = c->Exec(kMigrationUnlock);
     if (status.ok()) status = unlocked;
   }
   STUB_RETURN_IF_ERROR(status);
-  STUB_RETURN_IF_ERROR(c->Prepare());
-  {
-    std::lock_guard guard(impl->mu);
-    ++impl->open;
+  if (lock) {
+    std::string restore = Connection::SessionTimeouts(impl->options);
+    if (PipelinesDurability(impl->options)) restore += "; SET synchronous_commit = off";
+    STUB_RETURN_IF_ERROR(c->Exec(restore.c_str()));
   }
-  impl->Return(std::move(c));
+  if (PipelinesDurability(impl->options)) {
+    // The sync connection, born before any commit (birth 0).
+    impl->sync_birth = impl->group_sync.Mark();
+    impl->sync_conn = std::move(c);
+  } else {
+    STUB_RETURN_IF_ERROR(c->Prepare());
+    {
+      std::lock_guard guard(impl->mu);
+      ++impl->open;
+    }
+    impl->Return(std::move(c));
+  }
   return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
 }
 
@@ -1935,24 +2086,12 @@ PostgresStore::~PostgresStore() = default;
 
 bool PostgresStore::CommitIsDurable() const { return !PipelinesDurability(impl_->options); }
 
-Status PostgresStore::MakeDurable() {
+std::uint64_t PostgresStore::DurabilityMark() const { return impl_->group_sync.Mark(); }
+
+Status PostgresStore::MakeDurable(std::uint64_t mark) {
   if (CommitIsDurable()) return Status::Ok();
   Impl& s = *impl_;
-  return s.group_sync.Wait([&s]() -> Status {
-    // A transaction that has an xid writes a commit record; committing it
-    // with synchronous_commit on flushes the WAL up to that record, so every
-    // commit before it (asynchronous ones included) is then on disk. A lost
-    // connection here is kUnavailable: reported to this round's waiters,
-    // retried by the next.
-    STUB_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, s.Take());
-    Status status =
-        c->Exec("BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_current_xact_id(); COMMIT");
-    if (!status.ok() && c->ok() && PQtransactionStatus(c->get()) != PQTRANS_IDLE) {
-      (void)c->Exec("ROLLBACK");
-    }
-    s.Return(std::move(c));
-    return status;
-  });
+  return s.group_sync.Wait(mark, [&s] { return s.Sync(); });
 }
 
 Result<std::unique_ptr<Transaction>> PostgresStore::Begin(const TxnOptions& options) {

@@ -15,7 +15,8 @@
 //   raced or already exists), DSQL's OC000 / OC001         → kConflict
 //   23505 on InsertDenial                                   → kAlreadyExists
 //   22021 / 22P05 (text that is not valid UTF-8, or a NUL)  → kInvalidArgument
-//   class 08 or a broken connection, 57P01..57P03, 53300    → kUnavailable
+//   class 08 or a broken connection, 57P01..57P03, 53300,
+//   57014 (statement_timeout or a cancel)                   → kUnavailable
 //   anything else                                           → kInternal
 // After an error the transaction is rolled back on the server right away and
 // its connection goes back to the pool (a broken one is closed and dropped);
@@ -35,12 +36,30 @@
 // allows any call up to Commit to report it. Reads go out at once, one
 // prepared statement each.
 //
-// Connections: a pool of at most Options::max_connections, opened lazily
+// Connections: a pool of at most Options::max_connections (plus the sync
+// connection of pipelined durability), opened lazily
 // and reused; each connection prepares every statement once (PQprepare) when
 // it is opened. All parameters are sent as binary values with explicit
 // lengths (never spliced into SQL); results come back in binary format.
 // Begin waits at most Options::pool_wait for a free connection, then fails
 // with kUnavailable.
+//
+// Durability (async_commit on PostgreSQL): commits run with
+// synchronous_commit = off; each write transaction takes a ticket just before
+// its COMMIT (store/group_sync.h). MakeDurable(mark) flushes the WAL by one
+// synchronous commit on a dedicated, long-lived sync connection (opened by
+// Open, before any commit), which proves durable the commits whose ticket is
+// later than the connection's birth. When the sync fails (the server crashed
+// or the connection broke) the connection is dropped and the next
+// MakeDurable opens a new one: the commits it cannot vouch for (made before
+// it opened and never proven) are in doubt, and MakeDurable answers
+// kUnavailable "durability_in_doubt" to whoever waits for them. This assumes
+// one server identity behind the conninfo: a failover to another server
+// (e.g. a promoted asynchronous replica) is not detected.
+//
+// Reconnection: a broken connection is closed and dropped (from the pool, or
+// as the sync connection); the next Begin or MakeDurable opens a new one, so
+// the store works again as soon as the server accepts connections.
 //
 // Schema (inside Aurora DSQL's dialect: no foreign keys, sequences,
 // triggers, SAVEPOINT or temp tables): versioned migrations recorded in
@@ -62,6 +81,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -86,9 +106,30 @@ struct PostgresStoreOptions {
   // PostgreSQL (not bare_begin): commit with synchronous_commit = off, so a
   // commit returns once visible, before its WAL flush, and the next batch
   // runs while the server flushes; MakeDurable then flushes the WAL up to
-  // every commit so far (one short transaction that has an xid, committed
-  // with synchronous_commit = on). CommitIsDurable() is false then.
+  // every commit so far (one short transaction that writes a WAL record,
+  // committed with synchronous_commit = on) on a dedicated sync connection, which
+  // proves durable only the commits made while it was open (a server crash
+  // ends it): see "Durability" below. CommitIsDurable() is false then.
   bool async_commit = true;
+
+  // Time bounds of every connection (a stalled or unreachable server must
+  // not hang a caller). libpq settings, placed before the conninfo so a URL
+  // may override them: connect_timeout (whole seconds, libpq's minimum is
+  // 2), TCP keepalives (idle, interval, count: a dead peer is noticed within
+  // idle + interval × count) and tcp_user_timeout (unacknowledged data).
+  // Server settings, PostgreSQL only (not bare_begin), set once per
+  // connection: statement_timeout (every statement; `ask` queries set their
+  // own bound for their one statement; it also bounds, on this side, the
+  // wait for MakeDurable's WAL flush, which the server does not cancel) and
+  // idle_in_transaction_session_timeout (a transaction left open by a stuck
+  // client loses its locks). Zero disables one.
+  std::chrono::seconds connect_timeout{5};
+  std::chrono::seconds keepalives_idle{5};
+  std::chrono::seconds keepalives_interval{2};
+  int keepalives_count = 3;
+  std::chrono::milliseconds tcp_user_timeout{10'000};
+  std::chrono::milliseconds statement_timeout{5'000};
+  std::chrono::milliseconds idle_in_transaction_timeout{15'000};
 };
 
 class PostgresStore final : public Store {
@@ -111,7 +152,8 @@ class PostgresStore final : public Store {
   Result<std::unique_ptr<Transaction>> Begin(const TxnOptions& options = {}) override;
   std::string_view Kind() const override { return "postgres"; }
   bool CommitIsDurable() const override;
-  Status MakeDurable() override;
+  std::uint64_t DurabilityMark() const override;
+  Status MakeDurable(std::uint64_t mark) override;
 
   class Impl;
 

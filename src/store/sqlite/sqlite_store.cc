@@ -1439,9 +1439,14 @@ class SqliteTransaction final : public Transaction {
       Rollback();
       return s;
     }
+    // Pipelined durability: the ticket is taken before the commit (see
+    // group_sync.h), and the commit noted for MakeDurable once it returned.
+    const bool note =
+        !read_only_ && store_->options.durability == SqliteStoreOptions::Durability::kPipelined;
+    const std::uint64_t ticket = note ? store_->group_sync.Ticket() : 0;
     Status status = conn_->Run(read_only_ ? kRollback : kCommit);
     Finish();
-    if (status.ok() && !read_only_) store_->group_sync.NoteCommit();
+    if (status.ok() && note) store_->group_sync.NoteCommit(ticket);
     return status;
   }
 
@@ -1679,9 +1684,16 @@ bool SqliteStore::CommitIsDurable() const {
   return impl_->options.durability == Options::Durability::kFull;
 }
 
-Status SqliteStore::MakeDurable() {
+std::uint64_t SqliteStore::DurabilityMark() const { return impl_->group_sync.Mark(); }
+
+Status SqliteStore::MakeDurable(std::uint64_t mark) {
   if (CommitIsDurable()) return Status::Ok();
-  return impl_->group_sync.Wait([this] { return impl_->SyncWal(); });
+  // One file, no server incarnations: every sync proves every commit before
+  // it (birth 0).
+  return impl_->group_sync.Wait(mark, [this]() -> Result<std::uint64_t> {
+    STUB_RETURN_IF_ERROR(impl_->SyncWal());
+    return std::uint64_t{0};
+  });
 }
 
 Result<std::unique_ptr<Transaction>> SqliteStore::Begin(const TxnOptions& options) {

@@ -145,7 +145,8 @@ class SqliteStore final : public Store {
   Result<std::unique_ptr<Transaction>> Begin(const TxnOptions& options = {}) override;
   std::string_view Kind() const override { return "sqlite"; }
   bool CommitIsDurable() const override;
-  Status MakeDurable() override;
+  std::uint64_t DurabilityMark() const override;
+  Status MakeDurable(std::uint64_t mark) override;
 
   const std::string& path() const;
 
