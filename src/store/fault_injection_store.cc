@@ -69,6 +69,16 @@ class FaultInjectionTxn final : public Transaction {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
     return base_->ListEntries(org, after_seq, limit);
   }
+  Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org, const ItemKey& before,
+                                                    Timestamp from, std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
+    return base_->ListSpendEntriesBefore(org, before, from, limit);
+  }
+  Result<std::optional<Entry>> GetSpendEntry(std::string_view org,
+                                             std::string_view spend_id) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
+    return base_->GetSpendEntry(org, spend_id);
+  }
   Result<std::vector<SpendDailyRow>> ListSpendDaily(std::string_view org) override {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
     return base_->ListSpendDaily(org);
@@ -112,6 +122,21 @@ class FaultInjectionTxn final : public Transaction {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
     return base_->ListDenials(org, limit);
   }
+  Result<std::vector<DenialRecord>> ListDenialsBefore(std::string_view org, const ItemKey& before,
+                                                      Timestamp from, std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
+    return base_->ListDenialsBefore(org, before, from, limit);
+  }
+  Result<std::vector<DenialRecord>> ListDenialsAfter(std::string_view org, const ItemKey& after,
+                                                     std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
+    return base_->ListDenialsAfter(org, after, limit);
+  }
+  Result<std::optional<DenialRecord>> GetDenial(std::string_view org,
+                                                std::string_view id) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
+    return base_->GetDenial(org, id);
+  }
   Status AppendWindowLog(WindowLogRow row) override {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kWrite));
     return base_->AppendWindowLog(std::move(row));
@@ -136,6 +161,13 @@ class FaultInjectionTxn final : public Transaction {
                                                  std::size_t limit) override {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
     return base_->ListApprovals(org, status, limit);
+  }
+  Result<std::vector<ApprovalRow>> ListApprovalsAfter(std::string_view org,
+                                                      std::optional<ApprovalStatus> status,
+                                                      const ItemKey& after,
+                                                      std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
+    return base_->ListApprovalsAfter(org, status, after, limit);
   }
   Status InsertKey(ApiKeyRow row) override {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kWrite));
