@@ -15,7 +15,7 @@ struct ReasonMapping {
   int status;
 };
 
-constexpr std::array<ReasonMapping, 18> kByReason = {{
+constexpr std::array<ReasonMapping, 19> kByReason = {{
     {"invalid_json", 400},
     {"invalid_amount", 400},
     {"invalid_request", 400},
