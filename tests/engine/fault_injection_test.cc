@@ -223,13 +223,13 @@ TEST(BatcherFaultCampaignTest, AcknowledgedSpendsReplayAndTheBooksVerify) {
   std::mutex mu;
   std::vector<Acked> acked;
   std::vector<SpendRequest> failed;
-  constexpr int kThreads = 4, kPerThread = 40;
+  constexpr int kCampaignThreads = 4, kCampaignSpendsPerThread = 40;
   {
     SpendBatcher batcher(engine, {.max_batch = 8});
     std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
+    for (int t = 0; t < kCampaignThreads; ++t) {
       threads.emplace_back([&, t] {
-        for (int i = 0; i < kPerThread; ++i) {
+        for (int i = 0; i < kCampaignSpendsPerThread; ++i) {
           SpendRequest req = MakeSpend(agents[static_cast<std::size_t>(t)], "0.1",
                                        "c" + std::to_string(t) + "-" + std::to_string(i));
           auto r = batcher.Spend(req);

@@ -16,7 +16,7 @@ ApiRequest Request(std::string method, std::string path) {
   return r;
 }
 
-ApiResponse Answer(int status, std::string body) {
+ApiResponse RoutedAnswer(int status, std::string body) {
   ApiResponse r;
   r.status = status;
   r.body = std::move(body);
@@ -27,16 +27,16 @@ class RouterTest : public ::testing::Test {
  protected:
   RouterTest() {
     router_.Add("GET", "/v1/holds/{id}", [](const ApiRequest&, const PathParams& params) {
-      return Answer(200, "worker:" + params.at("id"));
+      return RoutedAnswer(200, "worker:" + params.at("id"));
     });
     router_.Add(
         "POST", "/v1/holds/{id}/capture",
         [](const ApiRequest&, const PathParams& params) {
-          return Answer(201, "worker:" + params.at("id"));
+          return RoutedAnswer(201, "worker:" + params.at("id"));
         },
         [](const ApiRequest& request, const PathParams& params) -> std::optional<ApiResponse> {
           if (request.body == "would block") return std::nullopt;
-          return Answer(201, "loop:" + params.at("id"));
+          return RoutedAnswer(201, "loop:" + params.at("id"));
         });
   }
   Router router_;
