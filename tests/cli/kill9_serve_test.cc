@@ -30,7 +30,7 @@ namespace {
 using server_testing::HttpClient;
 using server_testing::HttpResult;
 
-constexpr const char* kKill9RootKey = "stub_live_root_for_kill9_tests";
+constexpr const char* kKill9RootKey = "stub_live_root_for_kill9_tests_0123456789";
 
 struct Kill9Served {
   pid_t pid = -1;

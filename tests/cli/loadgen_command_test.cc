@@ -17,7 +17,7 @@ namespace {
 using server_testing::HttpClient;
 using testing::RunStub;
 
-constexpr const char* kRoot = "stub_live_loadgen_test_root";
+constexpr const char* kRoot = "stub_live_loadgen_test_root_key_0123456789";
 
 class LoadgenCommandTest : public ::testing::Test {
  protected:

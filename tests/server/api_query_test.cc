@@ -20,6 +20,9 @@ class QueryApiTest : public ServerTest, public ::testing::WithParamInterface<std
 
   void SetUp() override {
     ServerTest::SetUp();
+    // History is made in time order: entry time never goes backwards within
+    // an org (core/org.h EntryClock), so a spend cannot be backdated.
+    clock_.Set(kStart - 7 * 86'400LL * kMicrosPerSecond);
     admin_key_ = CreateOrg("acme");
     ASSERT_FALSE(admin_key_.empty());
     auto admin = Client(admin_key_);
@@ -28,13 +31,12 @@ class QueryApiTest : public ServerTest, public ::testing::WithParamInterface<std
     ASSERT_EQ(admin.Put("/v1/agents/mkt-1", {{"team", "marketing"}, {"name", "Writer"}}).status,
               201);
     ASSERT_EQ(admin.Put("/v1/agents/res-1", {{"team", "research"}, {"name", "Scout"}}).status, 201);
-    // Three spends now (Saturday 2026-11-28), one a week earlier.
+    // One spend a week ago, three now (Saturday 2026-11-28).
+    Spend(admin, "mkt-1", "4.00", "api.dataco.com", "data", "k4");
+    clock_.Set(kStart);
     Spend(admin, "mkt-1", "1.25", "api.dataco.com", "data", "k1");
     Spend(admin, "mkt-1", "0.000125", "api.openai.com", "llm", "k2");
     Spend(admin, "res-1", "2.50", "api.dataco.com", "data", "k3");
-    clock_.Set(kStart - 7 * 86'400LL * kMicrosPerSecond);
-    Spend(admin, "mkt-1", "4.00", "api.dataco.com", "data", "k4");
-    clock_.Set(kStart);
     for (const char* role : {"finance", "approver", "agent"}) {
       json body = {{"role", role}};
       if (std::string(role) == "agent") body["agent"] = "mkt-1";
