@@ -327,7 +327,7 @@ const std::vector<Migration>& Migrations() {
             "created_at, id)",
             "CREATE INDEX ASYNC IF NOT EXISTS approvals_by_status ON approvals (org, status, "
             "created_at, id)"},
-        }},
+       }},
       // head_at: the org's entry clock (core/org.h EntryClock), NULL read as
       // 0; max_spend: NULL read as kDefaultMaxSpend.
       {8,

@@ -1252,12 +1252,12 @@ class SqliteTransaction final : public Transaction {
                                      .reason = text(9),
                                      .amount = sqlite3_column_int64(raw, 10)});
       } else {
-        out.groups.push_back(PlanGroup{.key = text(0),
-                                       .day = sqlite3_column_int64(raw, 1),
-                                       .total = JoinTotal(sqlite3_column_int64(raw, 2),
-                                                          sqlite3_column_int64(raw, 3)),
-                                       .count = sqlite3_column_int64(raw, 4),
-                                       .max = sqlite3_column_int64(raw, 5)});
+        out.groups.push_back(PlanGroup{
+            .key = text(0),
+            .day = sqlite3_column_int64(raw, 1),
+            .total = JoinTotal(sqlite3_column_int64(raw, 2), sqlite3_column_int64(raw, 3)),
+            .count = sqlite3_column_int64(raw, 4),
+            .max = sqlite3_column_int64(raw, 5)});
       }
     }
     sqlite3_progress_handler(conn_->db(), 0, nullptr, nullptr);
