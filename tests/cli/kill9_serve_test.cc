@@ -169,7 +169,8 @@ TEST(Kill9Serve, AcknowledgedAnswersSurviveKillNineAndReplay) {
     EXPECT_LE(approved, 200);  // 2.00 / 0.01
     auto org = client.Get("/v1/budgets/acme");
     ASSERT_EQ(org.status, 200) << org.body;
-    for (const auto& limit : org.json()["limits"]) {
+    const nlohmann::json budget = org.json();  // not a temporary's member: the loop outlives it
+    for (const auto& limit : budget["limits"]) {
       EXPECT_NE(limit.value("remaining", "").rfind('-', 0), 0u) << org.body;  // not negative
     }
   }
