@@ -33,6 +33,7 @@
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/event_feed.h"
+#include "server/feed_hub.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace stub {
@@ -312,10 +313,11 @@ void FeedLoad(benchmark::State& state, int streams, int rate, double seconds) {
   }
   ReadService reads(*w.store);
   StreamOptions options;
+  FeedHub hub(reads, w.engine->commit_signal(), options);
   for (auto _ : state) {
     std::vector<EventFeed> feeds;
     for (int i = 0; i < streams; ++i) {
-      auto feed = EventFeed::Open(reads, w.engine->commit_signal(), options, kReadsOrg, "", "");
+      auto feed = EventFeed::Open(hub, options, kReadsOrg, "", "");
       if (!feed.ok()) {
         state.SkipWithError(feed.status().ToString().c_str());
         return;
@@ -371,8 +373,8 @@ void FeedLoad(benchmark::State& state, int streams, int rate, double seconds) {
     state.SetIterationTime(wall);
     state.counters["core_fraction"] = cpu / wall;
     state.counters["event_bytes_per_s"] = static_cast<double>(bytes) / wall;
-    std::uint64_t reads_total = 0;
-    for (const EventFeed& f : feeds) reads_total += f.store_reads();
+    std::uint64_t reads_total = hub.tail_reads();
+    for (const EventFeed& f : feeds) reads_total += f.own_reads();
     state.counters["store_reads_per_s"] = static_cast<double>(reads_total) / wall;
   }
 }

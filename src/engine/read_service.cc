@@ -120,10 +120,12 @@ Result<SpendPage> ReadService::ListSpends(std::string_view org, const SpendFilte
     return Status::Ok();
   };
   auto read_spends = [&](const ItemKey& before, std::size_t n) {
-    return txn->ListSpendEntriesBefore(org, before, filter.from, n);
+    return txn->ListSpendEntriesBefore(
+        org, KeysetRange{.before = before, .from = filter.from, .agent = filter.agent}, n);
   };
   auto read_denials = [&](const ItemKey& before, std::size_t n) {
-    return txn->ListDenialsBefore(org, before, filter.from, n);
+    return txn->ListDenialsBefore(
+        org, KeysetRange{.before = before, .from = filter.from, .agent = filter.agent}, n);
   };
 
   std::size_t scanned = 0;
@@ -231,9 +233,7 @@ Result<FeedCursor> ReadService::FeedHead(std::string_view org) {
   if (!org_row) return NotFound("unknown org", "not_found");
   FeedCursor cursor;
   cursor.seq = org_row->head_seq;
-  STUB_ASSIGN_OR_RETURN(
-      auto newest, txn->ListDenialsBefore(org, ItemKey{std::numeric_limits<Timestamp>::max(), ""},
-                                          std::numeric_limits<Timestamp>::min(), 1));
+  STUB_ASSIGN_OR_RETURN(auto newest, txn->ListDenialsBefore(org, KeysetRange{}, 1));
   if (!newest.empty()) cursor.denial = ItemKey{newest[0].created_at, newest[0].id};
   return cursor;
 }

@@ -34,6 +34,7 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
       reads_(store),
       spends_(reads_),
       streams_(streams),
+      feeds_(reads_, engine.commit_signal(), streams),
       ready_timeout_(ready_timeout),
       probe_(store) {
   Open("GET", "/healthz", &Api::Healthz, Where::kOnLoop);
@@ -220,8 +221,8 @@ ApiResponse Api::Events(const ApiRequest& request, const PathParams&, const Prin
   auto lease = streams_.Acquire(p.key_id, p.org);
   if (!lease.ok()) return ErrorResponse(lease.status());
   auto feed =
-      EventFeed::Open(reads_, engine_.commit_signal(), streams_.options(), p.org,
-                      p.role == KeyRole::kAgent ? p.agent : "", request.Header("last-event-id"));
+      EventFeed::Open(feeds_, streams_.options(), p.org, p.role == KeyRole::kAgent ? p.agent : "",
+                      request.Header("last-event-id"));
   if (!feed.ok()) return ErrorResponse(feed.status());
   ApiResponse r;
   r.content_type = "text/event-stream";

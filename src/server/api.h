@@ -25,6 +25,7 @@
 #include "engine/read_service.h"
 #include "server/api_types.h"
 #include "server/auth.h"
+#include "server/feed_hub.h"
 #include "server/json_body.h"
 #include "server/router.h"
 #include "server/spends_handler.h"
@@ -149,6 +150,7 @@ class Api {
   ReadService reads_;      // lists, look-ups, the event feed's tail
   SpendsHandler spends_;   // GET /v1/spends, /v1/spends/{id}
   StreamLimiter streams_;  // GET /v1/events caps
+  FeedHub feeds_;          // GET /v1/events: one store reader per org
   Router router_;
   const std::chrono::milliseconds ready_timeout_;
   StoreProbe probe_;

@@ -69,10 +69,10 @@ class FaultInjectionTxn final : public Transaction {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
     return base_->ListEntries(org, after_seq, limit);
   }
-  Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org, const ItemKey& before,
-                                                    Timestamp from, std::size_t limit) override {
+  Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org, const KeysetRange& range,
+                                                    std::size_t limit) override {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
-    return base_->ListSpendEntriesBefore(org, before, from, limit);
+    return base_->ListSpendEntriesBefore(org, range, limit);
   }
   Result<std::optional<Entry>> GetSpendEntry(std::string_view org,
                                              std::string_view spend_id) override {
@@ -122,10 +122,11 @@ class FaultInjectionTxn final : public Transaction {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
     return base_->ListDenials(org, limit);
   }
-  Result<std::vector<DenialRecord>> ListDenialsBefore(std::string_view org, const ItemKey& before,
-                                                      Timestamp from, std::size_t limit) override {
+  Result<std::vector<DenialRecord>> ListDenialsBefore(std::string_view org,
+                                                      const KeysetRange& range,
+                                                      std::size_t limit) override {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
-    return base_->ListDenialsBefore(org, before, from, limit);
+    return base_->ListDenialsBefore(org, range, limit);
   }
   Result<std::vector<DenialRecord>> ListDenialsAfter(std::string_view org, const ItemKey& after,
                                                      std::size_t limit) override {

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <compare>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,6 +74,17 @@ struct ItemKey {
   }
 };
 
+// The rows of a newest-first keyset read (ListSpendEntriesBefore,
+// ListDenialsBefore): created_at >= `from` and (created_at, id) < `before`,
+// and only `agent`'s when it is not empty (read through an index that
+// leads with the agent, so a page costs the same whatever share of the org's
+// rows the agent has).
+struct KeysetRange {
+  ItemKey before{std::numeric_limits<Timestamp>::max(), ""};
+  Timestamp from = std::numeric_limits<Timestamp>::min();
+  std::string_view agent;
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -108,12 +120,13 @@ class Transaction {
   virtual Result<std::vector<Entry>> ListEntries(std::string_view org, std::uint64_t after_seq,
                                                  std::size_t limit) = 0;
 
-  // Spend and capture entries of the org with created_at >= `from` and
-  // (created_at, ref) < `before`, newest first, at most `limit`, read through
-  // an index on (org, created_at, ref). Listing rows: `receipt` is empty and
-  // `lines` is empty (GetSpendEntry has them).
+  // Spend and capture entries of the org in `range` (by (created_at, ref)),
+  // newest first, at most `limit`, read through an index on (org,
+  // created_at, ref), or (org, agent, created_at, ref) for one agent.
+  // Listing rows: `receipt` is empty and `lines` is empty (GetSpendEntry has
+  // them).
   virtual Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org,
-                                                            const ItemKey& before, Timestamp from,
+                                                            const KeysetRange& range,
                                                             std::size_t limit) = 0;
   // The spend or capture entry whose ref is `spend_id`, whole (receipt and
   // lines included): one indexed look-up on (org, ref).
@@ -162,10 +175,11 @@ class Transaction {
   virtual Result<std::vector<DenialRecord>> ListDenials(std::string_view org,
                                                         std::size_t limit) = 0;
 
-  // Denials with created_at >= `from` and (created_at, id) < `before`,
-  // newest first, at most `limit` (the primary key's order, read backwards).
+  // Denials in `range` (by (created_at, id)), newest first, at most `limit`
+  // (the primary key's order read backwards, or an index on (org, agent,
+  // created_at, id) for one agent).
   virtual Result<std::vector<DenialRecord>> ListDenialsBefore(std::string_view org,
-                                                              const ItemKey& before, Timestamp from,
+                                                              const KeysetRange& range,
                                                               std::size_t limit) = 0;
   // Denials with (created_at, id) > `after`, oldest first, at most `limit`.
   virtual Result<std::vector<DenialRecord>> ListDenialsAfter(std::string_view org,

@@ -356,9 +356,9 @@ TEST_F(SqliteStoreTest, RollupMigrationBackfillsAVersionFourDatabase) {
   }
   RawQuery(DbPath(), "DROP TABLE spend_daily");
   // Migration 7's indexes (its entries_spend_key replaced step 5's
-  // entries_spend_at).
-  for (const char* index :
-       {"entries_spend_key", "entries_spend_ref", "denials_by_id", "approvals_by_status"}) {
+  // entries_spend_at) and migration 9's.
+  for (const char* index : {"entries_spend_key", "entries_spend_ref", "denials_by_id",
+                            "approvals_by_status", "entries_agent_key", "denials_by_agent"}) {
     RawQuery(DbPath(), std::string("DROP INDEX ") + index);
   }
   RawQuery(DbPath(),

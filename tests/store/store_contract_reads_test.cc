@@ -64,7 +64,8 @@ TEST_P(StoreContractTest, SpendEntriesPageNewestFirstBeforeAKey) {
   STUB_ASSERT_OK(Apply(AppendReadsJournal));
   Read([&](Transaction& r) {
     STUB_ASSERT_OK_AND_ASSIGN(
-        auto all, r.ListSpendEntriesBefore("acme", {kNoLaterThan, ""}, kNoEarlierThan, 100));
+        auto all, r.ListSpendEntriesBefore(
+                      "acme", {.before = {kNoLaterThan, ""}, .from = kNoEarlierThan}, 100));
     EXPECT_EQ(Refs(all), (std::vector<std::string>{"s4", "c1", "s3", "s2", "s1"}));
     for (const Entry& e : all) {
       EXPECT_TRUE(e.receipt.empty()) << e.ref;
@@ -79,8 +80,9 @@ TEST_P(StoreContractTest, SpendEntriesPageNewestFirstBeforeAKey) {
     std::vector<std::string> paged;
     ItemKey before{kNoLaterThan, ""};
     for (int page = 0; page < 10; ++page) {
-      STUB_ASSERT_OK_AND_ASSIGN(auto rows,
-                                r.ListSpendEntriesBefore("acme", before, kNoEarlierThan, 2));
+      STUB_ASSERT_OK_AND_ASSIGN(
+          auto rows,
+          r.ListSpendEntriesBefore("acme", {.before = before, .from = kNoEarlierThan}, 2));
       for (const Entry& e : rows) paged.push_back(e.ref);
       if (rows.size() < 2) break;
       before = ItemKey{rows.back().created_at, rows.back().ref};
@@ -89,18 +91,55 @@ TEST_P(StoreContractTest, SpendEntriesPageNewestFirstBeforeAKey) {
 
     // Inside a tie: before (T0+10, "s3") is s2 then s1.
     STUB_ASSERT_OK_AND_ASSIGN(
-        auto tie, r.ListSpendEntriesBefore("acme", {kT0 + 10, "s3"}, kNoEarlierThan, 9));
+        auto tie,
+        r.ListSpendEntriesBefore("acme", {.before = {kT0 + 10, "s3"}, .from = kNoEarlierThan}, 9));
     EXPECT_EQ(Refs(tie), (std::vector<std::string>{"s2", "s1"}));
     // `from` is inclusive, `before` exclusive.
-    STUB_ASSERT_OK_AND_ASSIGN(auto window,
-                              r.ListSpendEntriesBefore("acme", {kT0 + 30, ""}, kT0 + 10, 9));
+    STUB_ASSERT_OK_AND_ASSIGN(
+        auto window,
+        r.ListSpendEntriesBefore("acme", {.before = {kT0 + 30, ""}, .from = kT0 + 10}, 9));
     EXPECT_EQ(Refs(window), (std::vector<std::string>{"c1", "s3", "s2"}));
     STUB_ASSERT_OK_AND_ASSIGN(
-        auto other, r.ListSpendEntriesBefore("other", {kNoLaterThan, ""}, kNoEarlierThan, 9));
+        auto other, r.ListSpendEntriesBefore(
+                        "other", {.before = {kNoLaterThan, ""}, .from = kNoEarlierThan}, 9));
     EXPECT_EQ(Refs(other), (std::vector<std::string>{"o1"}));
     STUB_ASSERT_OK_AND_ASSIGN(
-        auto none, r.ListSpendEntriesBefore("nobody", {kNoLaterThan, ""}, kNoEarlierThan, 9));
+        auto none, r.ListSpendEntriesBefore(
+                       "nobody", {.before = {kNoLaterThan, ""}, .from = kNoEarlierThan}, 9));
     EXPECT_TRUE(none.empty());
+  });
+}
+
+TEST_P(StoreContractTest, OneAgentsSpendsAndDenialsPageThroughTheirOwnKeys) {
+  STUB_ASSERT_OK(Apply([&](Transaction& t) {
+    const char* agents[] = {"agent-a", "agent-b", "agent-a", "agent-b", "agent-a"};
+    for (int i = 0; i < 5; ++i) {
+      Entry e = ReadsEntry("acme", static_cast<std::uint64_t>(i + 1), EntryKind::kSpend, kT0 + i,
+                           "s" + std::to_string(i));
+      e.agent = agents[i];
+      STUB_RETURN_IF_ERROR(t.AppendEntry(std::move(e)));
+      DenialRecord d = MakeDenial("acme", "d" + std::to_string(i), kT0 + i);
+      d.agent = agents[i];
+      STUB_RETURN_IF_ERROR(t.InsertDenial(std::move(d)));
+    }
+    return Status::Ok();
+  }));
+  Read([&](Transaction& r) {
+    STUB_ASSERT_OK_AND_ASSIGN(auto a_spends,
+                              r.ListSpendEntriesBefore("acme", {.agent = "agent-a"}, 9));
+    EXPECT_EQ(Refs(a_spends), (std::vector<std::string>{"s4", "s2", "s0"}));
+    STUB_ASSERT_OK_AND_ASSIGN(
+        auto b_page, r.ListSpendEntriesBefore(
+                         "acme", {.before = {kT0 + 3, "s3"}, .from = kT0, .agent = "agent-b"}, 9));
+    EXPECT_EQ(Refs(b_page), (std::vector<std::string>{"s1"}));
+    STUB_ASSERT_OK_AND_ASSIGN(
+        auto a_denials, r.ListDenialsBefore("acme", {.from = kT0 + 1, .agent = "agent-a"}, 9));
+    EXPECT_EQ(Ids(a_denials), (std::vector<std::string>{"d4", "d2"}));
+    STUB_ASSERT_OK_AND_ASSIGN(auto a_two, r.ListDenialsBefore("acme", {.agent = "agent-a"}, 2));
+    EXPECT_EQ(Ids(a_two), (std::vector<std::string>{"d4", "d2"}));
+    STUB_ASSERT_OK_AND_ASSIGN(auto nobody,
+                              r.ListSpendEntriesBefore("acme", {.agent = "agent-z"}, 9));
+    EXPECT_TRUE(nobody.empty());
   });
 }
 
@@ -128,14 +167,16 @@ TEST_P(StoreContractTest, DenialsPageBothWaysAndByIdThroughKeys) {
     return t.InsertDenial(MakeDenial("other", "x1", kT0 + 1));
   }));
   Read([&](Transaction& r) {
-    STUB_ASSERT_OK_AND_ASSIGN(auto newest,
-                              r.ListDenialsBefore("acme", {kNoLaterThan, ""}, kNoEarlierThan, 9));
+    STUB_ASSERT_OK_AND_ASSIGN(
+        auto newest,
+        r.ListDenialsBefore("acme", {.before = {kNoLaterThan, ""}, .from = kNoEarlierThan}, 9));
     EXPECT_EQ(Ids(newest), (std::vector<std::string>{"d3", "d2", "d1", "d0"}));
-    STUB_ASSERT_OK_AND_ASSIGN(auto before,
-                              r.ListDenialsBefore("acme", {kT0 + 1, "d2"}, kNoEarlierThan, 1));
+    STUB_ASSERT_OK_AND_ASSIGN(
+        auto before,
+        r.ListDenialsBefore("acme", {.before = {kT0 + 1, "d2"}, .from = kNoEarlierThan}, 1));
     EXPECT_EQ(Ids(before), (std::vector<std::string>{"d1"}));
-    STUB_ASSERT_OK_AND_ASSIGN(auto from,
-                              r.ListDenialsBefore("acme", {kNoLaterThan, ""}, kT0 + 1, 9));
+    STUB_ASSERT_OK_AND_ASSIGN(
+        auto from, r.ListDenialsBefore("acme", {.before = {kNoLaterThan, ""}, .from = kT0 + 1}, 9));
     EXPECT_EQ(Ids(from), (std::vector<std::string>{"d3", "d2", "d1"}));
 
     STUB_ASSERT_OK_AND_ASSIGN(auto all, r.ListDenialsAfter("acme", {kNoEarlierThan, ""}, 9));

@@ -361,13 +361,14 @@ class MemoryTransaction final : public Transaction {
   // store is the reference model (tests, demos), not sized for history; the
   // SQL stores answer them through indexes.
 
-  Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org, const ItemKey& before,
-                                                    Timestamp from, std::size_t limit) override {
+  Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org, const KeysetRange& range,
+                                                    std::size_t limit) override {
     STUB_ASSIGN_OR_RETURN(std::vector<Entry> all, ListEntries(org, 0, kNoLimit));
     std::vector<Entry> out;
     for (Entry& e : all) {
       if (e.kind != EntryKind::kSpend && e.kind != EntryKind::kCapture) continue;
-      if (e.created_at < from || !(ItemKey{e.created_at, e.ref} < before)) continue;
+      if (e.created_at < range.from || !(ItemKey{e.created_at, e.ref} < range.before)) continue;
+      if (!range.agent.empty() && e.agent != range.agent) continue;
       e.receipt.clear();
       e.lines.clear();
       out.push_back(std::move(e));
@@ -390,13 +391,15 @@ class MemoryTransaction final : public Transaction {
     return std::optional<Entry>();
   }
 
-  Result<std::vector<DenialRecord>> ListDenialsBefore(std::string_view org, const ItemKey& before,
-                                                      Timestamp from, std::size_t limit) override {
+  Result<std::vector<DenialRecord>> ListDenialsBefore(std::string_view org,
+                                                      const KeysetRange& range,
+                                                      std::size_t limit) override {
     STUB_ASSIGN_OR_RETURN(std::vector<DenialRecord> all, ListDenials(org, kNoLimit));
     std::vector<DenialRecord> out;
     for (auto it = all.rbegin(); it != all.rend() && out.size() < limit; ++it) {
-      if (it->created_at < from) break;
-      if (ItemKey{it->created_at, it->id} < before) out.push_back(std::move(*it));
+      if (it->created_at < range.from) break;
+      if (!range.agent.empty() && it->agent != range.agent) continue;
+      if (ItemKey{it->created_at, it->id} < range.before) out.push_back(std::move(*it));
     }
     return out;
   }

@@ -336,6 +336,20 @@ const std::vector<Migration>& Migrations() {
            {"ALTER TABLE orgs ADD COLUMN IF NOT EXISTS head_at BIGINT", nullptr},
            {"ALTER TABLE orgs ADD COLUMN IF NOT EXISTS max_spend BIGINT", nullptr},
        }},
+      // One agent's spends and denials listed newest first (GET
+      // /v1/spends?agent=): indexes that lead with the agent, so a page costs
+      // the same whatever share of the org's history the agent has.
+      {9,
+       "agent keyset read indexes",
+       {
+           {"CREATE INDEX IF NOT EXISTS entries_agent_key ON entries (org, agent, created_at, "
+            "ref COLLATE \"C\") WHERE kind IN ('spend', 'capture')",
+            "CREATE INDEX ASYNC IF NOT EXISTS entries_agent_key ON entries (org, agent, "
+            "created_at, ref)"},
+           {"CREATE INDEX IF NOT EXISTS denials_by_agent ON denials (org, agent, created_at, id)",
+            "CREATE INDEX ASYNC IF NOT EXISTS denials_by_agent ON denials (org, agent, "
+            "created_at, id)"},
+       }},
   };
   return kMigrations;
 }
@@ -403,6 +417,8 @@ enum StmtId : std::size_t {
   kGetDenial,
   kListApprovalsAfter,
   kListApprovalsAfterByStatus,
+  kListAgentSpendEntriesBefore,
+  kListAgentDenialsBefore,
   kStmtCount,
 };
 
@@ -622,6 +638,19 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
        " FROM approvals WHERE org = $1 AND status = $5 AND (created_at, id) > ($2, $3) "
        "ORDER BY created_at, id LIMIT $4",
        {T, I, T, I, T}},
+      {"list_agent_spend_entries_before",
+       "SELECT org, seq, kind, created_at, budget_at, ref, hold_id, agent, path, vendor, "
+       "category, session, user_id, intent, amount, released, '', receipt_hash, '[]', "
+       "prev_hash, hash FROM entries WHERE org = $1 AND agent = $6 AND "
+       "kind IN ('spend', 'capture') AND created_at >= $2 AND "
+       "(created_at, ref COLLATE \"C\") < ($3, $4) "
+       "ORDER BY created_at DESC, ref COLLATE \"C\" DESC LIMIT $5",
+       {T, I, I, T, I, T}},
+      {"list_agent_denials_before",
+       "SELECT " STUB_DENIAL_COLS
+       " FROM denials WHERE org = $1 AND agent = $6 AND created_at >= $2 AND "
+       "(created_at, id) < ($3, $4) ORDER BY created_at DESC, id DESC LIMIT $5",
+       {T, I, I, T, I, T}},
   }};
   return kStmts;
 }
@@ -1305,13 +1334,18 @@ class PostgresTransaction final : public Transaction {
     return Collect<SpendDailyRow>(kListSpendDaily, p, "spend rollup row", ReadSpendDaily<Row>);
   }
 
-  Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org, const ItemKey& before,
-                                                    Timestamp from, std::size_t limit) override {
+  Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org, const KeysetRange& range,
+                                                    std::size_t limit) override {
     STUB_RETURN_IF_ERROR(CheckOpen());
     if (limit == 0) return std::vector<Entry>();
     Params p;
-    p.Text(org).Int(from).Int(before.created_at).Text(before.id).Int(SqlLimit(limit));
-    return Collect<Entry>(kListSpendEntriesBefore, p, "journal entry", ReadEntry<Row>);
+    p.Text(org).Int(range.from).Int(range.before.created_at).Text(range.before.id);
+    p.Int(SqlLimit(limit));
+    if (range.agent.empty()) {
+      return Collect<Entry>(kListSpendEntriesBefore, p, "journal entry", ReadEntry<Row>);
+    }
+    p.Text(range.agent);
+    return Collect<Entry>(kListAgentSpendEntriesBefore, p, "journal entry", ReadEntry<Row>);
   }
 
   Result<std::optional<Entry>> GetSpendEntry(std::string_view org,
@@ -1473,13 +1507,19 @@ class PostgresTransaction final : public Transaction {
     return Buffer(kInsertDenial, std::move(p), OnDuplicate::kAlreadyExists);
   }
 
-  Result<std::vector<DenialRecord>> ListDenialsBefore(std::string_view org, const ItemKey& before,
-                                                      Timestamp from, std::size_t limit) override {
+  Result<std::vector<DenialRecord>> ListDenialsBefore(std::string_view org,
+                                                      const KeysetRange& range,
+                                                      std::size_t limit) override {
     STUB_RETURN_IF_ERROR(CheckOpen());
     if (limit == 0) return std::vector<DenialRecord>();
     Params p;
-    p.Text(org).Int(from).Int(before.created_at).Text(before.id).Int(SqlLimit(limit));
-    return Collect<DenialRecord>(kListDenialsBefore, p, "denial", ReadDenial<Row>);
+    p.Text(org).Int(range.from).Int(range.before.created_at).Text(range.before.id);
+    p.Int(SqlLimit(limit));
+    if (range.agent.empty()) {
+      return Collect<DenialRecord>(kListDenialsBefore, p, "denial", ReadDenial<Row>);
+    }
+    p.Text(range.agent);
+    return Collect<DenialRecord>(kListAgentDenialsBefore, p, "denial", ReadDenial<Row>);
   }
 
   Result<std::vector<DenialRecord>> ListDenialsAfter(std::string_view org, const ItemKey& after,

@@ -251,6 +251,14 @@ CREATE INDEX approvals_by_status ON approvals (org, status, created_at, id);
 ALTER TABLE orgs ADD COLUMN head_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE orgs ADD COLUMN max_spend INTEGER;
 )sql"},
+    // One agent's spends and denials listed newest first (GET /v1/spends?agent=):
+    // read through indexes that lead with the agent, so a page costs the same
+    // whatever share of the org's history the agent has.
+    {9, "agent keyset read indexes", R"sql(
+CREATE INDEX entries_agent_key ON entries (org, agent, created_at, ref)
+  WHERE kind IN ('spend', 'capture');
+CREATE INDEX denials_by_agent ON denials (org, agent, created_at, id);
+)sql"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -298,6 +306,8 @@ enum StmtId : std::size_t {
   kGetDenial,
   kListApprovalsAfter,
   kListApprovalsAfterByStatus,
+  kListAgentSpendEntriesBefore,
+  kListAgentDenialsBefore,
   kStmtCount,
 };
 
@@ -395,6 +405,13 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "SELECT " STUB_APPROVAL_COLS
     " FROM approvals WHERE org = ?1 AND status = ?5 AND (created_at, id) > (?2, ?3) "
     "ORDER BY created_at, id LIMIT ?4",
+    "SELECT org, seq, kind, created_at, budget_at, ref, hold_id, agent, path, vendor, category, "
+    "session, user_id, intent, amount, released, '', receipt_hash, '[]', prev_hash, hash "
+    "FROM entries WHERE org = ?1 AND agent = ?6 AND kind IN ('spend', 'capture') AND "
+    "created_at >= ?2 AND (created_at, ref) < (?3, ?4) ORDER BY created_at DESC, ref DESC LIMIT ?5",
+    "SELECT " STUB_DENIAL_COLS
+    " FROM denials WHERE org = ?1 AND agent = ?6 AND created_at >= ?2 AND "
+    "(created_at, id) < (?3, ?4) ORDER BY created_at DESC, id DESC LIMIT ?5",
 };
 
 #undef STUB_NODE_COLS
@@ -995,13 +1012,17 @@ class SqliteTransaction final : public Transaction {
     return Collect<Entry>(q, "ListEntries", "journal entry", FromQuery<ReadEntry<QueryRow>>);
   }
 
-  Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org, const ItemKey& before,
-                                                    Timestamp from, std::size_t limit) override {
+  Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org, const KeysetRange& range,
+                                                    std::size_t limit) override {
     STUB_RETURN_IF_ERROR(CheckOpen());
     if (limit == 0) return std::vector<Entry>();
-    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListSpendEntriesBefore));
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s,
+                          conn_->Prepare(range.agent.empty() ? kListSpendEntriesBefore
+                                                             : kListAgentSpendEntriesBefore));
     Query q(*conn_, s);
-    q.Text(org).Int(from).Int(before.created_at).Text(before.id).Int(SqlLimit(limit));
+    q.Text(org).Int(range.from).Int(range.before.created_at).Text(range.before.id);
+    q.Int(SqlLimit(limit));
+    if (!range.agent.empty()) q.Text(range.agent);
     return Collect<Entry>(q, "ListSpendEntriesBefore", "journal entry",
                           FromQuery<ReadEntry<QueryRow>>);
   }
@@ -1162,13 +1183,18 @@ class SqliteTransaction final : public Transaction {
     return Collect<DenialRecord>(q, "ListDenials", "denial", FromQuery<ReadDenial<QueryRow>>);
   }
 
-  Result<std::vector<DenialRecord>> ListDenialsBefore(std::string_view org, const ItemKey& before,
-                                                      Timestamp from, std::size_t limit) override {
+  Result<std::vector<DenialRecord>> ListDenialsBefore(std::string_view org,
+                                                      const KeysetRange& range,
+                                                      std::size_t limit) override {
     STUB_RETURN_IF_ERROR(CheckOpen());
     if (limit == 0) return std::vector<DenialRecord>();
-    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListDenialsBefore));
+    STUB_ASSIGN_OR_RETURN(
+        sqlite3_stmt * s,
+        conn_->Prepare(range.agent.empty() ? kListDenialsBefore : kListAgentDenialsBefore));
     Query q(*conn_, s);
-    q.Text(org).Int(from).Int(before.created_at).Text(before.id).Int(SqlLimit(limit));
+    q.Text(org).Int(range.from).Int(range.before.created_at).Text(range.before.id);
+    q.Int(SqlLimit(limit));
+    if (!range.agent.empty()) q.Text(range.agent);
     return Collect<DenialRecord>(q, "ListDenialsBefore", "denial", FromQuery<ReadDenial<QueryRow>>);
   }
 
