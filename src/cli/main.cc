@@ -205,6 +205,17 @@ int main(int argc, char** argv) {
                    "committed after all)")
       ->check(CLI::Range(0.01, 3600.0))
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--session-ttl", serve.session_ttl_seconds,
+                   "seconds a dashboard sign-in lasts (the session cookie's Max-Age)")
+      ->check(CLI::Range(60.0, 30.0 * 24 * 3600))
+      ->capture_default_str();
+  serve_cmd->add_flag("--cookie-secure", serve.cookie_secure,
+                      "mark the session cookie Secure and expect https:// origins: for a server "
+                      "behind a TLS-terminating proxy (stub itself speaks plain HTTP)");
+  serve_cmd->add_option("--ui-dir", serve.ui_dir,
+                        "serve the dashboard from this directory (a development build, read on "
+                        "every request) instead of the one embedded in the binary");
   serve_cmd->add_flag("--demo", serve.demo,
                       "seed the demo org (idempotent) and print a fresh admin key, the URL and a "
                       "curl example");

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <vector>
@@ -76,6 +77,17 @@ Status RunServe(const ServeConfig& config) {
   options.handle_signals = true;
   options.batcher.answer_timeout =
       std::chrono::milliseconds(static_cast<std::int64_t>(config.answer_timeout_seconds * 1000.0));
+  options.sessions.ttl =
+      std::chrono::seconds(static_cast<std::int64_t>(config.session_ttl_seconds));
+  options.cookie_secure = config.cookie_secure;
+  if (!config.ui_dir.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(config.ui_dir, ec)) {
+      return InvalidArgument("--ui-dir " + config.ui_dir + " is not a directory",
+                             "invalid_request");
+    }
+    options.ui.dir = config.ui_dir;
+  }
   const std::string url = config.db.empty() ? DefaultStoreUrl() : config.db;
   STUB_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(url));
   SystemClock clock;

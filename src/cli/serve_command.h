@@ -19,6 +19,11 @@ struct ServeConfig {
   bool demo = false;
   // A spend not answered within this is answered 503 "overloaded".
   double answer_timeout_seconds = 5.0;
+  // Dashboard: session lifetime, Secure cookies behind a TLS proxy, and a
+  // development build served from disk instead of the embedded one.
+  double session_ttl_seconds = 12 * 60 * 60;
+  bool cookie_secure = false;
+  std::string ui_dir;
 };
 
 // The store URL serve uses when --db is not given.

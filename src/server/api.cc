@@ -23,7 +23,8 @@ ApiResponse JsonResponse(int status, const Json& body) {
 }
 
 Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher, KeyService& keys,
-         const Authenticator& auth, StreamOptions streams, std::chrono::milliseconds ready_timeout)
+         const Authenticator& auth, SessionService& sessions, const UiHandler& ui,
+         StreamOptions streams, std::chrono::milliseconds ready_timeout)
     : store_(store),
       clock_(clock),
       engine_(engine),
@@ -33,6 +34,8 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
       queries_(store, QueryServiceOptionsFromEnv()),
       reads_(store),
       spends_(reads_),
+      session_(sessions, auth),
+      ui_(ui),
       streams_(streams),
       feeds_(reads_, engine.commit_signal(), streams),
       ready_timeout_(ready_timeout),
@@ -41,6 +44,14 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
   Open("GET", "/readyz", &Api::Readyz);
   Open("GET", "/metrics", &Api::Metrics);
   Open("GET", "/openapi.json", &Api::OpenApi);
+
+  // Dashboard sessions: sign-in takes the key in the body; the others read
+  // the cookie themselves.
+  Open("POST", "/v1/session", &Api::CreateSession);
+  Open("GET", "/v1/session", &Api::GetSession);
+  Open("DELETE", "/v1/session", &Api::DeleteSession);
+  router_.SetFallback(
+      [this](const ApiRequest& request, const PathParams&) { return ui_.Serve(request); });
 
   Authed("POST", "/v1/orgs", &Api::CreateOrg);
   Authed("POST", "/v1/keys", &Api::CreateKey);
@@ -302,6 +313,18 @@ ApiResponse Api::Metrics(const ApiRequest&, const PathParams&) {
   r.content_type = "text/plain; version=0.0.4";
   r.body = std::move(out);
   return r;
+}
+
+ApiResponse Api::CreateSession(const ApiRequest& request, const PathParams&) {
+  return session_.Create(request);
+}
+
+ApiResponse Api::GetSession(const ApiRequest& request, const PathParams&) {
+  return session_.Get(request);
+}
+
+ApiResponse Api::DeleteSession(const ApiRequest& request, const PathParams&) {
+  return session_.Delete(request);
 }
 
 ApiResponse Api::OpenApi(const ApiRequest&, const PathParams&) {

@@ -28,20 +28,24 @@
 #include "server/feed_hub.h"
 #include "server/json_body.h"
 #include "server/router.h"
+#include "server/session_handler.h"
 #include "server/spends_handler.h"
 #include "server/store_probe.h"
 #include "server/stream_limiter.h"
+#include "server/ui_handler.h"
 #include "store/store.h"
 
 namespace stub {
 
 class Api {
  public:
-  // Every reference must outlive the Api.
+  // Every reference must outlive the Api. `sessions` backs /v1/session;
+  // `ui` answers the paths no route has (the dashboard, issue 20).
   // /readyz answers 503 when the store does not answer within
   // `ready_timeout` or the batcher is stalled (SpendBatcher::Stalled).
   Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher, KeyService& keys,
-      const Authenticator& auth, StreamOptions streams = {},
+      const Authenticator& auth, SessionService& sessions, const UiHandler& ui,
+      StreamOptions streams = {},
       std::chrono::milliseconds ready_timeout = std::chrono::milliseconds{1000});
 
   ApiResponse Handle(const ApiRequest& request);
@@ -88,6 +92,11 @@ class Api {
   ApiResponse Readyz(const ApiRequest&, const PathParams&);
   ApiResponse Metrics(const ApiRequest&, const PathParams&);
   ApiResponse OpenApi(const ApiRequest&, const PathParams&);
+
+  // --- dashboard sessions (SessionHandler) and files (UiHandler) ---
+  ApiResponse CreateSession(const ApiRequest&, const PathParams&);
+  ApiResponse GetSession(const ApiRequest&, const PathParams&);
+  ApiResponse DeleteSession(const ApiRequest&, const PathParams&);
 
   // --- orgs, keys, tree (api_admin.cc) ---
   ApiResponse CreateOrg(const ApiRequest&, const PathParams&, const Principal&);
@@ -147,10 +156,12 @@ class Api {
   KeyService& keys_;
   const Authenticator& auth_;
   QueryService queries_;
-  ReadService reads_;      // lists, look-ups, the event feed's tail
-  SpendsHandler spends_;   // GET /v1/spends, /v1/spends/{id}
-  StreamLimiter streams_;  // GET /v1/events caps
-  FeedHub feeds_;          // GET /v1/events: one store reader per org
+  ReadService reads_;       // lists, look-ups, the event feed's tail
+  SpendsHandler spends_;    // GET /v1/spends, /v1/spends/{id}
+  SessionHandler session_;  // /v1/session
+  const UiHandler& ui_;     // GET / and the dashboard's files
+  StreamLimiter streams_;   // GET /v1/events caps
+  FeedHub feeds_;           // GET /v1/events: one store reader per org
   Router router_;
   const std::chrono::milliseconds ready_timeout_;
   StoreProbe probe_;

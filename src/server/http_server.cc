@@ -263,6 +263,7 @@ class HttpServer::Impl {
                               const std::string& request_id, beast::error_code& ec) {
     http::response<http::string_body> out{static_cast<http::status>(res.status), version};
     out.set(http::field::server, "stub");
+    out.set("X-Content-Type-Options", "nosniff");
     if (!res.body.empty()) out.set(http::field::content_type, res.content_type);
     if (!request_id.empty()) out.set("X-Request-Id", request_id);
     for (const auto& [name, value] : res.headers) out.set(name, value);
@@ -281,6 +282,7 @@ class HttpServer::Impl {
     head.set(http::field::server, "stub");
     head.set(http::field::content_type, res.content_type);
     head.set(http::field::cache_control, "no-cache");
+    head.set("X-Content-Type-Options", "nosniff");
     if (!request_id.empty()) head.set("X-Request-Id", request_id);
     for (const auto& [name, value] : res.headers) head.set(name, value);
     head.keep_alive(false);  // the body ends when the connection closes

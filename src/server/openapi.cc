@@ -222,6 +222,16 @@ Json Schemas() {
             {{"code", Str()}, {"message", Str()}, {"seq", {{"type", "integer"}}}, {"node", Str()}},
             {"code", "message"}))}},
       {"ok", "entries", "head", "problems"});
+  s["SessionCreate"] = Obj({{"key", Str("an admin, finance or approver API key")}}, {"key"});
+  s["Session"] =
+      Obj({{"org", Ref("Id")},
+           {"role", Enum({"admin", "finance", "approver"})},
+           {"key_id", Str("the key the session acts as")},
+           {"name", Str("the key's name")},
+           {"csrf_token", Str("send as X-CSRF-Token on every request that changes state with the "
+                              "session cookie")},
+           {"expires_at", Ref("Time")}},
+          {"org", "role", "key_id", "name", "csrf_token", "expires_at"});
   s["Health"] = Obj({{"ok", {{"type", "boolean"}}},
                      {"store", Str()},
                      {"store_answers", {{"type", "boolean"}}},
@@ -257,6 +267,26 @@ const std::map<std::string, Operation>& Operations() {
       {"GET /metrics",
        {"Prometheus metrics", "", {{200, "", "text exposition format", "text/plain"}}, {}}},
       {"GET /openapi.json", {"This document", "", {{200, "", "OpenAPI 3.1"}}, {}}},
+      {"POST /v1/session",
+       {"Sign in to the dashboard: exchange an admin, finance or approver key for an HttpOnly, "
+        "SameSite=Strict session cookie (stub_session) and a CSRF token. No Authorization "
+        "needed; an agent or root key gets 403, an unknown or revoked key 401",
+        "SessionCreate",
+        {{200, "Session", "signed in; Set-Cookie: stub_session=…"},
+         {401, "Error", "unauthorized"},
+         {403, "Error", "forbidden"}},
+        {}}},
+      {"GET /v1/session",
+       {"The session of the stub_session cookie (a reloaded page gets its CSRF token back)",
+        "",
+        {{200, "Session", "signed in"}, {401, "Error", "no live session"}},
+        {}}},
+      {"DELETE /v1/session",
+       {"Sign out: delete the session and clear the cookie (X-CSRF-Token required while the "
+        "session is live)",
+        "",
+        {{204, "", "signed out; Set-Cookie clears stub_session"}},
+        {}}},
       {"POST /v1/orgs",
        {"Create an org and its first admin key (root key)",
         "OrgCreate",
@@ -402,8 +432,20 @@ Json OpenApiDocument(const std::vector<std::pair<std::string, std::string>>& rou
       op["summary"] = "Not implemented in this version";
       responses["501"] = error_answer;
     }
-    if (authed) {
-      op["security"] = Json::array({{{"bearer", Json::array()}}});
+    if (pattern == "/v1/session") {
+      // Sign-in takes the key in its body; the others read the cookie.
+      op["security"] =
+          method == "POST" ? Json::array() : Json::array({{{"session", Json::array()}}});
+      if (method == "POST") {
+        responses["200"]["headers"] = {
+            {"Set-Cookie",
+             {{"description",
+               "stub_session=<token>; HttpOnly; SameSite=Strict; Path=/; Max-Age=<seconds> "
+               "(plus Secure behind TLS)"},
+              {"schema", {{"type", "string"}}}}}};
+      }
+    } else if (authed) {
+      op["security"] = Json::array({{{"bearer", Json::array()}}, {{"session", Json::array()}}});
       if (!responses.contains("401")) responses["401"] = error_answer;
       if (!responses.contains("403")) responses["403"] = error_answer;
     }
@@ -428,7 +470,16 @@ Json OpenApiDocument(const std::vector<std::pair<std::string, std::string>>& rou
              {{"bearer",
                {{"type", "http"},
                 {"scheme", "bearer"},
-                {"description", "Authorization: Bearer stub_live_…"}}}}}}}};
+                {"description", "Authorization: Bearer stub_live_…"}}},
+              {"session",
+               {{"type", "apiKey"},
+                {"in", "cookie"},
+                {"name", "stub_session"},
+                {"description",
+                 "The dashboard's session (POST /v1/session). Without an Authorization header "
+                 "the cookie authenticates as the session's key; a request that changes state "
+                 "(not GET, HEAD or OPTIONS) must also send X-CSRF-Token, and its Origin, when "
+                 "sent, must be this server's own"}}}}}}}};
 }
 
 }  // namespace stub

@@ -65,6 +65,7 @@ ApiResponse Router::Handle(const ApiRequest& request) const {
     res.headers.emplace_back("Allow", allow);
     return res;
   }
+  if (fallback_) return fallback_(request, params);
   return ErrorResponse(NotFound("no such endpoint", "not_found"));
 }
 

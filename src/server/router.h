@@ -2,8 +2,9 @@
 // segments and "{name}" placeholders ("/v1/holds/{id}/capture"); a matched
 // placeholder's segment is passed to the handler by name.
 //
-// No route for the path → 404 not_found; a route for the path but not the
-// method → 405 method_not_allowed (with an Allow header).
+// No route for the path → the fallback handler when one is set (the
+// dashboard), else 404 not_found; a route for the path but not the method →
+// 405 method_not_allowed (with an Allow header).
 //
 // A route may also have a loop handler: a version of its handler that never
 // blocks (no store access, no waiting), or says it would by returning
@@ -19,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "server/api_types.h"
@@ -34,6 +36,8 @@ class Router {
   // `on_loop`, if given, must never block (see above).
   void Add(std::string method, std::string_view pattern, RouteHandler handler,
            LoopHandler on_loop = nullptr);
+  // Answers the requests whose path no route has (runs on a worker).
+  void SetFallback(RouteHandler fallback) { fallback_ = std::move(fallback); }
   ApiResponse Handle(const ApiRequest& request) const;
   // The loop handler's answer, or nullopt: no route, no loop handler, or it
   // would block. Never blocks.
@@ -54,6 +58,7 @@ class Router {
   // with `allow` listing the methods the path has (empty: no such path).
   const Route* Match(const ApiRequest& request, PathParams& params, std::string& allow) const;
   std::vector<Route> routes_;
+  RouteHandler fallback_;
 };
 
 // Splits "/a/b/c" into {"a", "b", "c"} ("/" → {}). Empty segments ("//")

@@ -11,8 +11,12 @@ StubServer::StubServer(Store& store, const Clock& clock, ServerOptions options)
       engine_(store, clock, options_.engine),
       batcher_(engine_, options_.batcher),
       keys_(store, clock, options_.keys),
-      auth_(keys_, options_.root_key),
-      api_(store, clock, engine_, batcher_, keys_, auth_, options_.streams, options_.ready_timeout),
+      sessions_(store, clock, options_.sessions),
+      auth_(keys_, options_.root_key,
+            AuthOptions{.sessions = &sessions_, .behind_tls = options_.cookie_secure}),
+      ui_(options_.ui),
+      api_(store, clock, engine_, batcher_, keys_, auth_, sessions_, ui_, options_.streams,
+           options_.ready_timeout),
       http_(std::make_unique<HttpServer>(
           options_.http, [this](ApiRequest& r) { return api_.Handle(r); },
           [this](ApiRequest& r) { return api_.TryHandleOnLoop(r); })) {}
@@ -29,6 +33,14 @@ Status StubServer::Start() {
   http_->Every(options_.expiry_interval, [this] {
     const std::size_t n = api_.ExpireDueHolds();
     if (n > 0) spdlog::info("expired {} hold(s)", n);
+  });
+  http_->Every(options_.session_sweep_interval, [this] {
+    auto n = sessions_.SweepExpired();
+    if (!n.ok()) {
+      spdlog::warn("sweeping expired sessions failed: {}", n.status().ToString());
+    } else if (*n > 0) {
+      spdlog::info("deleted {} expired session(s)", *n);
+    }
   });
   if (options_.handle_signals) {
     http_->StopOnSignals([](int signal) {

@@ -18,6 +18,7 @@
 #include "engine/clock.h"
 #include "engine/engine.h"
 #include "engine/key_service.h"
+#include "engine/session_service.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/http_server.h"
@@ -43,6 +44,16 @@ struct ServerOptions {
   KeyServiceOptions keys;
   // Event streams: caps per key and per org, idle limit (stream_limiter.h).
   StreamOptions streams;
+  // Dashboard sessions (`stub serve --session-ttl`) and where the server
+  // sits: behind TLS (`--cookie-secure`), the cookie is Secure and the
+  // browser's Origin is https://<Host>.
+  SessionServiceOptions sessions;
+  bool cookie_secure = false;
+  // How often expired sessions are swept (at most sessions.sweep_limit rows
+  // a time; an expired session is refused before it is swept).
+  std::chrono::milliseconds session_sweep_interval{60'000};
+  // The dashboard's files: embedded, or `--ui-dir`.
+  UiOptions ui;
 };
 
 class StubServer {
@@ -69,7 +80,9 @@ class StubServer {
   Engine engine_;
   SpendBatcher batcher_;
   KeyService keys_;
+  SessionService sessions_;
   Authenticator auth_;
+  UiHandler ui_;
   Api api_;
   std::optional<IssuedKey> created_root_key_;
   std::unique_ptr<HttpServer> http_;  // destroyed first: in-flight requests end before the batcher

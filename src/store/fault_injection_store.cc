@@ -186,6 +186,22 @@ class FaultInjectionTxn final : public Transaction {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kWrite));
     return base_->RevokeKey(org, id, at);
   }
+  Status InsertSession(SessionRow row) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kWrite));
+    return base_->InsertSession(std::move(row));
+  }
+  Result<std::optional<SessionRow>> GetSession(std::string_view token_hash) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
+    return base_->GetSession(token_hash);
+  }
+  Status DeleteSession(std::string_view token_hash) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kWrite));
+    return base_->DeleteSession(token_hash);
+  }
+  Result<std::size_t> DeleteExpiredSessions(Timestamp now, std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kWrite));
+    return base_->DeleteExpiredSessions(now, limit);
+  }
   Result<PlanResult> RunQuery(std::string_view org, const QueryPlan& plan) override {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
     return base_->RunQuery(org, plan);

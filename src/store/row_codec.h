@@ -33,6 +33,7 @@
 #include "core/journal.h"
 #include "core/org.h"
 #include "core/outcome.h"
+#include "core/session.h"
 #include "core/spend_daily.h"
 #include "core/status.h"
 
@@ -282,6 +283,21 @@ ApiKeyRow ReadApiKey(const Row& q) {
   k.created_at = q.Int(6);
   k.revoked_at = q.Int(7);
   return k;
+}
+
+// Columns: token_hash, key_id, key_hash, org, csrf_token, created_at,
+// expires_at.
+template <typename Row>
+SessionRow ReadSession(const Row& q) {
+  SessionRow r;
+  r.token_hash = q.Text(0);
+  r.key_id = q.Text(1);
+  r.key_hash = q.Text(2);
+  r.org = q.Text(3);
+  r.csrf_token = q.Text(4);
+  r.created_at = q.Int(5);
+  r.expires_at = q.Int(6);
+  return r;
 }
 
 template <typename Row>

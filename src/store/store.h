@@ -39,6 +39,7 @@
 #include "core/idempotency.h"
 #include "core/journal.h"
 #include "core/org.h"
+#include "core/session.h"
 #include "core/spend_daily.h"
 #include "core/status.h"
 #include "core/window.h"
@@ -231,6 +232,18 @@ class Transaction {
   // Marks the key `id` of `org` revoked at `at` (> 0); a key already revoked
   // keeps its first revoked_at. Errors: kNotFound when `org` has no such key.
   virtual Status RevokeKey(std::string_view org, std::string_view id, Timestamp at) = 0;
+
+  // --- dashboard sessions (core/session.h; only the token's hash is stored) ---
+  // Inserts a session. Tokens are random, so an existing hash is a caller
+  // bug: kAlreadyExists (or kConflict when two transactions race).
+  virtual Status InsertSession(SessionRow row) = 0;
+  // The session whose token hash is `token_hash`, expired or not.
+  virtual Result<std::optional<SessionRow>> GetSession(std::string_view token_hash) = 0;
+  // Deletes the session; absent is not an error (sign-out is idempotent).
+  virtual Status DeleteSession(std::string_view token_hash) = 0;
+  // Deletes sessions with expires_at <= `now`, at most `limit` of them (read
+  // through an index on expires_at); returns how many it deleted.
+  virtual Result<std::size_t> DeleteExpiredSessions(Timestamp now, std::size_t limit) = 0;
 
   // --- questions (read-only) ---
   // Runs a plan (query/query_plan.h) over the org's journal (status approved:

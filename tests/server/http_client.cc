@@ -50,13 +50,19 @@ std::string HttpClient::Raw(std::uint16_t port, const std::string& bytes) {
 std::pair<int, std::vector<HttpClient::Event>> HttpClient::ReadEvents(
     std::uint16_t port, const std::string& key, const std::string& last_event_id, std::size_t count,
     const std::function<void()>& after_open) {
+  return ReadEventsWithHeaders(port, "Authorization: Bearer " + key + "\r\n", last_event_id, count,
+                               after_open);
+}
+
+std::pair<int, std::vector<HttpClient::Event>> HttpClient::ReadEventsWithHeaders(
+    std::uint16_t port, const std::string& headers, const std::string& last_event_id,
+    std::size_t count, const std::function<void()>& after_open) {
   asio::io_context io;
   beast::tcp_stream stream(io);
   beast::error_code ec;
   stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
   if (ec) return {0, {}};
-  std::string request =
-      "GET /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key + "\r\n";
+  std::string request = "GET /v1/events HTTP/1.1\r\nHost: x\r\n" + headers;
   if (!last_event_id.empty()) request += "Last-Event-ID: " + last_event_id + "\r\n";
   request += "\r\n";
   asio::write(stream, asio::buffer(request), ec);

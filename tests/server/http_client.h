@@ -70,6 +70,11 @@ class HttpClient {
   static std::pair<int, std::vector<Event>> ReadEvents(
       std::uint16_t port, const std::string& key, const std::string& last_event_id,
       std::size_t count, const std::function<void()>& after_open = [] {});
+  // ReadEvents with `headers` ("Name: value\r\n" lines) instead of the
+  // Authorization header: a dashboard session's Cookie.
+  static std::pair<int, std::vector<Event>> ReadEventsWithHeaders(
+      std::uint16_t port, const std::string& headers, const std::string& last_event_id,
+      std::size_t count, const std::function<void()>& after_open = [] {});
 
  private:
   std::string key_;

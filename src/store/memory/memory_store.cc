@@ -54,6 +54,10 @@ using ApiKeyKey = std::tuple<std::string>;                             // hash o
 // org, node, at, seq
 using WindowLogKey = std::tuple<std::string, std::string, Timestamp, std::int64_t>;
 using ApprovalKey = std::tuple<std::string, std::string>;  // org, id
+using SessionKey = std::tuple<std::string>;                // hash of the token
+// A session's versions: nullopt once deleted (the tables keep no tombstones
+// of their own outside the pending-holds index).
+using SessionSlot = std::optional<SessionRow>;
 using WindowLogView = std::tuple<std::string_view, std::string_view, Timestamp, std::int64_t>;
 
 using View1 = std::tuple<std::string_view>;
@@ -123,6 +127,7 @@ class MemoryStore::Impl {
   MvccTable<ApiKeyKey, ApiKeyRow> keys;
   MvccTable<WindowLogKey, WindowLogRow> window_log;
   MvccTable<ApprovalKey, ApprovalRow> approvals;
+  MvccTable<SessionKey, SessionSlot> sessions;
   std::uint64_t commits = 0;
   std::uint64_t conflicts = 0;
 };
@@ -578,6 +583,59 @@ class MemoryTransaction final : public Transaction {
     });
   }
 
+  // --- dashboard sessions ---
+
+  Status InsertSession(SessionRow row) override {
+    return WriteCall([&]() -> Status {
+      const std::string hash = row.token_hash;
+      if (LiveSession(hash)) return AlreadyExists("a session with this token already exists");
+      session_writes_.Put(View1(hash), SessionSlot(std::move(row)));
+      return Status::Ok();
+    });
+  }
+
+  Result<std::optional<SessionRow>> GetSession(std::string_view token_hash) override {
+    return ReadCall<std::optional<SessionRow>>(
+        [&]() -> std::optional<SessionRow> { return LiveSession(token_hash); });
+  }
+
+  Status DeleteSession(std::string_view token_hash) override {
+    return WriteCall([&]() -> Status {
+      if (!LiveSession(token_hash)) return Status::Ok();
+      session_writes_.Put(View1(token_hash), SessionSlot());
+      return Status::Ok();
+    });
+  }
+
+  Result<std::size_t> DeleteExpiredSessions(Timestamp now, std::size_t limit) override {
+    std::size_t deleted = 0;
+    const Status status = WriteCall([&]() -> Status {
+      ScanRange<SessionKey> range{SessionKey{}, std::nullopt, false, /*same_first=*/false};
+      auto own = session_writes_.Collect(range);
+      auto committed = Scan(store_->sessions, range, kNoLimit, session_reads_);
+      std::vector<std::string> due;
+      for (const auto& slot : committed) {
+        if (*slot && (*slot)->expires_at <= now) due.push_back((*slot)->token_hash);
+      }
+      for (const SessionSlot* slot : own) {
+        if (*slot && (*slot)->expires_at <= now) due.push_back((*slot)->token_hash);
+      }
+      std::sort(due.begin(), due.end());
+      due.erase(std::unique(due.begin(), due.end()), due.end());
+      for (const std::string& hash : due) {
+        if (deleted == limit) break;
+        // Own writes win over the committed version.
+        const std::optional<SessionRow> live = LiveSession(hash);
+        if (!live || live->expires_at > now) continue;
+        session_writes_.Put(View1(hash), SessionSlot());
+        ++deleted;
+      }
+      return Status::Ok();
+    });
+    if (!status.ok()) return status;
+    return deleted;
+  }
+
   // --- commit ---
 
   Status Commit() override {
@@ -706,6 +764,14 @@ class MemoryTransaction final : public Transaction {
                  [](const ApiKeyRow& k) { return std::string_view(k.hash); });
   }
 
+  // The session of `hash` visible to this transaction (own writes first).
+  std::optional<SessionRow> LiveSession(std::string_view hash) {
+    std::optional<SessionSlot> slot =
+        PointGet(store_->sessions, session_writes_, session_reads_, View1(hash));
+    if (!slot || !*slot) return std::nullopt;
+    return std::move(**slot);
+  }
+
   // True if this transaction wrote the hold (its own version decides).
   bool OverriddenHold(const Hold& h) { return hold_writes_.Find(View2(h.org, h.id)) != nullptr; }
 
@@ -728,7 +794,8 @@ class MemoryTransaction final : public Transaction {
   bool HasWrites() const {
     return !org_writes_.empty() || !node_writes_.empty() || !entry_writes_.empty() ||
            !idempotency_writes_.empty() || !hold_writes_.empty() || !denial_writes_.empty() ||
-           !key_writes_.empty() || !window_writes_.empty() || !approval_writes_.empty();
+           !key_writes_.empty() || !window_writes_.empty() || !approval_writes_.empty() ||
+           !session_writes_.empty();
   }
 
   // Checks the writes of one table against versions committed after the
@@ -774,6 +841,7 @@ class MemoryTransaction final : public Transaction {
     if (!KeyIdsStillFree()) return "an API key id it inserts";
     if (!ValidateWrites(s.window_log, window_writes_)) return "a window log row it appends";
     if (!ValidateWrites(s.approvals, approval_writes_)) return "an approval it writes";
+    if (!ValidateWrites(s.sessions, session_writes_)) return "a session it writes";
     if (!record_reads_) return nullptr;
     if (org_reads_.ChangedSince(s.orgs, snapshot_)) return "an org row it read";
     if (node_reads_.ChangedSince(s.nodes, snapshot_)) return "a node row it read";
@@ -789,6 +857,7 @@ class MemoryTransaction final : public Transaction {
     if (key_reads_.ChangedSince(s.keys, snapshot_)) return "an API key it read";
     if (window_reads_.ChangedSince(s.window_log, snapshot_)) return "a window log range it read";
     if (approval_reads_.ChangedSince(s.approvals, snapshot_)) return "an approval it read";
+    if (session_reads_.ChangedSince(s.sessions, snapshot_)) return "a session it read";
     return nullptr;
   }
 
@@ -883,6 +952,7 @@ class MemoryTransaction final : public Transaction {
     InstallWrites(s.keys, key_writes_, ts);
     InstallWrites(s.window_log, window_writes_, ts);
     InstallWrites(s.approvals, approval_writes_, ts);
+    InstallWrites(s.sessions, session_writes_, ts);
     ++s.commits;
 
     if (s.options.on_commit) {
@@ -910,6 +980,7 @@ class MemoryTransaction final : public Transaction {
     PruneWrites(s.keys, key_writes_, s.active);
     PruneWrites(s.window_log, window_writes_, s.active);
     PruneWrites(s.approvals, approval_writes_, s.active);
+    PruneWrites(s.sessions, session_writes_, s.active);
     for (const auto& key : index_touched) s.pending_holds.Prune(key, s.active);
     return Status::Ok();
   }
@@ -924,6 +995,7 @@ class MemoryTransaction final : public Transaction {
     key_writes_.Clear();
     window_writes_.Clear();
     approval_writes_.Clear();
+    session_writes_.Clear();
     if (!record_reads_) return;
     org_reads_ = {};
     node_reads_ = {};
@@ -935,6 +1007,7 @@ class MemoryTransaction final : public Transaction {
     key_reads_ = {};
     window_reads_ = {};
     approval_reads_ = {};
+    session_reads_ = {};
   }
 
   MemoryStore::Impl* const store_;
@@ -953,6 +1026,7 @@ class MemoryTransaction final : public Transaction {
   WriteSet<ApiKeyKey, ApiKeyRow> key_writes_;
   WriteSet<WindowLogKey, WindowLogRow> window_writes_;
   WriteSet<ApprovalKey, ApprovalRow> approval_writes_;
+  WriteSet<SessionKey, SessionSlot> session_writes_;
 
   ReadSet<OrgKey> org_reads_;
   ReadSet<NodeKey> node_reads_;
@@ -964,6 +1038,7 @@ class MemoryTransaction final : public Transaction {
   ReadSet<ApiKeyKey> key_reads_;
   ReadSet<WindowLogKey> window_reads_;
   ReadSet<ApprovalKey> approval_reads_;
+  ReadSet<SessionKey> session_reads_;
 };
 
 }  // namespace
@@ -999,7 +1074,7 @@ MemoryStore::Stats MemoryStore::GetStats() const {
                    s.idempotency.version_count() + s.holds.version_count() +
                    s.pending_holds.version_count() + s.denials.version_count() +
                    s.keys.version_count() + s.window_log.version_count() +
-                   s.approvals.version_count();
+                   s.approvals.version_count() + s.sessions.version_count();
   return stats;
 }
 

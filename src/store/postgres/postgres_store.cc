@@ -56,6 +56,7 @@ using row_codec::ReadEntry;
 using row_codec::ReadHold;
 using row_codec::ReadNode;
 using row_codec::ReadOrg;
+using row_codec::ReadSession;
 using row_codec::ReadSpendDaily;
 using row_codec::SqlLimit;
 using row_codec::ToI64;
@@ -350,6 +351,23 @@ const std::vector<Migration>& Migrations() {
             "CREATE INDEX ASYNC IF NOT EXISTS denials_by_agent ON denials (org, agent, "
             "created_at, id)"},
        }},
+      // Dashboard sessions (core/session.h): only the token's hash is
+      // stored; expired rows are swept by expires_at.
+      {10,
+       "dashboard sessions",
+       {
+           {R"sql(CREATE TABLE IF NOT EXISTS sessions (
+  token_hash TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  key_hash TEXT NOT NULL,
+  org TEXT NOT NULL,
+  csrf_token TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL))sql",
+            nullptr},
+           {"CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions (expires_at)",
+            "CREATE INDEX ASYNC IF NOT EXISTS sessions_expiry ON sessions (expires_at)"},
+       }},
   };
   return kMigrations;
 }
@@ -419,6 +437,10 @@ enum StmtId : std::size_t {
   kListApprovalsAfterByStatus,
   kListAgentSpendEntriesBefore,
   kListAgentDenialsBefore,
+  kInsertSession,
+  kGetSession,
+  kDeleteSession,
+  kDeleteExpiredSessions,
   kStmtCount,
 };
 
@@ -437,6 +459,7 @@ struct StmtDef {
   "org, id, agent, path, vendor, category, session, user_id, intent, amount, captured, " \
   "created_at, expires_at, resolved_at, status, spend_id"
 #define STUB_KEY_COLS "id, org, hash, role, agent, name, created_at, revoked_at"
+#define STUB_SESSION_COLS "token_hash, key_id, key_hash, org, csrf_token, created_at, expires_at"
 #define STUB_APPROVAL_COLS                                                                  \
   "org, id, agent, amount, vendor, category, session, user_id, intent, node, over_amount, " \
   "status, created_at, expires_at, decided_at, decided_by, spend_id, note"
@@ -651,6 +674,15 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
        " FROM denials WHERE org = $1 AND agent = $6 AND created_at >= $2 AND "
        "(created_at, id) < ($3, $4) ORDER BY created_at DESC, id DESC LIMIT $5",
        {T, I, I, T, I, T}},
+      {"insert_session",
+       "INSERT INTO sessions (" STUB_SESSION_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+       {T, T, T, T, T, I, I}},
+      {"get_session", "SELECT " STUB_SESSION_COLS " FROM sessions WHERE token_hash = $1", {T}},
+      {"delete_session", "DELETE FROM sessions WHERE token_hash = $1", {T}},
+      {"delete_expired_sessions",
+       "DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions "
+       "WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2) RETURNING token_hash",
+       {I, I}},
   }};
   return kStmts;
 }
@@ -660,6 +692,7 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
 #undef STUB_HOLD_COLS
 #undef STUB_DENIAL_COLS
 #undef STUB_KEY_COLS
+#undef STUB_SESSION_COLS
 #undef STUB_APPROVAL_COLS
 
 // Statements per pipeline sync: bounds what either side buffers unread.
@@ -1674,6 +1707,40 @@ class PostgresTransaction final : public Transaction {
       return NotFound("postgres store: no key " + std::string(id), "not_found");
     }
     return Status::Ok();
+  }
+
+  // --- dashboard sessions ---
+
+  Status InsertSession(SessionRow row) override {
+    Params p;
+    p.Bytes(std::move(row.token_hash))
+        .Bytes(std::move(row.key_id))
+        .Bytes(std::move(row.key_hash))
+        .Bytes(std::move(row.org))
+        .Bytes(std::move(row.csrf_token))
+        .Int(row.created_at)
+        .Int(row.expires_at);
+    return Buffer(kInsertSession, std::move(p), OnDuplicate::kAlreadyExists);
+  }
+
+  Result<std::optional<SessionRow>> GetSession(std::string_view token_hash) override {
+    Params p;
+    p.Text(token_hash);
+    return One<SessionRow>(kGetSession, p, "session", ReadSession<Row>);
+  }
+
+  Status DeleteSession(std::string_view token_hash) override {
+    Params p;
+    p.Text(token_hash);
+    return Buffer(kDeleteSession, std::move(p), OnDuplicate::kConflict);
+  }
+
+  Result<std::size_t> DeleteExpiredSessions(Timestamp now, std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    Params p;
+    p.Int(now).Int(static_cast<std::int64_t>(limit));
+    STUB_ASSIGN_OR_RETURN(PgResult r, Read(kDeleteExpiredSessions, p));
+    return static_cast<std::size_t>(PQntuples(r.get()));
   }
 
   // --- approvals ---

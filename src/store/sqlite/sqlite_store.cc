@@ -259,6 +259,20 @@ CREATE INDEX entries_agent_key ON entries (org, agent, created_at, ref)
   WHERE kind IN ('spend', 'capture');
 CREATE INDEX denials_by_agent ON denials (org, agent, created_at, id);
 )sql"},
+    // Dashboard sessions (core/session.h): only the token's hash is stored;
+    // expired rows are swept by expires_at.
+    {10, "dashboard sessions", R"sql(
+CREATE TABLE sessions (
+  token_hash TEXT NOT NULL PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  key_hash TEXT NOT NULL,
+  org TEXT NOT NULL,
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID, STRICT;
+CREATE INDEX sessions_expiry ON sessions (expires_at);
+)sql"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -308,6 +322,10 @@ enum StmtId : std::size_t {
   kListApprovalsAfterByStatus,
   kListAgentSpendEntriesBefore,
   kListAgentDenialsBefore,
+  kInsertSession,
+  kGetSession,
+  kDeleteSession,
+  kDeleteExpiredSessions,
   kStmtCount,
 };
 
@@ -320,6 +338,7 @@ enum StmtId : std::size_t {
   "org, id, agent, path, vendor, category, session, user_id, intent, amount, captured, " \
   "created_at, expires_at, resolved_at, status, spend_id"
 #define STUB_KEY_COLS "id, org, hash, role, agent, name, created_at, revoked_at"
+#define STUB_SESSION_COLS "token_hash, key_id, key_hash, org, csrf_token, created_at, expires_at"
 #define STUB_APPROVAL_COLS                                                                  \
   "org, id, agent, amount, vendor, category, session, user_id, intent, node, over_amount, " \
   "status, created_at, expires_at, decided_at, decided_by, spend_id, note"
@@ -412,6 +431,11 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "SELECT " STUB_DENIAL_COLS
     " FROM denials WHERE org = ?1 AND agent = ?6 AND created_at >= ?2 AND "
     "(created_at, id) < (?3, ?4) ORDER BY created_at DESC, id DESC LIMIT ?5",
+    "INSERT INTO sessions (" STUB_SESSION_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    "SELECT " STUB_SESSION_COLS " FROM sessions WHERE token_hash = ?1",
+    "DELETE FROM sessions WHERE token_hash = ?1",
+    "DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions "
+    "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)",
 };
 
 #undef STUB_NODE_COLS
@@ -419,6 +443,7 @@ constexpr std::array<const char*, kStmtCount> kSql = {
 #undef STUB_HOLD_COLS
 #undef STUB_DENIAL_COLS
 #undef STUB_KEY_COLS
+#undef STUB_SESSION_COLS
 #undef STUB_APPROVAL_COLS
 
 // --- errors -----------------------------------------------------------------
@@ -646,6 +671,7 @@ using row_codec::ReadEntry;
 using row_codec::ReadHold;
 using row_codec::ReadNode;
 using row_codec::ReadOrg;
+using row_codec::ReadSession;
 using row_codec::ReadSpendDaily;
 using row_codec::SqlLimit;
 using row_codec::ToI64;
@@ -1452,6 +1478,50 @@ class SqliteTransaction final : public Transaction {
       return NotFound("sqlite store: no key " + std::string(id), "not_found");
     }
     return Status::Ok();
+  }
+
+  // --- dashboard sessions ---
+
+  Status InsertSession(SessionRow row) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kInsertSession));
+    Query q(*conn_, s);
+    q.Text(row.token_hash)
+        .Text(row.key_id)
+        .Text(row.key_hash)
+        .Text(row.org)
+        .Text(row.csrf_token)
+        .Int(row.created_at)
+        .Int(row.expires_at);
+    const int rc = q.Step();
+    if (IsConstraint(rc)) return AlreadyExists("sqlite store: the session already exists");
+    if (rc != SQLITE_DONE) return q.Error(rc, "InsertSession");
+    return Status::Ok();
+  }
+
+  Result<std::optional<SessionRow>> GetSession(std::string_view token_hash) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kGetSession));
+    Query q(*conn_, s);
+    q.Text(token_hash);
+    return One<SessionRow>(q, "GetSession", "session", FromQuery<ReadSession<QueryRow>>);
+  }
+
+  Status DeleteSession(std::string_view token_hash) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kDeleteSession));
+    Query q(*conn_, s);
+    q.Text(token_hash);
+    return Done(q, "DeleteSession");
+  }
+
+  Result<std::size_t> DeleteExpiredSessions(Timestamp now, std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kDeleteExpiredSessions));
+    Query q(*conn_, s);
+    q.Int(now).Int(static_cast<std::int64_t>(limit));
+    STUB_RETURN_IF_ERROR(Done(q, "DeleteExpiredSessions"));
+    return static_cast<std::size_t>(sqlite3_changes(conn_->db()));
   }
 
   // --- end ---

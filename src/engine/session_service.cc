@@ -1,0 +1,153 @@
+#include "engine/session_service.h"
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <thread>
+#include <utility>
+
+#include "core/sha256.h"
+#include "engine/backoff.h"
+
+namespace stub {
+namespace {
+
+constexpr int kSessionTxnAttempts = 12;
+
+// Runs `body` in a transaction and commits it, retrying on kConflict and
+// kUnavailable after a backoff. A write is reported only once durable.
+template <typename T, typename Body>
+Result<T> InSessionTxn(Store& store, bool read_only, Body&& body) {
+  Status last;
+  for (int attempt = 0; attempt < kSessionTxnAttempts; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(BackoffDelay(BackoffPolicy{}, attempt - 1));
+    const std::uint64_t mark = store.DurabilityMark();
+    auto txn = store.Begin({.read_only = read_only});
+    if (!txn.ok()) {
+      last = txn.status();
+      if (last.retryable()) continue;
+      return last;
+    }
+    Result<T> result = body(**txn);
+    Status status = result.status();
+    if (status.ok()) status = (*txn)->Commit();
+    if (status.ok()) {
+      if (!read_only && !store.CommitIsDurable()) STUB_RETURN_IF_ERROR(store.MakeDurable(mark));
+      return result;
+    }
+    (*txn)->Rollback();
+    if (!status.retryable()) return status;
+    last = std::move(status);
+  }
+  return last;
+}
+
+// 32 random bytes from the OS CSPRNG, hex.
+Result<std::string> RandomHex() {
+  std::array<unsigned char, 32> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    return Internal("the OS random generator failed");
+  }
+  return ToHex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+Status SignInUnauthorized() {
+  return Status(StatusCode::kInvalidArgument, "unknown or revoked API key", "unauthorized");
+}
+
+}  // namespace
+
+SessionService::SessionService(Store& store, const Clock& clock, SessionServiceOptions options)
+    : store_(store), clock_(clock), options_(options) {}
+
+Result<IssuedSession> SessionService::Create(std::string_view key_secret) {
+  if (!key_secret.starts_with(kKeyPrefix)) return SignInUnauthorized();
+  const std::string key_hash = KeyService::HashSecret(key_secret);
+  STUB_ASSIGN_OR_RETURN(std::string random, RandomHex());
+  STUB_ASSIGN_OR_RETURN(std::string csrf, RandomHex());
+  IssuedSession issued;
+  issued.token = std::string(kSessionPrefix) + random;
+  issued.row.token_hash = KeyService::HashSecret(issued.token);
+  issued.row.csrf_token = std::move(csrf);
+  auto done = InSessionTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
+    STUB_ASSIGN_OR_RETURN(auto key, txn.GetKeyByHash(key_hash));
+    if (!key || key->revoked()) return SignInUnauthorized();
+    if (key->role == KeyRole::kAgent) {
+      return Status(StatusCode::kFailedPrecondition, "agent keys cannot sign in to the dashboard",
+                    "forbidden");
+    }
+    if (key->role == KeyRole::kRoot || key->org.empty()) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "the root key has no org and cannot sign in to the dashboard; use an org's "
+                    "admin, finance or approver key",
+                    "forbidden");
+    }
+    const Timestamp now = clock_.Now();
+    issued.row.key_id = key->id;
+    issued.row.key_hash = key->hash;
+    issued.row.org = key->org;
+    issued.row.created_at = now;
+    issued.row.expires_at = now + options_.ttl.count() * kMicrosPerSecond;
+    issued.key = std::move(*key);
+    STUB_RETURN_IF_ERROR(txn.InsertSession(issued.row));
+    return true;
+  });
+  if (!done.ok()) return done.status();
+  return issued;
+}
+
+Result<std::optional<SessionGrant>> SessionService::Authenticate(std::string_view token) {
+  if (!token.starts_with(kSessionPrefix)) return std::optional<SessionGrant>();
+  const std::string hash = KeyService::HashSecret(token);
+  const Timestamp now = clock_.Now();
+  bool expired = false;
+  auto found = InSessionTxn<std::optional<SessionGrant>>(
+      store_, true, [&](Transaction& txn) -> Result<std::optional<SessionGrant>> {
+        STUB_ASSIGN_OR_RETURN(auto session, txn.GetSession(hash));
+        if (!session) return std::optional<SessionGrant>();
+        if (session->expired(now)) {
+          expired = true;
+          return std::optional<SessionGrant>();
+        }
+        STUB_ASSIGN_OR_RETURN(auto key, txn.GetKeyByHash(session->key_hash));
+        if (!key || key->revoked() || key->id != session->key_id) {
+          return std::optional<SessionGrant>();
+        }
+        STUB_ASSIGN_OR_RETURN(auto org, txn.GetOrg(key->org));
+        if (!org) return std::optional<SessionGrant>();
+        SessionGrant grant;
+        grant.check.key_hash = key->hash;
+        grant.check.epoch = org->key_epoch;
+        grant.row = std::move(*session);
+        grant.key = std::move(*key);
+        return std::optional<SessionGrant>(std::move(grant));
+      });
+  if (expired) {
+    // Lazily: the row is dead either way; a failure here changes no answer.
+    (void)InSessionTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
+      STUB_RETURN_IF_ERROR(txn.DeleteSession(hash));
+      return true;
+    });
+  }
+  return found;
+}
+
+Status SessionService::Delete(std::string_view token) {
+  if (!token.starts_with(kSessionPrefix)) return Status::Ok();
+  const std::string hash = KeyService::HashSecret(token);
+  return InSessionTxn<bool>(store_, false,
+                            [&](Transaction& txn) -> Result<bool> {
+                              STUB_RETURN_IF_ERROR(txn.DeleteSession(hash));
+                              return true;
+                            })
+      .status();
+}
+
+Result<std::size_t> SessionService::SweepExpired() {
+  const Timestamp now = clock_.Now();
+  return InSessionTxn<std::size_t>(store_, false, [&](Transaction& txn) {
+    return txn.DeleteExpiredSessions(now, options_.sweep_limit);
+  });
+}
+
+}  // namespace stub

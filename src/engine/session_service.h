@@ -1,0 +1,79 @@
+// Dashboard sessions (issue 20): an API key exchanged for a random session
+// token that the browser keeps in an HttpOnly cookie, so the key itself never
+// stays in the page.
+//
+// Contract:
+//   - Create(secret): admin, finance and approver keys only. An unknown or
+//     revoked key → kInvalidArgument "unauthorized"; an agent or root key →
+//     kFailedPrecondition "forbidden" (agents do not use the dashboard; the
+//     root key has no org). The session lives `ttl` from now.
+//   - Authenticate(token) reads the store on every call (no cache): it
+//     answers the session and its key only while the session has not expired
+//     and the key is live — a revocation or a sign-out committed anywhere on
+//     the database ends the session for the next request. An expired
+//     session's row is deleted there and then (best effort).
+//   - Delete(token) is idempotent.
+//   - Only hex(SHA-256(token)) is stored; tokens and keys are never logged.
+//
+// Thread-safe; any number of threads may call it.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/api_key.h"
+#include "core/session.h"
+#include "core/status.h"
+#include "engine/clock.h"
+#include "engine/key_service.h"
+#include "engine/requests.h"
+#include "store/store.h"
+
+namespace stub {
+
+// Every session token starts with this (recognisable if leaked).
+inline constexpr std::string_view kSessionPrefix = "stub_sess_";
+
+struct SessionServiceOptions {
+  std::chrono::seconds ttl{12 * 60 * 60};
+  // At most this many expired rows are deleted per SweepExpired call.
+  std::size_t sweep_limit = 1000;
+};
+
+// A new session: the token goes to the cookie once and is never stored.
+struct IssuedSession {
+  std::string token;
+  SessionRow row;
+  ApiKeyRow key;
+};
+
+// A live session, with the key it acts as.
+struct SessionGrant {
+  SessionRow row;
+  ApiKeyRow key;
+  KeyCheck check;  // what a spend made through the session re-checks
+};
+
+class SessionService {
+ public:
+  // `store` and `clock` must outlive the service.
+  SessionService(Store& store, const Clock& clock, SessionServiceOptions options = {});
+
+  const SessionServiceOptions& options() const { return options_; }
+
+  Result<IssuedSession> Create(std::string_view key_secret);
+  // nullopt: no such session, expired, or its key revoked.
+  Result<std::optional<SessionGrant>> Authenticate(std::string_view token);
+  Status Delete(std::string_view token);
+  // Deletes up to options().sweep_limit expired sessions; returns how many.
+  Result<std::size_t> SweepExpired();
+
+ private:
+  Store& store_;
+  const Clock& clock_;
+  const SessionServiceOptions options_;
+};
+
+}  // namespace stub
