@@ -11,39 +11,43 @@ import react from '@vitejs/plugin-react';
 const target = process.env.STUB_URL ?? 'http://127.0.0.1:8402';
 const devKey = process.env.STUB_DEV_KEY;
 
-function devSession(): Plugin {
-  return {
-    name: 'stub-dev-session',
-    apply: 'serve',
-    configureServer(server) {
-      if (!devKey) return;
-      server.middlewares.use('/v1/session', (req, res) => {
-        if (req.method === 'DELETE') {
-          res.statusCode = 204;
-          res.end();
+type Middlewares = { use: (path: string, fn: (req: { method?: string }, res: { statusCode: number; setHeader: (k: string, v: string) => void; end: (s?: string) => void }) => void) => void };
+
+let signedIn = false;
+function fakeSession(middlewares: Middlewares) {
+  if (!devKey) return;
+  middlewares.use('/v1/session', (req, res) => {
+        if (req.method === 'DELETE' || (req.method === 'GET' && !signedIn)) {
+          signedIn = false;
+          res.statusCode = req.method === 'DELETE' ? 204 : 401;
+          res.end(req.method === 'DELETE' ? undefined : '{"error":{"code":"unauthorized","message":"signed out"}}');
           return;
         }
+        signedIn = true;
         res.setHeader('Content-Type', 'application/json');
         res.end(
           JSON.stringify({ org: process.env.STUB_DEV_ORG ?? 'acme', role: 'admin', key_id: 'dev', name: 'dev', csrf_token: 'dev', expires_at: '2099-01-01T00:00:00Z' }),
         );
-      });
-    },
+  });
+}
+
+function devSession(): Plugin {
+  return {
+    name: 'stub-dev-session',
+    configureServer: (server) => fakeSession(server.middlewares as unknown as Middlewares),
+    configurePreviewServer: (server) => fakeSession(server.middlewares as unknown as Middlewares),
   };
 }
+
+const proxy = {
+  '/v1': { target, changeOrigin: false, headers: devKey ? { Authorization: `Bearer ${devKey}` } : undefined },
+  '/openapi.json': target,
+};
 
 export default defineConfig({
   plugins: [react(), devSession()],
   build: { target: 'es2020', sourcemap: false, chunkSizeWarningLimit: 600 },
-  server: {
-    proxy: {
-      '/v1': {
-        target,
-        changeOrigin: false,
-        headers: devKey ? { Authorization: `Bearer ${devKey}` } : undefined,
-      },
-      '/openapi.json': target,
-    },
-  },
+  server: { proxy },
+  preview: { proxy },
   test: { include: ['src/**/*.test.ts'], environment: 'node' },
 } as never);
