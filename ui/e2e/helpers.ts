@@ -31,6 +31,7 @@ export async function spend(agent: string, amount: string, vendor = 'api.openai.
 }
 
 export async function signIn(page: Page, key: string) {
+  if (env.viaVite) await fetch(env.ui + '/v1/session', { method: 'DELETE' }); // the dev stand-in's one session
   await page.goto(env.ui + '/');
   await page.getByRole('textbox', { name: 'API key' }).fill(key);
   await page.getByRole('button', { name: 'Sign in' }).click();

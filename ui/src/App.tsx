@@ -5,7 +5,7 @@ import { hub, type StubEvent } from './lib/events';
 import { useOrg } from './lib/org';
 import { href, useRoute } from './lib/router';
 import { AppCtx, btnDanger, btnPlain, btnPrimary, can, Dialog, ErrorText, Field, input, Loading, useApp as useAppSafe } from './components/ui';
-import { Overview } from './screens/Overview';
+import { Overview, overviewQuery } from './screens/Overview';
 
 const Budgets = lazy(() => import('./screens/Budgets'));
 const Live = lazy(() => import('./screens/Live'));
@@ -92,6 +92,12 @@ function Shell({ session }: { session: Session }) {
   const route = useRoute();
   const [dark, setDark] = useState(() => document.documentElement.classList.contains('dark'));
 
+  // The first screen's data loads alongside the org's currency, not after it.
+  useEffect(() => {
+    if (route.screen === 'overview') void qc.prefetchQuery(overviewQuery);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
   // The live stream: keeps cached screens and the kill-switch state current.
   useEffect(() => {
     hub.start();
@@ -108,7 +114,7 @@ function Shell({ session }: { session: Session }) {
     };
     const off = hub.subscribe((e: StubEvent) => {
       if (e.type === 'kill_switch.engaged' || e.type === 'kill_switch.released') {
-        qc.setQueryData(['org'], (o: object | undefined) => (o ? { ...o, killSwitch: e.type === 'kill_switch.engaged' } : o));
+        qc.setQueryData(['kill-switch'], e.type === 'kill_switch.engaged');
       }
       if (e.type.startsWith('approval.')) mark('approvals');
       if (e.type.startsWith('spend.') || e.type.startsWith('hold.')) mark('budgets', 'overview', 'approvals');
@@ -141,9 +147,9 @@ function Shell({ session }: { session: Session }) {
     }
   }
 
-  if (org.isPending) return <Loading what="Loading the org" />;
-  if (org.error) return <main className="p-4"><ErrorText error={org.error} /></main>;
-  const ctx = { session, currency: org.data.currency, killSwitch: org.data.killSwitch };
+  if (org.currency.isPending) return <Loading what="Loading the org" />;
+  if (org.currency.error) return <main className="p-4"><ErrorText error={org.currency.error} /></main>;
+  const ctx = { session, currency: org.currency.data, killSwitch: org.killSwitch.data };
   const nav = NAV.filter(([k]) => k !== 'keys' || can.admin(session));
   const screen = route.screen;
   return (
@@ -153,7 +159,7 @@ function Shell({ session }: { session: Session }) {
         <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-2 px-3 py-2">
           <span className="font-bold">Stub</span>
           <span className="text-sm text-slate-600 dark:text-slate-300">
-            {org.data.name ?? session.org} · {session.role}
+            {session.org} · {session.role}
           </span>
           <KillSwitch />
           <span className="ml-auto flex gap-2">
@@ -202,6 +208,11 @@ function Shell({ session }: { session: Session }) {
 
 function KillSwitch() {
   const { session, killSwitch } = useAppSafe();
+  if (killSwitch === undefined) return <span className="text-xs" role="status" aria-label="Kill-switch state">Kill-switch state loading…</span>;
+  return <KillSwitchControl session={session} killSwitch={killSwitch} />;
+}
+
+function KillSwitchControl({ session, killSwitch }: { session: Session; killSwitch: boolean }) {
   const qc = useQueryClient();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
@@ -214,7 +225,7 @@ function KillSwitch() {
     setError(null);
     try {
       const r = await api<{ engaged: boolean }>('POST', '/v1/kill-switch', { engaged: !killSwitch, reason });
-      qc.setQueryData(['org'], (o: object | undefined) => (o ? { ...o, killSwitch: r.engaged } : o));
+      qc.setQueryData(['kill-switch'], r.engaged);
       setOpen(false);
       setReason('');
     } catch (err) {

@@ -5,7 +5,7 @@ import { formatMoney, percentClamped } from '../lib/money';
 export interface Ctx {
   session: Session;
   currency: string;
-  killSwitch: boolean;
+  killSwitch: boolean | undefined;
 }
 export const AppCtx = createContext<Ctx>(null as never);
 export const useApp = () => useContext(AppCtx);

@@ -76,7 +76,9 @@ export function sentenceFor(status: number, code: string, message: string): stri
       );
   }
   if (status >= 500) return ensureSentence(`The server failed (${message || code}). Try again; if it persists, check the server's log`);
-  return ensureSentence(message || code || `Request failed with status ${status}`);
+  // 400/409/422…: the API's own message, word for word.
+  if (message) return /[.!?]$/.test(message.trim()) ? message.trim() : `${message.trim()}.`;
+  return ensureSentence(code ? code.replace(/_/g, ' ') : `Request failed with status ${status}`);
 }
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {

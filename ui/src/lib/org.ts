@@ -6,12 +6,6 @@ import { useQuery } from '@tanstack/react-query';
 import { ApiError, api, get, type Entry, type Session } from './api';
 import { rfc3339 } from './period';
 
-export interface OrgInfo {
-  currency: string;
-  killSwitch: boolean;
-  name?: string;
-}
-
 /** Scans the whole journal (pages of 1,000, at most `maxPages`) for config entries. */
 export async function scanConfigEntries(maxPages = 50): Promise<{ entries: Entry[]; scanned: number; complete: boolean }> {
   const out: Entry[] = [];
@@ -27,35 +21,44 @@ export async function scanConfigEntries(maxPages = 50): Promise<{ entries: Entry
   return { entries: out, scanned, complete: false };
 }
 
-async function fetchOrg(session: Session): Promise<OrgInfo> {
-  let currency = session.currency;
-  let killSwitch = session.kill_switch;
-  let name: string | undefined;
-  if (currency === undefined || killSwitch === undefined) {
-    try {
-      const org = await get<{ currency?: string; kill_switch?: boolean; name?: string }>('/v1/org');
-      currency ??= org.currency;
-      killSwitch ??= org.kill_switch;
-      name = org.name;
-    } catch (e) {
-      if (!(e instanceof ApiError) || (e.status !== 404 && e.status !== 405)) throw e;
-    }
-  }
-  if (currency === undefined) {
-    const r = await api<{ currency?: string }>('POST', '/v1/query', { spec: { measure: 'count', from: rfc3339(new Date(Date.now() - 1000)) } });
-    currency = r.currency ?? 'USD';
-  }
-  if (killSwitch === undefined) {
-    const { entries } = await scanConfigEntries();
-    killSwitch = false;
-    for (const e of entries) {
-      if (e.change?.action === 'kill_switch.engaged') killSwitch = true;
-      if (e.change?.action === 'kill_switch.released') killSwitch = false;
-    }
-  }
-  return { currency, killSwitch, name };
+interface OrgRead {
+  currency?: string;
+  kill_switch?: boolean;
+  name?: string;
 }
 
+/** GET /v1/org where the server has it (404/405 → null). */
+async function readOrg(): Promise<OrgRead | null> {
+  try {
+    return await get<OrgRead>('/v1/org');
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 404 || e.status === 405)) return null;
+    throw e;
+  }
+}
+
+async function fetchCurrency(session: Session): Promise<string> {
+  if (session.currency) return session.currency;
+  const r = await api<{ currency?: string }>('POST', '/v1/query', { spec: { measure: 'count', from: rfc3339(new Date(Date.now() - 1000)) } });
+  return r.currency ?? 'USD';
+}
+
+async function fetchKillSwitch(session: Session): Promise<boolean> {
+  if (session.kill_switch !== undefined) return session.kill_switch;
+  const org = await readOrg();
+  if (org?.kill_switch !== undefined) return org.kill_switch;
+  const { entries } = await scanConfigEntries();
+  let on = false;
+  for (const e of entries) {
+    if (e.change?.action === 'kill_switch.engaged') on = true;
+    if (e.change?.action === 'kill_switch.released') on = false;
+  }
+  return on;
+}
+
+/** The currency (needed before any amount is shown) and, apart, the kill-switch state. */
 export function useOrg(session: Session) {
-  return useQuery({ queryKey: ['org'], queryFn: () => fetchOrg(session), staleTime: Infinity });
+  const currency = useQuery({ queryKey: ['currency'], queryFn: () => fetchCurrency(session), staleTime: Infinity });
+  const killSwitch = useQuery({ queryKey: ['kill-switch'], queryFn: () => fetchKillSwitch(session), staleTime: Infinity });
+  return { currency, killSwitch };
 }

@@ -98,7 +98,7 @@ export default function Ask() {
             )}
             {r.rows.length > 0 && (
               <div className="mt-4">
-                <Table label="Answer rows">
+                <Table label="Result rows">
                   <thead>
                     <tr>
                       {rowKeys.map((k) => (

@@ -7,8 +7,7 @@ import { BarList } from '../components/BarList';
 
 const monthStart = () => rfc3339(periodBounds('month', new Date())!.start);
 
-function useOverviewData() {
-  return useQuery({
+export const overviewQuery = {
     queryKey: ['overview'],
     queryFn: async () => {
       const now = Date.now();
@@ -24,8 +23,10 @@ function useOverviewData() {
       ]);
       return { budgets, hour, day, agents, teams, vendors, denials, at: new Date(now) };
     },
-    refetchInterval: 30_000,
-  });
+};
+
+function useOverviewData() {
+  return useQuery({ ...overviewQuery, refetchInterval: 30_000 });
 }
 
 export function Overview() {
