@@ -53,6 +53,7 @@ test('overview gauges equal the API, and the first meaningful render is under 1 
   console.log(`first meaningful render: ${ms} ms (performance.now ${nav} ms)`);
   expect(ms).toBeLessThan(1000);
   // The README's picture of the demo org.
+  await expect(page.getByRole('status', { name: 'Kill-switch state' })).toContainText('Kill-switch off');
   await page.setViewportSize({ width: 1280, height: 860 });
   await page.screenshot({ path: path.join(here, '..', '..', 'docs', 'overview.png') });
 });

@@ -13,8 +13,9 @@ export function BarList({ rows, label, count = false }: { rows: { key: string; n
             <span className="truncate" title={r.key}>
               {r.name && r.name !== r.key ? `${r.name} (${r.key})` : r.key}
             </span>
-            <span className="shrink-0">{count ? r.value : <Money value={r.value} />}{r.sub ? <span className="text-slate-600 dark:text-slate-400"> · {r.sub}</span> : null}</span>
+            <span className="shrink-0">{count ? r.value : <Money value={r.value} />}</span>
           </div>
+          {r.sub && <div className="text-xs text-slate-600 dark:text-slate-400">{r.sub}</div>}
           <div className="mt-1 h-1.5 rounded bg-slate-200 dark:bg-slate-700">
             <div className="h-full rounded bg-sky-600" style={{ width: `${percentClamped(r.value, max)}%` }} />
           </div>

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { get, query, reasonText, type BudgetNode, type LimitView } from '../lib/api';
-import { formatMoney, percent, toMicros } from '../lib/money';
+import { formatMoney, fromMicros, percent, toMicros } from '../lib/money';
 import { perHour, periodBounds, projectFromRate, projectPeriodEnd, rfc3339 } from '../lib/period';
 import { Badge, Bar, Card, ErrorText, Loading, Money, PageTitle, useApp } from '../components/ui';
 import { BarList } from '../components/BarList';
@@ -82,16 +82,16 @@ export function Overview() {
 
 function Gauge({ node, limit, dayRate, now }: { node: string; limit: LimitView; dayRate: string; now: Date }) {
   const { currency } = useApp();
-  const used = (toMicros(limit.spent) + toMicros(limit.held)).toString();
-  const usedDec = formatMoney(BigInt(used), currency);
-  const pct = percent(BigInt(used), limit.amount) ?? '0';
+  const used = fromMicros(toMicros(limit.spent) + toMicros(limit.held));
+  const usedDec = formatMoney(used, currency);
+  const pct = percent(used, limit.amount) ?? '0';
   const linear = projectPeriodEnd(limit.spent, limit.period, now);
   const fromRate = projectFromRate(limit.spent, dayRate, 86400, limit.period, now);
   const over = (p: string | null) => p !== null && toMicros(p) > toMicros(limit.amount);
   return (
     <section aria-label={`${node} ${limit.period} limit`} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-700 dark:bg-slate-900">
       <h2 className="mb-2 flex items-center justify-between text-base font-semibold">
-        <span className="capitalize">{limit.period} limit</span>
+        <span>{limit.period[0].toUpperCase() + limit.period.slice(1)} limit</span>
         <span className="text-sm font-normal">{pct}% used</span>
       </h2>
       <p className="mb-2 text-sm">
