@@ -105,6 +105,51 @@ test('live: a spend made through the API shows within 1 s', async ({ page }) => 
   await shot(page, 'live');
 });
 
+test('live: 1,000 events/s for 3 s keep the page responsive', async ({ page }) => {
+  await signIn(page, env.admin);
+  await open(page, 'Live');
+  const r = await page.evaluate(async () => {
+    const hub = (window as any).__stubEvents;
+    let maxGap = 0;
+    let last = performance.now();
+    let running = true;
+    const tick = () => {
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - last);
+      last = now;
+      if (running) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    let sent = 0;
+    const t0 = performance.now();
+    await new Promise<void>((done) => {
+      const timer = setInterval(() => {
+        const due = Math.floor(((performance.now() - t0) / 1000) * 1000);
+        while (sent < due && sent < 3000) {
+          hub.inject('spend.approved', { agent: `load-${sent % 50}`, amount: '0.000001', vendor: 'load.example', created_at: new Date().toISOString() }, `load/${sent}`);
+          sent++;
+        }
+        if (sent >= 3000) {
+          clearInterval(timer);
+          done();
+        }
+      }, 10);
+    });
+    await new Promise((res) => setTimeout(res, 200));
+    running = false;
+    return { sent, maxGap: Math.round(maxGap), seconds: (performance.now() - t0) / 1000 };
+  });
+  console.log(`live load: ${r.sent} events in ${r.seconds.toFixed(2)} s, longest frame gap ${r.maxGap} ms`);
+  expect(r.sent).toBe(3000);
+  expect(r.maxGap).toBeLessThan(250);
+  await expect(page.getByText(/3000 kept|[0-9]+ kept/)).toBeVisible();
+  await expect(page.getByRole('log', { name: 'Live events' })).toContainText('load.example');
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible();
+  await page.getByRole('textbox', { name: 'Filter' }).fill('load-7');
+  await expect(page.getByRole('log', { name: 'Live events' })).toContainText('load-7');
+});
+
 test('kill-switch from the UI denies API spends with kill_switch; releasing lets them through', async ({ page }) => {
   await signIn(page, env.admin);
   await open(page, 'Live');
