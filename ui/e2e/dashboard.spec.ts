@@ -27,6 +27,8 @@ test('each role signs in; an agent key and an unknown key are refused with a sen
 });
 
 test('overview gauges equal the API, and the first meaningful render is under 1 s', async ({ page }) => {
+  const csp: string[] = [];
+  page.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) csp.push(m.text()); });
   await signIn(page, env.admin);
   const root = (await call('GET', '/v1/budgets')).body;
   expect(root.id).toBe(ROOT);
@@ -52,6 +54,7 @@ test('overview gauges equal the API, and the first meaningful render is under 1 
   writeFileSync(path.join(here, '..', 'test-results', 'first-render.json'), JSON.stringify({ wall_ms: ms, performance_now_ms: nav }));
   console.log(`first meaningful render: ${ms} ms (performance.now ${nav} ms)`);
   expect(ms).toBeLessThan(1000);
+  expect(csp, 'the page breaks no rule of the server\'s Content-Security-Policy').toEqual([]);
   // The README's picture of the demo org.
   await expect(page.getByRole('status', { name: 'Kill-switch state' })).toContainText('Kill-switch off');
   await page.setViewportSize({ width: 1280, height: 860 });
@@ -274,12 +277,15 @@ test('spends: the table and the CSV download equal /v1/spends for the same filte
 });
 
 test('charts render for every role that reads', async ({ page }) => {
+  const csp: string[] = [];
+  page.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) csp.push(m.text()); });
   await signIn(page, env.finance);
   await open(page, 'Charts');
   await expect(page.getByRole('img', { name: 'Spend over time stacked by team' })).toBeVisible();
   await expect(page.locator('.uplot').first()).toBeVisible();
   const top = (await call('POST', '/v1/query', { spec: { from: new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() - 29)).toISOString().replace('.000', ''), group_by: 'vendor', limit: 10 } })).body;
   await expect(page.getByRole('list', { name: 'Top vendors' })).toContainText(top.rows[0].key);
+  expect(csp).toEqual([]);
   await axe(page, 'charts');
   await shot(page, 'charts');
 });

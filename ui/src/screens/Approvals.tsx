@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, get, type Approval, type Page } from '../lib/api';
+import { ApiError, api, get, type Approval, type Page } from '../lib/api';
 import { age, btnDanger, btnPlain, btnPrimary, can, Card, Dialog, ErrorText, Field, input, Loading, Money, PageTitle, Table, useApp } from '../components/ui';
 
 export default function Approvals() {
@@ -71,12 +71,17 @@ function Decide({ a, approve, onClose }: { a: Approval; approve: boolean; onClos
   const qc = useQueryClient();
   const [reason, setReason] = useState('');
   const m = useMutation({
-    mutationFn: () => api('POST', `/v1/approvals/${encodeURIComponent(a.id)}/${approve ? 'approve' : 'deny'}`, reason ? { reason } : {}),
-    onSuccess: () => {
+    mutationFn: async () => {
+      const r = await api<{ spend?: { status: string; reason?: string; message?: string } }>('POST', `/v1/approvals/${encodeURIComponent(a.id)}/${approve ? 'approve' : 'deny'}`, reason ? { reason } : {});
+      // An approval can still be refused at booking time (a budget filled up meanwhile, a freeze, the kill-switch).
+      if (r?.spend?.status === 'denied') throw new ApiError(402, r.spend.reason ?? '', r.spend.message ?? '', r.spend);
+      return r;
+    },
+    onSettled: () => {
       qc.invalidateQueries({ queryKey: ['approvals'] });
       qc.invalidateQueries({ queryKey: ['budgets'] });
-      onClose();
     },
+    onSuccess: () => onClose(),
   });
   return (
     <Dialog open title={`${approve ? 'Approve' : 'Deny'} ${a.id}?`} onClose={onClose}>
