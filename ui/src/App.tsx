@@ -51,7 +51,8 @@ function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
       setKey('');
       onSignedIn(s);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 403) setError(new Error('Agent keys cannot sign in to the dashboard: they can only spend as their agent. Sign in with an admin, finance or approver key.'));
+      if (err instanceof ApiError && err.status === 403)
+        setError(new Error(`Agent keys cannot sign in to the dashboard: they can only spend as their agent (nor can the root key, which has no org). Sign in with an admin, finance or approver key.${err.serverMessage ? ` The server said: ${err.serverMessage}` : ''}`));
       else if (err instanceof ApiError && err.status === 401) setError(new Error('That key is not known (or was revoked). Check it and try again.'));
       else setError(err);
     } finally {
