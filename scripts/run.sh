@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh >/dev/null
+bash scripts/ui_build.sh >/dev/null  # the dashboard, embedded into the binary at /
 cmake --preset release >/dev/null
 cmake --build --preset release --target stub >/dev/null
 echo "Built ./build/release/stub — running: stub serve --demo $*"

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs every build and test dependency of Stub from Debian 12's archive.
+# Installs every build and test dependency of Stub from Debian 12's archive
+# (Node.js and npm build the dashboard, ui/; its browser tests drive Debian's
+# chromium; the npm packages themselves come from scripts/ui_build.sh's npm ci).
 # Safe to run any number of times: it installs only what is missing.
 set -euo pipefail
 
@@ -9,6 +11,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libssl-dev libfmt-dev libspdlog-dev
   libboost-dev libjemalloc-dev libsqlite3-dev sqlite3 libpq-dev postgresql libidn2-dev wrk
   clang libclang-rt-14-dev
+  nodejs npm chromium
 )
 
 missing=()

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Runs every test of Stub: installs dependencies, builds the optimized and the
-# sanitizer (ASan + UBSan) builds, runs all tests of both through ctest, then
-# fuzzes every parser for a bounded time (scripts/fuzz.sh; FUZZ_SECONDS per
-# target, default 15).
+# Runs every test of Stub: installs dependencies, builds the dashboard (ui/,
+# embedded into the binary), builds the optimized and the sanitizer (ASan +
+# UBSan) builds, runs all tests of both through ctest, the dashboard's unit and
+# browser tests against the optimized binary (scripts/ui_test.sh), and fuzzes
+# every parser for a bounded time (scripts/fuzz.sh; FUZZ_SECONDS per target,
+# default 15).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+# Before the C++ builds: they embed ui/dist (CMakeLists.txt, stub_embed_ui).
+bash scripts/ui_build.sh
 
 # The ci-* presets are release and asan built as unity translation units (8 sources each; see
 # CMakeLists.txt) with line tables only (-g1) instead of full debug info: the two builds take about
@@ -22,6 +26,8 @@ for preset in ci-release ci-asan; do
   echo "=== $preset: test"
   ctest --preset "$preset"
   if [ "$preset" = ci-release ]; then
+    echo "=== dashboard: unit and browser tests"
+    STUB_BIN=build/ci-release/stub bash scripts/ui_test.sh
     echo "=== fuzz"
     bash scripts/fuzz.sh
   fi
