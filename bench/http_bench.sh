@@ -16,7 +16,7 @@
 # idempotency key (all approved). Prints each figure and each pair's
 # spends/healthz ratio; removes the file after. STUB=path runs another stub
 # binary (e.g. an older build) as is; LOADGEN=path picks the binary whose
-# `stub loadgen` drives the open loop.
+# `stub loadgen` drives the open loop; PAIRS_ONLY=1 stops after the pairs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -165,6 +165,8 @@ for c in $conns; do
   done
   python3 -c "import statistics; r = [float(x) for x in '$ratios'.split()]; print(f'spends / healthz at $c connections: median {statistics.median(r):.0%} of {len(r)} pairs (range {min(r):.0%}-{max(r):.0%})')"
 done
+# PAIRS_ONLY=1 (bench/ab_pairs.sh): the pairs above are the whole run.
+[ "${PAIRS_ONLY:-0}" = 1 ] && exit 0
 for c in 1 4; do
   out=$(wrk -t1 -c"$c" -d"${seconds}s" --latency -s "$tmp/spend.lua" "$url/" -- "$(date +%s%N)")
   p50=$(printf '%s\n' "$out" | awk '$1 == "50%" {print $2}')

@@ -19,27 +19,11 @@ cd "$(dirname "$0")/.."
 
 seconds="${SECONDS_PER_RUN:-10}"
 url="${1:-}"
-tmp=""
-cleanup() {
-  if [ -n "$tmp" ]; then
-    runuser -u postgres -- "$pgbin/pg_ctl" -D "$tmp/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$tmp"
-  fi
-}
-trap cleanup EXIT
-
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-[ -n "$pgbin" ] || { echo "vs_pgbench: PostgreSQL is not installed (bash scripts/setup.sh)" >&2; exit 2; }
-
+source bench/pg_throwaway.sh
+trap pg_throwaway_stop EXIT
 if [ -z "$url" ]; then
-  tmp=$(mktemp -d /tmp/stub-pgbench.XXXXXX)
-  chown postgres "$tmp"
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  runuser -u postgres -- "$pgbin/initdb" -D "$tmp/data" -A trust -U postgres >/dev/null
-  runuser -u postgres -- "$pgbin/pg_ctl" -D "$tmp/data" -l "$tmp/log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$tmp -c max_connections=200" \
-    start >/dev/null
-  url="postgresql://postgres@127.0.0.1:$port/postgres"
+  pg_throwaway_start
+  url="$pg_url"
 fi
 
 stub="${STUB_BIN:-}"

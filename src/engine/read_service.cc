@@ -182,7 +182,16 @@ Result<SpendItem> ReadService::GetSpend(std::string_view org, std::string_view i
 Result<std::vector<Entry>> ReadService::Journal(std::string_view org, std::uint64_t after_seq,
                                                 std::size_t limit) {
   STUB_ASSIGN_OR_RETURN(auto txn, BeginRead());
-  return txn->ListEntries(org, after_seq, limit);
+  STUB_ASSIGN_OR_RETURN(std::vector<Entry> entries, txn->ListEntries(org, after_seq, limit));
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    bytes += entries[i].receipt.size();
+    if (bytes >= options_.journal_page_bytes) {
+      entries.resize(i + 1);
+      break;
+    }
+  }
+  return entries;
 }
 
 Result<ApprovalPage> ReadService::ListApprovals(std::string_view org,

@@ -83,6 +83,9 @@ class ReadService {
   struct Options {
     // Rows read at most for one page of ListSpends / ListApprovals.
     std::size_t scan_budget = 10'000;
+    // Receipt bytes one Journal page carries at most (a page holds at least
+    // one entry): 1,000 entries with 64 KiB receipts would be 64 MiB.
+    std::size_t journal_page_bytes = 4 << 20;
   };
 
   explicit ReadService(Store& store);
@@ -97,7 +100,10 @@ class ReadService {
   // Errors: kNotFound "not_found".
   Result<SpendItem> GetSpend(std::string_view org, std::string_view id);
 
-  // Journal entries with seq > after_seq, in seq order, at most `limit`.
+  // Journal entries with seq > after_seq, in seq order, at most `limit`,
+  // and no more after the one whose receipt brings the page's receipt bytes
+  // to Options::journal_page_bytes (a short page is not the end: the
+  // journal ends at an empty page).
   Result<std::vector<Entry>> Journal(std::string_view org, std::uint64_t after_seq,
                                      std::size_t limit);
 

@@ -64,7 +64,10 @@ ApiResponse Api::Journal(const ApiRequest& request, const PathParams&, const Pri
   if (!entries.ok()) return ErrorResponse(entries.status());
   Json out = Json::array();
   for (const Entry& e : *entries) out.push_back(EntryJson(e));
-  return JsonResponse(200, {{"entries", std::move(out)}});
+  Json body = {{"entries", std::move(out)}};
+  // Where the next page starts; the journal ends at an empty page.
+  body["next_after_seq"] = entries->empty() ? after : entries->back().seq;
+  return JsonResponse(200, body);
 }
 
 ApiResponse Api::VerifyOrg(const ApiRequest&, const PathParams&, const Principal& p) {

@@ -212,7 +212,11 @@ Json Schemas() {
                     {"amount", Ref("Amount")},
                     {"lines", ArrayOf(Ref("Line"))}},
                    {"seq", "hash", "prev_hash", "created_at", "kind", "lines"});
-  s["Journal"] = Obj({{"entries", ArrayOf(Ref("Entry"))}}, {"entries"});
+  // A page ends at `limit` entries or at 4 MiB of receipts; the journal
+  // ends at an empty page. next_after_seq: the after_seq of the next page.
+  s["Journal"] =
+      Obj({{"entries", ArrayOf(Ref("Entry"))}, {"next_after_seq", {{"type", "integer"}}}},
+          {"entries", "next_after_seq"});
   s["Verify"] = Obj(
       {{"ok", {{"type", "boolean"}}},
        {"entries", {{"type", "integer"}}},

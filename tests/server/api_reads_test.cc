@@ -156,6 +156,11 @@ TEST_P(ReadsApiTest, JournalPagesBySeq) {
   // The first entry is m2's limit (a config entry); the two spends follow.
   ASSERT_EQ(rest.json()["entries"].size(), 2u);
   EXPECT_EQ(rest.json()["entries"][0]["seq"], seq + 1);
+  EXPECT_EQ(rest.json()["next_after_seq"], seq + 2);
+  auto end = admin.Get("/v1/journal?after_seq=" + std::to_string(seq + 2));
+  ASSERT_EQ(end.status, 200);
+  EXPECT_TRUE(end.json()["entries"].empty());
+  EXPECT_EQ(end.json()["next_after_seq"], seq + 2);
   EXPECT_EQ(admin.Get("/v1/journal?after_seq=-1").status, 400);
 }
 
