@@ -58,6 +58,7 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
   Authed("GET", "/v1/keys", &Api::ListKeys);
   Authed("DELETE", "/v1/keys/{id}", &Api::RevokeKey);
   Authed("PUT", "/v1/org", &Api::PutOrg);
+  Authed("GET", "/v1/org", &Api::GetOrg);
   Authed("PUT", "/v1/teams/{id}", &Api::PutTeam);
   Authed("PUT", "/v1/agents/{id}", &Api::PutAgent);
   Authed("GET", "/v1/budgets", &Api::GetBudgets);
