@@ -238,6 +238,9 @@ ApiResponse Api::Events(const ApiRequest& request, const PathParams&, const Prin
   if (!feed.ok()) return ErrorResponse(feed.status());
   ApiResponse r;
   r.content_type = "text/event-stream";
+  // At once, before any event: the reconnection delay for EventSource and a
+  // comment, so the browser's `open` fires without waiting for a commit.
+  r.stream_prologue = std::string(kEventStreamPrologue);
   // The lease lives as long as the stream function: until the connection ends.
   auto state = std::make_shared<std::pair<EventFeed, std::unique_ptr<StreamLimiter::Lease>>>(
       std::move(*feed), std::move(*lease));

@@ -212,6 +212,22 @@ TEST_P(ReadsApiTest, StreamsAreCappedPerKeyAndTheNextIsRefused) {
   // disconnect: at its next write, a keep-alive at the latest.)
 }
 
+TEST_P(ReadsApiTest, TheEventStreamOpensAtOnceBeforeAnyEvent) {
+  // No event is committed: the first bytes still arrive at once (the
+  // heartbeat is 15 s away), as one SSE block without data.
+  const auto start = std::chrono::steady_clock::now();
+  const std::string first = HttpClient::FirstStreamBytes(
+      port(), "Authorization: Bearer " + admin_key_ + "\r\n", std::chrono::seconds(2));
+  EXPECT_EQ(first, "retry: 3000\n: connected\n\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // And the events follow it as before.
+  auto [status, events] =
+      HttpClient::ReadEvents(port(), admin_key_, "", 1, [&] { SpendAs("m1", "api.one.com", 1); });
+  EXPECT_EQ(status, 200);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].event, "spend.approved");
+}
+
 TEST_P(ReadsApiTest, AnIdleStreamIsClosedAfterTheIdleLimit) {
   StopServer();
   ServerOptions options;
