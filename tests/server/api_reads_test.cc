@@ -4,6 +4,7 @@
 // the event stream's caps (the N+1th stream refused 429) and idle limit.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -141,6 +142,45 @@ TEST_P(ReadsApiTest, SpendsPageNewestFirstEveryItemOnceWithFilters) {
   EXPECT_EQ(denial.json()["status"], "denied");
   EXPECT_EQ(denial.json()["reason"], "budget_exceeded");
   EXPECT_EQ(admin.Get("/v1/spends/sp_nope").status, 404);
+}
+
+TEST_P(ReadsApiTest, SpendsFilterByUserAndSession) {
+  // (agent, user, session) of each spend; m2's 2nd spend is denied.
+  const std::vector<std::array<std::string, 3>> made = {{"m1", "alice@acme.com", "s-1"},
+                                                        {"m2", "bob@acme.com", "s-1"},
+                                                        {"m2", "alice@acme.com", "s-2"},
+                                                        {"r1", "alice@acme.com", "s-2"},
+                                                        {"m1", "", ""}};
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < made.size(); ++i) {
+    clock_.Advance(1'000);
+    json body = {{"agent", made[i][0]},
+                 {"amount", "0.04"},
+                 {"vendor", "api.one.com"},
+                 {"idempotency_key", "attr-" + std::to_string(i)}};
+    if (!made[i][1].empty()) body["user"] = made[i][1];
+    if (!made[i][2].empty()) body["session"] = made[i][2];
+    auto r = Client(admin_key_).Post("/v1/spends", body);
+    ASSERT_EQ(r.status, i == 2 ? 402 : 201) << i << ": " << r.body;
+    ids.push_back(r.json()["id"]);
+  }
+  auto newest = [&](std::vector<int> picks) {  // 0-based, given oldest first
+    std::vector<std::string> out;
+    for (auto it = picks.rbegin(); it != picks.rend(); ++it) out.push_back(ids[*it]);
+    return out;
+  };
+  EXPECT_EQ(Follow("/v1/spends?user=alice@acme.com", 1), newest({0, 2, 3}));
+  EXPECT_EQ(Follow("/v1/spends?user=alice%40acme.com", 5), newest({0, 2, 3}));
+  EXPECT_EQ(Follow("/v1/spends?session=s-1", 1), newest({0, 1}));
+  EXPECT_EQ(Follow("/v1/spends?session=s-2&status=denied", 2), newest({2}));
+  EXPECT_EQ(Follow("/v1/spends?user=alice@acme.com&session=s-2", 1), newest({2, 3}));
+  EXPECT_EQ(Follow("/v1/spends?user=alice@acme.com&session=s-2&team=research", 1), newest({3}));
+  EXPECT_EQ(Follow("/v1/spends?user=bob@acme.com&agent=m1", 3), std::vector<std::string>{});
+  EXPECT_EQ(Follow("/v1/spends?user=ALICE@acme.com", 3), std::vector<std::string>{});
+  // Each item carries what it was filtered by.
+  auto page = Client(admin_key_).Get("/v1/spends?session=s-1");
+  ASSERT_EQ(page.status, 200) << page.body;
+  for (const json& item : page.json()["items"]) EXPECT_EQ(item["session"], "s-1");
 }
 
 TEST_P(ReadsApiTest, JournalPagesBySeq) {
