@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, api, ensureSentence, setCsrf, type Session } from './lib/api';
 import { hub, type StubEvent } from './lib/events';
 import { useOrg } from './lib/org';
+import { takeSignInLink } from './lib/signin';
 import { href, useRoute } from './lib/router';
 import { AppCtx, btnDanger, btnPlain, btnPrimary, can, Dialog, ErrorText, Field, input, Loading, useApp as useAppSafe } from './components/ui';
 import { Overview, overviewQuery } from './screens/Overview';
@@ -17,23 +18,8 @@ const Ask = lazy(() => import('./screens/Ask'));
 const Audit = lazy(() => import('./screens/Audit'));
 const Keys = lazy(() => import('./screens/Keys'));
 
-/**
- * `stub serve --demo` prints a single-use sign-in link, http://HOST:PORT/#signin=<token>.
- * The token is taken out of the address bar at once (before anything renders,
- * so it stays in no history entry, bookmark or screenshot) and the page lands
- * on Overview. Taken once, at module load: React's StrictMode double effects
- * cannot post it twice.
- */
-export function takeSignInLink(): string | null {
-  const m = /(?:^#|[&?])signin=([^&]*)/.exec(window.location.hash);
-  if (!m) return null;
-  window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}#/overview`);
-  try {
-    return decodeURIComponent(m[1]);
-  } catch {
-    return m[1];
-  }
-}
+// Taken once, at module load, before anything renders: React's StrictMode
+// double effects cannot post the single-use token twice.
 let pendingLink = takeSignInLink();
 // Why the sign-in link did not work, for the sign-in page (the server's sentence).
 let linkError: Error | null = null;
