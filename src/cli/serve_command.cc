@@ -109,7 +109,15 @@ Status RunServe(const ServeConfig& config) {
                 << "' is ready (teams, agents, limits, weeks of spend).\n"
                 << "  admin key (shown once): " << demo_key->secret << "\n"
                 << "  try: curl -s -H 'Authorization: Bearer " << demo_key->secret << "' " << base
-                << "/v1/budgets\n"
+                << "/v1/budgets\n";
+      // The link carries a one-time token in the URL fragment, which browsers
+      // never send to a server (nor does it reach a log); never the key.
+      STUB_ASSIGN_OR_RETURN(const std::string link, server.IssueSignInLink(demo_key->secret));
+      const auto minutes =
+          std::chrono::duration_cast<std::chrono::minutes>(options.sessions.link_ttl).count();
+      std::cout << "Dashboard: " << base << "/\n"
+                << "  sign in: open " << base << "/#signin=" << link << " (single use, expires in "
+                << minutes << " minutes), or paste the admin key\n"
                 << std::flush;
     }
     // Scripts (and tests, with port 0) read the bound address from here.

@@ -88,18 +88,22 @@ Result<SpendPage> ReadService::ListSpends(std::string_view org, const SpendFilte
     if (nodes.size() > kMaxTreeNodes) return ResourceExhausted("budget tree too large");
     team_agents = AgentsUnder(nodes, filter.team);
   }
-  auto common = [&](std::string_view agent, std::string_view vendor, std::string_view category) {
-    return (filter.agent.empty() || agent == filter.agent) &&
-           (filter.vendor.empty() || vendor == filter.vendor) &&
-           (filter.category.empty() || category == filter.category);
+  // In memory, like vendor and category: the rows are read under the scan
+  // budget either way.
+  auto common = [&](const auto& row) {
+    return (filter.agent.empty() || row.agent == filter.agent) &&
+           (filter.vendor.empty() || row.vendor == filter.vendor) &&
+           (filter.category.empty() || row.category == filter.category) &&
+           (filter.user.empty() || row.user == filter.user) &&
+           (filter.session.empty() || row.session == filter.session);
   };
   auto entry_matches = [&](const Entry& e) {
-    if (!common(e.agent, e.vendor, e.category)) return false;
+    if (!common(e)) return false;
     return filter.team.empty() ||
            std::find(e.path.begin(), e.path.end(), filter.team) != e.path.end();
   };
   auto denial_matches = [&](const DenialRecord& d) {
-    if (!common(d.agent, d.vendor, d.category)) return false;
+    if (!common(d)) return false;
     return filter.team.empty() || team_agents.contains(d.agent);
   };
 

@@ -41,6 +41,9 @@ struct SpendFilter {
   std::string team;
   std::string vendor;
   std::string category;
+  // Exact matches of the spend's attribution (its `user` and `session`).
+  std::string user;
+  std::string session;
   enum class Status : std::uint8_t { kAny, kApproved, kDenied } status = Status::kAny;
   Timestamp from = std::numeric_limits<Timestamp>::min();  // inclusive
   Timestamp to = std::numeric_limits<Timestamp>::max();    // exclusive

@@ -62,7 +62,54 @@ SessionService::SessionService(Store& store, const Clock& clock, SessionServiceO
 
 Result<IssuedSession> SessionService::Create(std::string_view key_secret) {
   if (!key_secret.starts_with(kKeyPrefix)) return SignInUnauthorized();
-  const std::string key_hash = KeyService::HashSecret(key_secret);
+  return CreateForKeyHash(KeyService::HashSecret(key_secret));
+}
+
+Result<std::string> SessionService::IssueSignInLink(std::string_view key_secret) {
+  if (!key_secret.starts_with(kKeyPrefix)) {
+    return InvalidArgument("a sign-in link needs an API key", "invalid_request");
+  }
+  STUB_ASSIGN_OR_RETURN(std::string random, RandomHex());
+  std::string token = std::string(kSignInLinkPrefix) + random;
+  const Timestamp now = clock_.Now();
+  PendingLink link{KeyService::HashSecret(key_secret),
+                   now + options_.link_ttl.count() * kMicrosPerSecond};
+  std::lock_guard lock(links_mu_);
+  if (links_.size() >= options_.max_links) {
+    std::erase_if(links_, [now](const auto& entry) { return entry.second.expires_at <= now; });
+  }
+  while (!links_.empty() && links_.size() >= options_.max_links) {
+    auto soonest = links_.begin();
+    for (auto it = links_.begin(); it != links_.end(); ++it) {
+      if (it->second.expires_at < soonest->second.expires_at) soonest = it;
+    }
+    links_.erase(soonest);
+  }
+  if (options_.max_links > 0) links_.emplace(KeyService::HashSecret(token), std::move(link));
+  return token;
+}
+
+Result<IssuedSession> SessionService::RedeemSignInLink(std::string_view link_token) {
+  const auto refused = [] {
+    return Status(StatusCode::kInvalidArgument,
+                  "this sign-in link was already used, has expired or is unknown: ask for a new "
+                  "link (restart `stub serve --demo`) or paste an API key",
+                  "unauthorized");
+  };
+  if (!link_token.starts_with(kSignInLinkPrefix)) return refused();
+  PendingLink link;
+  {
+    std::lock_guard lock(links_mu_);
+    auto it = links_.find(KeyService::HashSecret(link_token));
+    if (it == links_.end()) return refused();
+    link = std::move(it->second);
+    links_.erase(it);  // single use, whatever follows
+  }
+  if (link.expires_at <= clock_.Now()) return refused();
+  return CreateForKeyHash(link.key_hash);
+}
+
+Result<IssuedSession> SessionService::CreateForKeyHash(const std::string& key_hash) {
   STUB_ASSIGN_OR_RETURN(std::string random, RandomHex());
   STUB_ASSIGN_OR_RETURN(std::string csrf, RandomHex());
   IssuedSession issued;
@@ -82,6 +129,9 @@ Result<IssuedSession> SessionService::Create(std::string_view key_secret) {
                     "admin, finance or approver key",
                     "forbidden");
     }
+    STUB_ASSIGN_OR_RETURN(auto org, txn.GetOrg(key->org));
+    if (!org) return SignInUnauthorized();
+    issued.org = std::move(*org);
     const Timestamp now = clock_.Now();
     issued.row.key_id = key->id;
     issued.row.key_hash = key->hash;
@@ -118,6 +168,7 @@ Result<std::optional<SessionGrant>> SessionService::Authenticate(std::string_vie
         SessionGrant grant;
         grant.check.key_hash = key->hash;
         grant.check.epoch = org->key_epoch;
+        grant.org = std::move(*org);
         grant.row = std::move(*session);
         grant.key = std::move(*key);
         return std::optional<SessionGrant>(std::move(grant));

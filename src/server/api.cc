@@ -58,6 +58,7 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
   Authed("GET", "/v1/keys", &Api::ListKeys);
   Authed("DELETE", "/v1/keys/{id}", &Api::RevokeKey);
   Authed("PUT", "/v1/org", &Api::PutOrg);
+  Authed("GET", "/v1/org", &Api::GetOrg);
   Authed("PUT", "/v1/teams/{id}", &Api::PutTeam);
   Authed("PUT", "/v1/agents/{id}", &Api::PutAgent);
   Authed("GET", "/v1/budgets", &Api::GetBudgets);
@@ -237,6 +238,9 @@ ApiResponse Api::Events(const ApiRequest& request, const PathParams&, const Prin
   if (!feed.ok()) return ErrorResponse(feed.status());
   ApiResponse r;
   r.content_type = "text/event-stream";
+  // At once, before any event: the reconnection delay for EventSource and a
+  // comment, so the browser's `open` fires without waiting for a commit.
+  r.stream_prologue = std::string(kEventStreamPrologue);
   // The lease lives as long as the stream function: until the connection ends.
   auto state = std::make_shared<std::pair<EventFeed, std::unique_ptr<StreamLimiter::Lease>>>(
       std::move(*feed), std::move(*lease));

@@ -104,6 +104,7 @@ class Api {
   ApiResponse ListKeys(const ApiRequest&, const PathParams&, const Principal&);
   ApiResponse RevokeKey(const ApiRequest&, const PathParams&, const Principal&);
   ApiResponse PutOrg(const ApiRequest&, const PathParams&, const Principal&);
+  ApiResponse GetOrg(const ApiRequest&, const PathParams&, const Principal&);
   ApiResponse PutTeam(const ApiRequest&, const PathParams&, const Principal&);
   ApiResponse PutAgent(const ApiRequest&, const PathParams&, const Principal&);
   ApiResponse PutTreeNode(const ApiRequest&, const Principal&, Node node, bool team);

@@ -135,6 +135,19 @@ ApiResponse Api::PutOrg(const ApiRequest& request, const PathParams&, const Prin
   return JsonResponse(200, out);
 }
 
+// The dashboard's header reads the org's name, currency and kill-switch
+// state here (agent keys are refused: they read only their own budget).
+ApiResponse Api::GetOrg(const ApiRequest&, const PathParams&, const Principal& p) {
+  if (Status s = RequireOrgKey(p, {KeyRole::kAdmin, KeyRole::kFinance, KeyRole::kApprover});
+      !s.ok()) {
+    return ErrorResponse(s);
+  }
+  auto org = engine_.GetOrg(p.org);
+  if (!org.ok()) return ErrorResponse(org.status());
+  if (!*org) return ErrorResponse(NotFound("unknown org", "not_found"));
+  return JsonResponse(200, OrgJson(**org));
+}
+
 ApiResponse Api::PutTeam(const ApiRequest& request, const PathParams& params, const Principal& p) {
   Node node;
   node.id = params.at("id");

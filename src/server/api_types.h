@@ -46,6 +46,10 @@ struct ApiResponse {
   // what is new to `out` (nothing: the server waits a little and asks again)
   // and returns false to end the stream. Calls never overlap.
   std::function<bool(std::string& out)> stream;
+  // With `stream`: written right after the head, before `stream` is first
+  // called, so the client sees the stream open at once (SSE: a `retry:`
+  // line and a comment; EventSource fires `open` on the first bytes).
+  std::string stream_prologue;
   // A deferred answer when set: the real response arrives through it later
   // (on another thread); every other field of this one is ignored.
   std::shared_ptr<PendingAnswer> pending;

@@ -30,6 +30,11 @@
 
 namespace stub {
 
+// The first bytes of every event stream, sent right after the head: the
+// reconnection delay EventSource should use (ms) and a comment. It is one SSE
+// block without data, so it dispatches no event.
+inline constexpr std::string_view kEventStreamPrologue = "retry: 3000\n: connected\n\n";
+
 class EventFeed {
  public:
   using SteadyClock = std::chrono::steady_clock;

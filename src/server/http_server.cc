@@ -290,6 +290,12 @@ class HttpServer::Impl {
     beast::error_code ec;
     c.stream.expires_after(options_.write_timeout);
     co_await http::async_write_header(c.stream, serializer, asio::redirect_error(kAwait, ec));
+    if (!ec && !res.stream_prologue.empty()) {
+      // One write, not waiting for the first call of res.stream.
+      c.stream.expires_after(options_.write_timeout);
+      co_await asio::async_write(c.stream, asio::buffer(res.stream_prologue),
+                                 asio::redirect_error(kAwait, ec));
+    }
     asio::steady_timer pause(io_);
     auto last_write = std::chrono::steady_clock::now();
     while (!ec && !stopping_) {

@@ -82,7 +82,8 @@ Json Schemas() {
                   {"name", Str()},
                   {"currency", Str("ISO 4217")},
                   {"created_at", Ref("Time")},
-                  {"kill_switch", {{"type", "boolean"}}}},
+                  {"kill_switch", {{"type", "boolean"}}},
+                  {"max_spend", Ref("Amount")}},
                  {"id", "name", "currency"});
   s["OrgCreate"] =
       Obj({{"id", Ref("Id")}, {"name", Str()}, {"currency", Str("ISO 4217; USD")}}, {"id"});
@@ -226,16 +227,24 @@ Json Schemas() {
             {{"code", Str()}, {"message", Str()}, {"seq", {{"type", "integer"}}}, {"node", Str()}},
             {"code", "message"}))}},
       {"ok", "entries", "head", "problems"});
-  s["SessionCreate"] = Obj({{"key", Str("an admin, finance or approver API key")}}, {"key"});
+  s["SessionCreate"] = {
+      {"oneOf",
+       Json::array(
+           {Obj({{"key", Str("an admin, finance or approver API key")}}, {"key"}),
+            Obj({{"link", Str("the token of a single-use sign-in link (`stub serve --demo` prints "
+                              "http://HOST:PORT/#signin=<token>; it expires in 10 minutes)")}},
+                {"link"})})}};
   s["Session"] =
       Obj({{"org", Ref("Id")},
+           {"currency", Str("the org's currency (ISO 4217)")},
+           {"kill_switch", {{"type", "boolean"}, {"description", "the org's kill-switch state"}}},
            {"role", Enum({"admin", "finance", "approver"})},
            {"key_id", Str("the key the session acts as")},
            {"name", Str("the key's name")},
            {"csrf_token", Str("send as X-CSRF-Token on every request that changes state with the "
                               "session cookie")},
            {"expires_at", Ref("Time")}},
-          {"org", "role", "key_id", "name", "csrf_token", "expires_at"});
+          {"org", "currency", "kill_switch", "role", "key_id", "name", "csrf_token", "expires_at"});
   s["Health"] = Obj({{"ok", {{"type", "boolean"}}},
                      {"store", Str()},
                      {"store_answers", {{"type", "boolean"}}},
@@ -273,8 +282,9 @@ const std::map<std::string, Operation>& Operations() {
       {"GET /openapi.json", {"This document", "", {{200, "", "OpenAPI 3.1"}}, {}}},
       {"POST /v1/session",
        {"Sign in to the dashboard: exchange an admin, finance or approver key for an HttpOnly, "
-        "SameSite=Strict session cookie (stub_session) and a CSRF token. No Authorization "
-        "needed; an agent or root key gets 403, an unknown or revoked key 401",
+        "SameSite=Strict session cookie (stub_session) and a CSRF token; or redeem a single-use "
+        "sign-in link ({\"link\"}) for the same. No Authorization needed; an agent or root key "
+        "gets 403, an unknown or revoked key, or a used, unknown or expired link, 401",
         "SessionCreate",
         {{200, "Session", "signed in; Set-Cookie: stub_session=…"},
          {401, "Error", "unauthorized"},
@@ -301,6 +311,12 @@ const std::map<std::string, Operation>& Operations() {
       {"GET /v1/keys", {"List the org's keys (admin)", "", {{200, "KeyList", "the keys"}}, {}}},
       {"DELETE /v1/keys/{id}",
        {"Revoke a key (admin); it stops working at once", "", {{204, "", "revoked"}}, {}}},
+      {"GET /v1/org",
+       {"The org's settings: name, currency, kill-switch state, max_spend (admin, finance, "
+        "approver; agent keys 403)",
+        "",
+        {{200, "Org", "the org"}},
+        {}}},
       {"PUT /v1/org",
        {"Set the org root's limits (admin)", "OrgPut", {{200, "Node", "the org node"}}, {}}},
       {"PUT /v1/teams/{id}",
@@ -334,7 +350,8 @@ const std::map<std::string, Operation>& Operations() {
        {"Spends and denials, newest first",
         "",
         {{200, "SpendList", "a page"}},
-        {"agent", "team", "vendor", "category", "status", "from", "to", "limit", "cursor"}}},
+        {"agent", "team", "vendor", "category", "status", "user", "session", "from", "to", "limit",
+         "cursor"}}},
       {"GET /v1/spends/{id}",
        {"One spend, with its receipt", "", {{200, "SpendItem", "the spend"}}, {}}},
       {"POST /v1/holds",
@@ -359,7 +376,8 @@ const std::map<std::string, Operation>& Operations() {
        {"Journal entries in seq order", "", {{200, "Journal", "a page"}}, {"after_seq", "limit"}}},
       {"GET /v1/verify", {"Verify the books", "", {{200, "Verify", "the report"}}, {}}},
       {"GET /v1/events",
-       {"Server-Sent Events of the key's org (resume with Last-Event-ID)",
+       {"Server-Sent Events of the key's org (resume with Last-Event-ID). The stream opens with "
+        "`retry: 3000` and a `: connected` comment at once, before any event",
         "",
         {{200, "", "an event stream", "text/event-stream"}},
         {}}},

@@ -12,8 +12,10 @@
 namespace stub {
 namespace {
 
-ApiResponse SessionBody(const SessionRow& row, const ApiKeyRow& key) {
+ApiResponse SessionBody(const SessionRow& row, const ApiKeyRow& key, const OrgRow& org) {
   return JsonResponse(200, Json{{"org", row.org},
+                                {"currency", org.currency},
+                                {"kill_switch", org.kill_switch},
                                 {"role", std::string(KeyRoleName(key.role))},
                                 {"key_id", key.id},
                                 {"name", key.name},
@@ -30,6 +32,15 @@ ApiResponse SessionHandler::Create(const ApiRequest& request) {
   if (Status s = CheckOrigin(request, behind_tls_); !s.ok()) return ErrorResponse(s);
   auto body = ParseJsonObject(request.body);
   if (!body.ok()) return ErrorResponse(body.status());
+  if (body->contains("link")) {
+    if (body->contains("key")) {
+      return ErrorResponse(
+          InvalidArgument("send either 'key' or 'link', not both", "invalid_request"));
+    }
+    auto link = RequiredString(*body, "link");
+    if (!link.ok()) return ErrorResponse(link.status());
+    return Issued(sessions_.RedeemSignInLink(*link));
+  }
   auto key = RequiredString(*body, "key");
   if (!key.ok()) return ErrorResponse(key.status());
   if (auth_.IsRootSecret(*key)) {
@@ -37,9 +48,12 @@ ApiResponse SessionHandler::Create(const ApiRequest& request) {
         Forbidden("the root key has no org and cannot sign in to the dashboard; use an org's "
                   "admin, finance or approver key"));
   }
-  auto issued = sessions_.Create(*key);
+  return Issued(sessions_.Create(*key));
+}
+
+ApiResponse SessionHandler::Issued(const Result<IssuedSession>& issued) const {
   if (!issued.ok()) return ErrorResponse(issued.status());
-  ApiResponse r = SessionBody(issued->row, issued->key);
+  ApiResponse r = SessionBody(issued->row, issued->key, issued->org);
   NoStore(r);
   r.headers.emplace_back("Set-Cookie",
                          SessionSetCookie(issued->token, sessions_.options().ttl, behind_tls_));
@@ -56,7 +70,7 @@ ApiResponse SessionHandler::Get(const ApiRequest& request) {
         "the dashboard session has expired, was signed out, or its key was revoked: sign in "
         "again"));
   }
-  ApiResponse r = SessionBody((*grant)->row, (*grant)->key);
+  ApiResponse r = SessionBody((*grant)->row, (*grant)->key, (*grant)->org);
   NoStore(r);
   return r;
 }

@@ -37,6 +37,8 @@ Result<SpendFilter> SpendsFilter(const ApiRequest& request) {
   f.team = std::string(request.Query("team"));
   f.vendor = std::string(request.Query("vendor"));
   f.category = std::string(request.Query("category"));
+  f.user = std::string(request.Query("user"));
+  f.session = std::string(request.Query("session"));
   const std::string_view status = request.Query("status");
   if (status == "approved") {
     f.status = SpendFilter::Status::kApproved;

@@ -2,13 +2,13 @@
 // denials, read through the engine's ReadService (keyset pages, indexed
 // look-ups; never the whole history).
 //
-// List query: agent, team (its whole subtree), vendor, category,
-// status=approved|denied, from, to (RFC 3339; from inclusive, to exclusive),
-// limit (1..1000, default 100), cursor (a previous page's next_cursor).
-// Answer: {"items": [...], "next_cursor"?}, newest first; a page may hold
-// fewer than `limit` items (a selective filter reads a bounded number of rows
-// per page) and still carry next_cursor — only its absence ends the listing.
-// A cursor that is not one of ours → 400 invalid_request.
+// List query: agent, team (its whole subtree), vendor, category, user and
+// session (exact matches of the spend's attribution), status=approved|denied, from, to (RFC 3339;
+// from inclusive, to exclusive), limit (1..1000, default 100), cursor (a previous page's
+// next_cursor). Answer: {"items": [...], "next_cursor"?}, newest first; a page may hold fewer than
+// `limit` items (a selective filter reads a bounded number of rows per page) and still carry
+// next_cursor — only its absence ends the listing. A cursor that is not one of ours → 400
+// invalid_request.
 //
 // Thread-safe; the ReadService must outlive the handler.
 #pragma once

@@ -70,6 +70,12 @@ class StubServer {
   const std::optional<IssuedKey>& created_root_key() const { return created_root_key_; }
   std::uint16_t port() const { return http_->port(); }
   const Api& api() const { return api_; }
+  // A single-use dashboard sign-in link token for `key_secret`, held in this
+  // server's memory only (SessionService::IssueSignInLink; redeemed by
+  // POST /v1/session {"link"}). Thread-safe.
+  Result<std::string> IssueSignInLink(std::string_view key_secret) {
+    return sessions_.IssueSignInLink(key_secret);
+  }
 
   // Serves until Stop() (or a signal) has taken effect.
   void Run();

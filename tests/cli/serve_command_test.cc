@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +27,9 @@ struct Served {
   std::uint16_t port = 0;
   std::string root_key;  // when serve printed one
   std::string demo_key;  // with --demo
+  // With --demo: the "Dashboard:" and "  sign in:" lines, as printed.
+  std::string dashboard_line;
+  std::string sign_in_line;
 };
 
 // Starts `stub serve` on a free port; reads its stdout up to the
@@ -63,6 +67,10 @@ Served Serve(const std::string& db, const std::vector<std::string>& env = {}, bo
     } else if (l.starts_with("  admin key (shown once): ")) {
       s.demo_key = l.substr(l.rfind(' ') + 1);
       s.demo_key.erase(s.demo_key.find_last_not_of("\n") + 1);
+    } else if (l.starts_with("Dashboard: ")) {
+      s.dashboard_line = l.substr(0, l.find_last_not_of("\n") + 1);
+    } else if (l.starts_with("  sign in: ")) {
+      s.sign_in_line = l.substr(0, l.find_last_not_of("\n") + 1);
     } else if (l.starts_with("Created the root key")) {
       next_is_key = true;
     } else if (l.starts_with("Listening on http://127.0.0.1:")) {
@@ -131,6 +139,31 @@ TEST(ServeCommand, DemoSeedsOnceAndPrintsAFreshAdminKey) {
     EXPECT_EQ(verify.json()["ok"], true);
     EXPECT_GT(verify.json()["entries"].get<int>(), 1000);
     head = verify.json()["head"];
+  }
+  // The dashboard's address and a single-use sign-in link (a token in the
+  // URL fragment, never the key).
+  const std::string base = "http://127.0.0.1:" + std::to_string(first.port);
+  EXPECT_EQ(first.dashboard_line, "Dashboard: " + base + "/");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(
+      first.sign_in_line, m,
+      std::regex("  sign in: open " + std::regex_replace(base, std::regex("[.]"), "\\.") +
+                 "/#signin=(stub_link_[0-9a-f]{64}) \\(single use, expires in 10 minutes\\), "
+                 "or paste the admin key")))
+      << first.sign_in_line;
+  EXPECT_EQ(first.sign_in_line.find(first.demo_key), std::string::npos);
+  {
+    const std::string link_body = "{\"link\":\"" + m[1].str() + "\"}";
+    HttpClient browser(first.port);
+    auto signed_in = browser.Send("POST", "/v1/session", link_body);
+    ASSERT_EQ(signed_in.status, 200) << signed_in.body;
+    EXPECT_EQ(signed_in.json()["org"], "acme");
+    EXPECT_EQ(signed_in.json()["role"], "admin");
+    EXPECT_EQ(signed_in.json()["name"], "demo-admin");
+    EXPECT_TRUE(signed_in.header("set-cookie").starts_with("stub_session=stub_sess_"));
+    auto again = browser.Send("POST", "/v1/session", link_body);
+    EXPECT_EQ(again.status, 401) << again.body;
+    EXPECT_EQ(again.code(), "unauthorized");
   }
   EXPECT_EQ(Terminate(first), 0);
 

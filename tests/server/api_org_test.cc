@@ -75,5 +75,33 @@ TEST_F(ApiOrgTest, MaxSpendIsSetByAnAdminAndBoundsEveryRequest) {
   EXPECT_EQ(Spend("20.000001", "over-again").status, 400);
 }
 
+TEST_F(ApiOrgTest, GetOrgAnswersItsSettingsToEveryRoleButAgents) {
+  auto admin = Client(admin_key_);
+  ASSERT_EQ(admin.Put("/v1/org", {{"max_spend", "250.5"}}).status, 200);
+  const json expected = {{"id", "acme"},         {"name", "acme inc"},
+                         {"currency", "USD"},    {"kill_switch", false},
+                         {"max_spend", "250.5"}, {"created_at", "2026-11-28T10:00:00Z"}};
+  auto org = admin.Get("/v1/org");
+  ASSERT_EQ(org.status, 200) << org.body;
+  EXPECT_EQ(org.json(), expected);
+  for (const std::string role : {"finance", "approver"}) {
+    auto key = admin.Post("/v1/keys", {{"role", role}});
+    ASSERT_EQ(key.status, 201) << key.body;
+    auto r = Client(key.json()["key"]).Get("/v1/org");
+    EXPECT_EQ(r.status, 200) << role << ": " << r.body;
+    EXPECT_EQ(r.json(), expected) << role;
+  }
+  ASSERT_EQ(admin.Post("/v1/kill-switch", {{"engaged", true}, {"reason", "test"}}).status, 200);
+  EXPECT_EQ(admin.Get("/v1/org").json()["kill_switch"], true);
+
+  auto agent = Client(agent_key_).Get("/v1/org");
+  EXPECT_EQ(agent.status, 403) << agent.body;
+  EXPECT_EQ(agent.json()["error"]["code"], "forbidden");
+  auto root = Client(kRootKey).Get("/v1/org");
+  EXPECT_EQ(root.status, 403) << root.body;
+  EXPECT_EQ(Client().Get("/v1/org").status, 401);
+  EXPECT_EQ(Client("stub_live_unknown").Get("/v1/org").status, 401);
+}
+
 }  // namespace
 }  // namespace stub::server_testing

@@ -4,6 +4,7 @@
 // the event stream's caps (the N+1th stream refused 429) and idle limit.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -143,6 +144,45 @@ TEST_P(ReadsApiTest, SpendsPageNewestFirstEveryItemOnceWithFilters) {
   EXPECT_EQ(admin.Get("/v1/spends/sp_nope").status, 404);
 }
 
+TEST_P(ReadsApiTest, SpendsFilterByUserAndSession) {
+  // (agent, user, session) of each spend; m2's 2nd spend is denied.
+  const std::vector<std::array<std::string, 3>> made = {{"m1", "alice@acme.com", "s-1"},
+                                                        {"m2", "bob@acme.com", "s-1"},
+                                                        {"m2", "alice@acme.com", "s-2"},
+                                                        {"r1", "alice@acme.com", "s-2"},
+                                                        {"m1", "", ""}};
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < made.size(); ++i) {
+    clock_.Advance(1'000);
+    json body = {{"agent", made[i][0]},
+                 {"amount", "0.04"},
+                 {"vendor", "api.one.com"},
+                 {"idempotency_key", "attr-" + std::to_string(i)}};
+    if (!made[i][1].empty()) body["user"] = made[i][1];
+    if (!made[i][2].empty()) body["session"] = made[i][2];
+    auto r = Client(admin_key_).Post("/v1/spends", body);
+    ASSERT_EQ(r.status, i == 2 ? 402 : 201) << i << ": " << r.body;
+    ids.push_back(r.json()["id"]);
+  }
+  auto newest = [&](std::vector<int> picks) {  // 0-based, given oldest first
+    std::vector<std::string> out;
+    for (auto it = picks.rbegin(); it != picks.rend(); ++it) out.push_back(ids[*it]);
+    return out;
+  };
+  EXPECT_EQ(Follow("/v1/spends?user=alice@acme.com", 1), newest({0, 2, 3}));
+  EXPECT_EQ(Follow("/v1/spends?user=alice%40acme.com", 5), newest({0, 2, 3}));
+  EXPECT_EQ(Follow("/v1/spends?session=s-1", 1), newest({0, 1}));
+  EXPECT_EQ(Follow("/v1/spends?session=s-2&status=denied", 2), newest({2}));
+  EXPECT_EQ(Follow("/v1/spends?user=alice@acme.com&session=s-2", 1), newest({2, 3}));
+  EXPECT_EQ(Follow("/v1/spends?user=alice@acme.com&session=s-2&team=research", 1), newest({3}));
+  EXPECT_EQ(Follow("/v1/spends?user=bob@acme.com&agent=m1", 3), std::vector<std::string>{});
+  EXPECT_EQ(Follow("/v1/spends?user=ALICE@acme.com", 3), std::vector<std::string>{});
+  // Each item carries what it was filtered by.
+  auto page = Client(admin_key_).Get("/v1/spends?session=s-1");
+  ASSERT_EQ(page.status, 200) << page.body;
+  for (const json& item : page.json()["items"]) EXPECT_EQ(item["session"], "s-1");
+}
+
 TEST_P(ReadsApiTest, JournalPagesBySeq) {
   SpendAs("m1", "api.one.com", 1);
   SpendAs("m1", "api.one.com", 2);
@@ -215,6 +255,22 @@ TEST_P(ReadsApiTest, StreamsAreCappedPerKeyAndTheNextIsRefused) {
   third.join();
   // (A closed client's place is given back once the server notices the
   // disconnect: at its next write, a keep-alive at the latest.)
+}
+
+TEST_P(ReadsApiTest, TheEventStreamOpensAtOnceBeforeAnyEvent) {
+  // No event is committed: the first bytes still arrive at once (the
+  // heartbeat is 15 s away), as one SSE block without data.
+  const auto start = std::chrono::steady_clock::now();
+  const std::string first = HttpClient::FirstStreamBytes(
+      port(), "Authorization: Bearer " + admin_key_ + "\r\n", std::chrono::seconds(2));
+  EXPECT_EQ(first, "retry: 3000\n: connected\n\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // And the events follow it as before.
+  auto [status, events] =
+      HttpClient::ReadEvents(port(), admin_key_, "", 1, [&] { SpendAs("m1", "api.one.com", 1); });
+  EXPECT_EQ(status, 200);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].event, "spend.approved");
 }
 
 TEST_P(ReadsApiTest, AnIdleStreamIsClosedAfterTheIdleLimit) {

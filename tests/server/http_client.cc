@@ -102,6 +102,8 @@ std::pair<int, std::vector<HttpClient::Event>> HttpClient::ReadEventsWithHeaders
           if (line.starts_with("event: ")) e.event = line.substr(7);
           if (line.starts_with("data: ")) e.data = nlohmann::json::parse(line.substr(6));
         }
+        // A block without data (the `retry:` prologue) dispatches no event.
+        if (e.data.is_null()) continue;
         events.push_back(std::move(e));
       }
     }
@@ -109,6 +111,32 @@ std::pair<int, std::vector<HttpClient::Event>> HttpClient::ReadEventsWithHeaders
   }
   const int status = got.size() >= 12 ? std::atoi(got.substr(9, 3).c_str()) : 0;
   return {status, events};
+}
+
+std::string HttpClient::FirstStreamBytes(std::uint16_t port, const std::string& headers,
+                                         std::chrono::milliseconds within) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return "";
+  const std::string request = "GET /v1/events HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n";
+  asio::write(stream, asio::buffer(request), ec);
+  std::string got;
+  char buf[4096];
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  for (;;) {
+    const std::size_t head_end = got.find("\r\n\r\n");
+    if (head_end != std::string::npos && got.find("\n\n", head_end + 4) != std::string::npos) {
+      return got.substr(head_end + 4);
+    }
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::milliseconds(0)) return "";
+    stream.expires_after(std::chrono::duration_cast<std::chrono::milliseconds>(left));
+    const std::size_t n = stream.read_some(asio::buffer(buf), ec);
+    got.append(buf, n);
+    if (ec) return "";
+  }
 }
 
 }  // namespace stub::server_testing

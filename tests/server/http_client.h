@@ -3,6 +3,7 @@
 // plus raw bytes and Server-Sent Events, which HttpConnection does not do.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -75,6 +76,11 @@ class HttpClient {
   static std::pair<int, std::vector<Event>> ReadEventsWithHeaders(
       std::uint16_t port, const std::string& headers, const std::string& last_event_id,
       std::size_t count, const std::function<void()>& after_open = [] {});
+  // Opens GET /v1/events with `headers` and answers the body's bytes up to
+  // and including its first blank line ("\n\n"), or "" when they do not
+  // arrive `within`.
+  static std::string FirstStreamBytes(std::uint16_t port, const std::string& headers,
+                                      std::chrono::milliseconds within);
 
  private:
   std::string key_;

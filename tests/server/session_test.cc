@@ -9,6 +9,7 @@
 #include <regex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "server_fixture.h"
 
@@ -125,6 +126,132 @@ TEST_F(SessionApiTest, AgentRootUnknownAndRevokedKeysAreRefused) {
   auto bad_json = Client().Send("POST", "/v1/session", "{");
   EXPECT_EQ(bad_json.status, 400);
   EXPECT_EQ(bad_json.code(), "invalid_json");
+}
+
+// `stub serve --demo`'s single-use sign-in link (the token is in the URL
+// fragment; the page posts it as {"link"}).
+HttpResult RedeemLink(std::uint16_t port, const std::string& link,
+                      std::map<std::string, std::string> extra = {}) {
+  return HttpClient(port).Send("POST", "/v1/session", json{{"link", link}}.dump(), extra);
+}
+
+constexpr const char* kLinkRefusal =
+    "this sign-in link was already used, has expired or is unknown: ask for a new link (restart "
+    "`stub serve --demo`) or paste an API key";
+
+TEST_F(SessionApiTest, ASignInLinkSignsInOnceLikeItsKey) {
+  auto link = server_->IssueSignInLink(admin_key_);
+  ASSERT_TRUE(link.ok()) << link.status().ToString();
+  EXPECT_TRUE(std::regex_match(*link, std::regex("stub_link_[0-9a-f]{64}"))) << *link;
+
+  auto first = RedeemLink(port(), *link);
+  ASSERT_EQ(first.status, 200) << first.body;
+  const json body = first.json();
+  EXPECT_EQ(body["org"], "acme");
+  EXPECT_EQ(body["role"], "admin");
+  EXPECT_EQ(body["name"], "admin");
+  EXPECT_EQ(body["currency"], "USD");
+  EXPECT_EQ(body["kill_switch"], false);
+  EXPECT_EQ(body["expires_at"], "2026-11-28T22:00:00Z");
+  EXPECT_EQ(first.header("cache-control"), "no-store");
+  const std::string set_cookie = first.header("set-cookie");
+  EXPECT_TRUE(std::regex_match(
+      set_cookie, std::regex("stub_session=stub_sess_[0-9a-f]{64}; HttpOnly; SameSite=Strict; "
+                             "Path=/; Max-Age=43200")))
+      << set_cookie;
+  const Browser b{set_cookie.substr(0, set_cookie.find(';')), body["csrf_token"]};
+  EXPECT_EQ(As(b, "GET", "/v1/budgets").status, 200);
+  auto ok = As(b, "PUT", "/v1/teams/growth", json::object().dump(), {{"X-CSRF-Token", b.csrf}});
+  EXPECT_EQ(ok.status, 201) << ok.body;
+
+  auto second = RedeemLink(port(), *link);
+  EXPECT_EQ(second.status, 401) << second.body;
+  EXPECT_EQ(second.code(), "unauthorized");
+  EXPECT_EQ(second.json()["error"]["message"], kLinkRefusal);
+  EXPECT_EQ(second.header("set-cookie"), "");
+
+  auto unknown = RedeemLink(port(), "stub_link_" + std::string(64, '0'));
+  EXPECT_EQ(unknown.status, 401) << unknown.body;
+  EXPECT_EQ(unknown.json()["error"]["message"], kLinkRefusal);
+  auto empty = RedeemLink(port(), "");
+  EXPECT_EQ(empty.status, 400) << empty.body;
+  EXPECT_EQ(empty.code(), "invalid_request");
+  // A key is not a link, nor a link a key.
+  EXPECT_EQ(RedeemLink(port(), admin_key_).status, 401);
+  auto other = server_->IssueSignInLink(admin_key_);
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(SignIn(*other).status, 401);
+  auto both =
+      Client().Send("POST", "/v1/session", json{{"key", admin_key_}, {"link", *other}}.dump());
+  EXPECT_EQ(both.status, 400) << both.body;
+  EXPECT_EQ(both.code(), "invalid_request");
+  EXPECT_EQ(RedeemLink(port(), *other).status, 200);  // a refused body did not use it
+}
+
+TEST_F(SessionApiTest, ASignInLinkExpiresAfterTenMinutes) {
+  auto link = server_->IssueSignInLink(admin_key_);
+  auto late = server_->IssueSignInLink(admin_key_);
+  ASSERT_TRUE(link.ok() && late.ok());
+  clock_.Advance(10LL * 60 * kMicrosPerSecond - 1);
+  EXPECT_EQ(RedeemLink(port(), *link).status, 200);
+  clock_.Advance(1);
+  auto expired = RedeemLink(port(), *late);
+  EXPECT_EQ(expired.status, 401) << expired.body;
+  EXPECT_EQ(expired.code(), "unauthorized");
+  EXPECT_EQ(expired.json()["error"]["message"], kLinkRefusal);
+}
+
+TEST_F(SessionApiTest, ASignInLinkChecksItsKeyAndOriginWhenRedeemed) {
+  // The key's role and revocation are checked when the link is used.
+  auto agent = server_->IssueSignInLink(NewKey("agent", "a1"));
+  ASSERT_TRUE(agent.ok());
+  auto refused = RedeemLink(port(), *agent);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(refused.code(), "forbidden");
+  EXPECT_EQ(RedeemLink(port(), *agent).status, 401);  // used up all the same
+
+  const std::string finance = NewKey("finance");
+  auto link = server_->IssueSignInLink(finance);
+  ASSERT_TRUE(link.ok());
+  auto cross = RedeemLink(port(), *link, {{"Origin", "http://evil.example"}});
+  EXPECT_EQ(cross.status, 403) << cross.body;
+  // A refused origin never reached the link: it still works once.
+  std::string finance_id;
+  const json keys = Client(admin_key_).Get("/v1/keys").json();
+  for (const auto& k : keys["items"]) {
+    if (k["role"] == "finance") finance_id = k["id"];
+  }
+  ASSERT_EQ(Client(admin_key_).Send("DELETE", "/v1/keys/" + finance_id).status, 204);
+  auto revoked = RedeemLink(port(), *link);
+  EXPECT_EQ(revoked.status, 401) << revoked.body;
+  EXPECT_EQ(revoked.json()["error"]["message"], "unknown or revoked API key");
+}
+
+TEST_F(SessionApiTest, SignInLinksAreBoundedInNumber) {
+  // 16 are kept: issuing a 17th drops the one that expires soonest.
+  std::vector<std::string> links;
+  for (int i = 0; i < 17; ++i) {
+    auto link = server_->IssueSignInLink(admin_key_);
+    ASSERT_TRUE(link.ok());
+    links.push_back(*link);
+    clock_.Advance(1);
+  }
+  EXPECT_EQ(RedeemLink(port(), links[0]).status, 401);
+  for (int i = 1; i < 17; ++i) EXPECT_EQ(RedeemLink(port(), links[i]).status, 200) << i;
+}
+
+TEST_F(SessionApiTest, TheSessionCarriesTheOrgsCurrencyAndKillSwitch) {
+  const Browser b = SignedIn(NewKey("approver"));
+  auto before = As(b, "GET", "/v1/session");
+  ASSERT_EQ(before.status, 200) << before.body;
+  EXPECT_EQ(before.json()["currency"], "USD");
+  EXPECT_EQ(before.json()["kill_switch"], false);
+  ASSERT_EQ(Client(admin_key_).Post("/v1/kill-switch", {{"engaged", true}}).status, 200);
+  auto after = As(b, "GET", "/v1/session");
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_EQ(after.json()["kill_switch"], true);
+  // And a fresh sign-in says so too.
+  EXPECT_EQ(SignIn(admin_key_).json()["kill_switch"], true);
 }
 
 TEST_F(SessionApiTest, AReloadedPageGetsItsSessionBack) {

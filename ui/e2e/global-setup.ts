@@ -76,8 +76,11 @@ export default async function globalSetup() {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const [, adminKey] = await waitFor(stub, /admin key \(shown once\): (\S+)/, 'the demo admin key');
-    await waitFor(stub, /Listening on|stub serving on/, 'the server to listen').catch(() => undefined);
+    // Everything `stub serve --demo` prints up to "Listening on": the admin
+    // key, then the dashboard's address and its single-use sign-in link.
+    const [printed] = await waitFor(stub, /admin key \(shown once\): \S+[\s\S]*?Listening on \S+/, 'the demo admin key and the listening address');
+    const adminKey = /admin key \(shown once\): (\S+)/.exec(printed)![1];
+    const signinLink = /sign in: open (\S+) \(single use, expires in 10 minutes\), or paste the admin key/.exec(printed)?.[1] ?? '';
     // Wait until it answers.
     for (let i = 0; i < 100; i++) {
       try {
@@ -106,6 +109,7 @@ export default async function globalSetup() {
     process.env.STUB_UI_URL = ui;
     process.env.STUB_API_URL = api;
     process.env.STUB_ADMIN_KEY = adminKey;
+    process.env.STUB_SIGNIN_LINK = signinLink;
     process.env.STUB_FINANCE_KEY = finance.key;
     process.env.STUB_APPROVER_KEY = approver.key;
     process.env.STUB_AGENT_KEY = agent.key;

@@ -9,6 +9,8 @@ export const env = {
   get ui() { return process.env.STUB_UI_URL!; },
   get api() { return process.env.STUB_API_URL!; },
   get admin() { return process.env.STUB_ADMIN_KEY!; },
+  /** `stub serve --demo`'s single-use sign-in link, as printed ("" if it printed none). */
+  get signinLink() { return process.env.STUB_SIGNIN_LINK ?? ''; },
   get finance() { return process.env.STUB_FINANCE_KEY!; },
   get approver() { return process.env.STUB_APPROVER_KEY!; },
   get agent() { return process.env.STUB_AGENT_KEY!; },

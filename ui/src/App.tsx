@@ -1,8 +1,9 @@
 import { lazy, Suspense, useEffect, useRef, useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, api, setCsrf, type Session } from './lib/api';
+import { ApiError, api, ensureSentence, setCsrf, type Session } from './lib/api';
 import { hub, type StubEvent } from './lib/events';
 import { useOrg } from './lib/org';
+import { takeSignInLink } from './lib/signin';
 import { href, useRoute } from './lib/router';
 import { AppCtx, btnDanger, btnPlain, btnPrimary, can, Dialog, ErrorText, Field, input, Loading, useApp as useAppSafe } from './components/ui';
 import { Overview, overviewQuery } from './screens/Overview';
@@ -17,7 +18,25 @@ const Ask = lazy(() => import('./screens/Ask'));
 const Audit = lazy(() => import('./screens/Audit'));
 const Keys = lazy(() => import('./screens/Keys'));
 
+// Taken once, at module load, before anything renders: React's StrictMode
+// double effects cannot post the single-use token twice.
+let pendingLink = takeSignInLink();
+// Why the sign-in link did not work, for the sign-in page (the server's sentence).
+let linkError: Error | null = null;
+
 async function loadSession(): Promise<Session | null> {
+  const link = pendingLink;
+  pendingLink = null;
+  if (link !== null) {
+    try {
+      const s = await api<Session>('POST', '/v1/session', { link });
+      setCsrf(s.csrf_token);
+      return s;
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status >= 500 || e.status === 0) throw e;
+      linkError = new Error(ensureSentence(e.serverMessage || 'This sign-in link did not work: ask for a new link or paste an API key'));
+    }
+  }
   try {
     const s = await api<Session>('GET', '/v1/session');
     setCsrf(s.csrf_token);
@@ -39,12 +58,13 @@ export function App() {
 
 function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [key, setKey] = useState('');
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useState<unknown>(() => linkError);
   const [busy, setBusy] = useState(false);
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
     setError(null);
+    linkError = null;
     try {
       const s = await api<Session>('POST', '/v1/session', { key: key.trim() });
       setCsrf(s.csrf_token);
@@ -116,7 +136,9 @@ function Shell({ session }: { session: Session }) {
     const off = hub.subscribe((e: StubEvent) => {
       if (e.type === 'kill_switch.engaged' || e.type === 'kill_switch.released') {
         qc.setQueryData(['kill-switch'], e.type === 'kill_switch.engaged');
+        mark('org');
       }
+      if (e.type === 'max_spend.updated') mark('org');
       if (e.type.startsWith('approval.')) mark('approvals');
       if (e.type.startsWith('spend.') || e.type.startsWith('hold.')) mark('budgets', 'overview', 'approvals');
       if (e.type.startsWith('agent.') || e.type === 'limits.updated') mark('budgets');
@@ -148,9 +170,7 @@ function Shell({ session }: { session: Session }) {
     }
   }
 
-  if (org.currency.isPending) return <Loading what="Loading the org" />;
-  if (org.currency.error) return <main className="p-4"><ErrorText error={org.currency.error} /></main>;
-  const ctx = { session, currency: org.currency.data, killSwitch: org.killSwitch.data };
+  const ctx = { session, currency: org.currency, killSwitch: org.killSwitch };
   const nav = NAV.filter(([k]) => k !== 'keys' || can.admin(session));
   const screen = route.screen;
   return (
@@ -159,7 +179,7 @@ function Shell({ session }: { session: Session }) {
       <header className="border-b border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900">
         <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-2 px-3 py-2">
           <span className="font-bold">Stub</span>
-          <span className="text-sm text-slate-600 dark:text-slate-300">
+          <span className="text-sm text-slate-600 dark:text-slate-300" title={org.org.data ? `${org.org.data.name} (${org.org.data.currency})` : undefined}>
             {session.org} · {session.role}
           </span>
           <KillSwitch />

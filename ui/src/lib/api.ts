@@ -14,8 +14,16 @@ export interface Session {
   name: string;
   csrf_token: string;
   expires_at: string;
-  currency?: string;
-  kill_switch?: boolean;
+  currency: string;
+  kill_switch: boolean;
+}
+export interface Org {
+  id: string;
+  name: string;
+  currency: string;
+  kill_switch: boolean;
+  max_spend: string;
+  created_at: string;
 }
 
 export class ApiError extends Error {
@@ -48,7 +56,7 @@ export function reasonText(code: string | undefined): string {
   return REASONS[code] ?? code.replace(/_/g, ' ');
 }
 
-function ensureSentence(s: string): string {
+export function ensureSentence(s: string): string {
   const t = s.trim();
   if (!t) return t;
   const c = t[0].toUpperCase() + t.slice(1);

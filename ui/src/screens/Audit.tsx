@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { get, type Entry } from '../lib/api';
-import { scanConfigEntries } from '../lib/org';
+import { scanConfigEntries } from '../lib/journal';
 import { useRoute } from '../lib/router';
 import { Badge, btnPlain, Card, ErrorText, Field, input, Loading, Money, PageTitle, Table, time } from '../components/ui';
 

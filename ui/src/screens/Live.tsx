@@ -7,6 +7,14 @@ import { btnPlain, Card, Field, input, PageTitle, useApp } from '../components/u
 
 const CAP = 5000; // events kept in memory; older ones fall off
 
+// The server opens every stream with a comment at once, so `open` means the
+// stream is really up (not just that a first event happened to arrive).
+const CONN_WORDS: Record<ConnState, string> = {
+  open: 'connected',
+  connecting: 'connecting',
+  closed: 'disconnected',
+};
+
 export interface LiveItem {
   key: string;
   type: string;
@@ -147,7 +155,7 @@ export default function Live() {
             </Field>
           </div>
           <p className="text-sm" role="status">
-            Stream {conn}. {rate} events/s. {items.length} kept{paused ? ', paused' : ''}.
+            Stream {CONN_WORDS[conn]}. {rate} events/s. {items.length} kept{paused ? ', paused' : ''}.
           </p>
         </div>
         <div ref={parent} className="h-[60vh] overflow-auto rounded border border-slate-200 dark:border-slate-700" tabIndex={0} role="log" aria-label="Live events">

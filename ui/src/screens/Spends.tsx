@@ -16,17 +16,13 @@ function filterFrom(params: URLSearchParams): Filter {
   return f;
 }
 
-/** The server filters by these; user and session are also checked here, so the table and the CSV agree either way. */
-function clientMatch(f: Filter, s: SpendItem): boolean {
-  return (!f.user || s.user === f.user) && (!f.session || s.session === f.session);
-}
-
 /** A datetime-local value ("2026-12-01T10:00") read as UTC → RFC 3339. */
 function toRfc(v: string | undefined): string | undefined {
   if (!v) return undefined;
   return /Z$|[+-]\d\d:\d\d$/.test(v) ? v : `${v.length === 16 ? v + ':00' : v}Z`;
 }
 
+/** Every filter is applied by GET /v1/spends itself, so a page, its cursor and the CSV cover exactly the filtered set. */
 function apiParams(f: Filter): Record<string, string | undefined> {
   return { ...f, from: toRfc(f.from), to: toRfc(f.to) };
 }
@@ -74,7 +70,7 @@ function SpendsList({ filter }: { filter: Filter }) {
       let c: string | undefined;
       for (;;) {
         const page = await get<Page<SpendItem>>(`/v1/spends${qs({ ...apiParams(filter), limit: 1000, cursor: c })}`);
-        all.push(...page.items.filter((s) => clientMatch(filter, s)));
+        all.push(...page.items);
         if (!page.next_cursor) break;
         c = page.next_cursor;
       }
@@ -135,7 +131,7 @@ function SpendsList({ filter }: { filter: Filter }) {
         }
       >
         <ErrorText error={csvState.error} />
-        {q.isPending ? <Loading /> : q.error ? <ErrorText error={q.error} /> : <SpendsTable items={q.data.items.filter((s) => clientMatch(filter, s))} />}
+        {q.isPending ? <Loading /> : q.error ? <ErrorText error={q.error} /> : <SpendsTable items={q.data.items} />}
         <div className="mt-3 flex gap-2">
           <button className={btnPlain} disabled={!cursors.length} onClick={() => { const prev = [...cursors]; const c = prev.pop(); setCursors(prev); setCursor(c === '' ? undefined : c); }}>
             Previous page
