@@ -10,8 +10,8 @@
 #     at CONNECTIONS connections (default 256), SECONDS_PER_RUN each
 #     (default 10), on a fresh demo server of that binary;
 #   - `stub bench --hot` (8 clients, one spend in flight each) on a fresh
-#     SQLite file and on one throwaway PostgreSQL cluster (each run its own
-#     org; PGURL=… uses that server instead).
+#     SQLite file and on one throwaway PostgreSQL cluster, a database per
+#     binary (PGURL=… uses that server instead; it creates the databases).
 # Prints every run, then per measure the median over rounds of B/A.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +34,10 @@ if [ -z "$url" ]; then
   pg_throwaway_start
   url="$pg_url"
 fi
+# A database per binary: each migrates its own schema, and a baseline cannot
+# open a schema newer than it knows.
+for label in a b; do psql -q "$url" -c "CREATE DATABASE stub_ab_$label" >/dev/null; done
+db_url() { printf '%s/stub_ab_%s' "${url%/*}" "$(printf '%s' "$1" | tr 'AB' 'ab')"; }
 
 results="$tmp/results"
 : >"$results"
@@ -49,7 +53,7 @@ run_one() {  # run_one LABEL BINARY ROUND
   local sq pg
   sq=$("$bin" bench --db "sqlite:$tmp/$label-$round.db" --hot --clients 8 --seconds "$seconds" --json)
   echo "$label sqlite_hot $round $(printf '%s' "$sq" | python3 -c 'import json,sys; print(json.load(sys.stdin)["spends_per_sec"])')" >>"$results"
-  pg=$("$bin" bench --db "$url" --hot --clients 8 --seconds "$seconds" --json)
+  pg=$("$bin" bench --db "$(db_url "$label")" --hot --clients 8 --seconds "$seconds" --json)
   echo "$label postgres_hot $round $(printf '%s' "$pg" | python3 -c 'import json,sys; print(json.load(sys.stdin)["spends_per_sec"])')" >>"$results"
   grep " $round " "$results" | grep "^$label " | sed 's/^/  /'
 }
