@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency of Stub from Debian 12's archive
-# (Node.js and npm build the dashboard, ui/; its browser tests drive Debian's
-# chromium; the npm packages themselves come from scripts/ui_build.sh's npm ci).
+# (the dashboard's browser tests drive Debian's chromium). Node.js and npm,
+# which build the dashboard, are installed by scripts/ui_build.sh only when the
+# `node` or `npm` command is missing: a machine may have them from another
+# apt source (NodeSource's nodejs bundles npm, and conflicts with Debian's).
 # Safe to run any number of times: it installs only what is missing.
 set -euo pipefail
 
@@ -11,7 +13,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libssl-dev libfmt-dev libspdlog-dev
   libboost-dev libjemalloc-dev libsqlite3-dev sqlite3 libpq-dev postgresql libidn2-dev wrk
   clang libclang-rt-14-dev
-  nodejs npm chromium
+  chromium
 )
 
 missing=()
