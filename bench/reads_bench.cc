@@ -30,10 +30,12 @@
 #include "engine/engine.h"
 #include "engine/key_service.h"
 #include "engine/read_service.h"
+#include "engine/session_service.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/event_feed.h"
 #include "server/feed_hub.h"
+#include "server/ui_handler.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace stub {
@@ -169,7 +171,9 @@ struct ReadsWorld {
   std::unique_ptr<Engine> engine;
   std::unique_ptr<SpendBatcher> batcher;
   std::unique_ptr<KeyService> keys;
+  std::unique_ptr<SessionService> sessions;
   std::unique_ptr<Authenticator> auth;
+  std::unique_ptr<UiHandler> ui;
   std::unique_ptr<Api> api;
   std::string secret;
   std::int64_t spends = 0;
@@ -200,9 +204,11 @@ ReadsWorld& World() {
     w->engine = std::make_unique<Engine>(*w->store, w->clock);
     w->batcher = std::make_unique<SpendBatcher>(*w->engine, BatcherOptions{});
     w->keys = std::make_unique<KeyService>(*w->store, w->clock);
+    w->sessions = std::make_unique<SessionService>(*w->store, w->clock);
     w->auth = std::make_unique<Authenticator>(*w->keys, "");
-    w->api =
-        std::make_unique<Api>(*w->store, w->clock, *w->engine, *w->batcher, *w->keys, *w->auth);
+    w->ui = std::make_unique<UiHandler>(UiOptions{});
+    w->api = std::make_unique<Api>(*w->store, w->clock, *w->engine, *w->batcher, *w->keys, *w->auth,
+                                   *w->sessions, *w->ui);
     auto key = w->keys->Create(kReadsOrg, KeyRole::kFinance, "", "reads bench");
     if (!key.ok()) {
       w->error = key.status().ToString();
