@@ -10,46 +10,10 @@
 
 #include "core/budget.h"
 #include "core/sha256.h"
-#include "engine/backoff.h"
 #include "engine/ids.h"
+#include "engine/retrying_txn.h"
 
 namespace stub {
-namespace {
-
-constexpr int kMaxAttempts = 12;
-
-// Runs `body` in a transaction and commits it, retrying on kConflict and
-// kUnavailable after a backoff (a revocation writes the org row, which
-// spends race on).
-template <typename T, typename Body>
-Result<T> InTxn(Store& store, bool read_only, Body&& body) {
-  Status last;
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(BackoffDelay(BackoffPolicy{}, attempt - 1));
-    const std::uint64_t mark = store.DurabilityMark();
-    auto txn = store.Begin({.read_only = read_only});
-    if (!txn.ok()) {
-      last = txn.status();
-      if (last.retryable()) continue;
-      return last;
-    }
-    Result<T> result = body(**txn);
-    Status status = result.status();
-    if (status.ok()) status = (*txn)->Commit();
-    if (status.ok()) {
-      // A new key or a revocation is reported only once durable (not
-      // retried when in doubt: the caller hears kUnavailable).
-      if (!read_only && !store.CommitIsDurable()) STUB_RETURN_IF_ERROR(store.MakeDurable(mark));
-      return result;
-    }
-    (*txn)->Rollback();
-    if (!status.retryable()) return status;
-    last = std::move(status);
-  }
-  return last;
-}
-
-}  // namespace
 
 KeyService::KeyService(Store& store, const Clock& clock, KeyServiceOptions options)
     : store_(store), clock_(clock), options_(options) {}
@@ -98,7 +62,7 @@ Status KeyService::Insert(Transaction& txn, IssuedKey& key, Timestamp now) {
 Result<IssuedKey> KeyService::Create(std::string_view org, KeyRole role, std::string_view agent,
                                      std::string_view name) {
   STUB_ASSIGN_OR_RETURN(IssuedKey issued, Prepare(org, role, agent, name));
-  auto inserted = InTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
+  auto inserted = RunRetryingTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
     if (!org.empty()) {
       STUB_ASSIGN_OR_RETURN(auto org_row, txn.GetOrg(org));
       if (!org_row) return NotFound("unknown org '" + std::string(org) + "'", "not_found");
@@ -145,7 +109,7 @@ Result<std::optional<KeyGrant>> KeyService::AuthenticateHashed(std::string_view 
                   std::string(kKeyNotCached));
   }
   const auto read_at = std::chrono::steady_clock::now();
-  auto found = InTxn<std::optional<KeyGrant>>(
+  auto found = RunRetryingTxn<std::optional<KeyGrant>>(
       store_, true, [&](Transaction& txn) -> Result<std::optional<KeyGrant>> {
         STUB_ASSIGN_OR_RETURN(auto row, txn.GetKeyByHash(hash));
         if (!row || row->revoked()) return std::optional<KeyGrant>();
@@ -170,12 +134,12 @@ Result<std::optional<KeyGrant>> KeyService::AuthenticateHashed(std::string_view 
 }
 
 Result<std::vector<ApiKeyRow>> KeyService::List(std::string_view org) {
-  return InTxn<std::vector<ApiKeyRow>>(store_, true,
-                                       [&](Transaction& txn) { return txn.ListKeys(org); });
+  return RunRetryingTxn<std::vector<ApiKeyRow>>(
+      store_, true, [&](Transaction& txn) { return txn.ListKeys(org); });
 }
 
 Status KeyService::Revoke(std::string_view org, std::string_view id) {
-  const Status revoked = InTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
+  const Status revoked = RunRetryingTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
                            STUB_RETURN_IF_ERROR(txn.RevokeKey(org, id, clock_.Now()));
                            if (org.empty()) return true;  // root keys: no org row
                            STUB_ASSIGN_OR_RETURN(auto org_row, txn.GetOrg(org));
@@ -198,8 +162,8 @@ Status KeyService::Revoke(std::string_view org, std::string_view id) {
 Result<std::optional<IssuedKey>> KeyService::EnsureRootKey() {
   STUB_ASSIGN_OR_RETURN(IssuedKey issued, Prepare("", KeyRole::kRoot, "", "root"));
   Status last;
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    auto created = InTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
+  for (int attempt = 0; attempt < kRetryingTxnAttempts; ++attempt) {
+    auto created = RunRetryingTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
       STUB_ASSIGN_OR_RETURN(auto roots, txn.ListKeys(""));
       for (const auto& k : roots) {
         if (!k.revoked()) return false;

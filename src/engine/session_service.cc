@@ -7,40 +7,10 @@
 #include <utility>
 
 #include "core/sha256.h"
-#include "engine/backoff.h"
+#include "engine/retrying_txn.h"
 
 namespace stub {
 namespace {
-
-constexpr int kSessionTxnAttempts = 12;
-
-// Runs `body` in a transaction and commits it, retrying on kConflict and
-// kUnavailable after a backoff. A write is reported only once durable.
-template <typename T, typename Body>
-Result<T> InSessionTxn(Store& store, bool read_only, Body&& body) {
-  Status last;
-  for (int attempt = 0; attempt < kSessionTxnAttempts; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(BackoffDelay(BackoffPolicy{}, attempt - 1));
-    const std::uint64_t mark = store.DurabilityMark();
-    auto txn = store.Begin({.read_only = read_only});
-    if (!txn.ok()) {
-      last = txn.status();
-      if (last.retryable()) continue;
-      return last;
-    }
-    Result<T> result = body(**txn);
-    Status status = result.status();
-    if (status.ok()) status = (*txn)->Commit();
-    if (status.ok()) {
-      if (!read_only && !store.CommitIsDurable()) STUB_RETURN_IF_ERROR(store.MakeDurable(mark));
-      return result;
-    }
-    (*txn)->Rollback();
-    if (!status.retryable()) return status;
-    last = std::move(status);
-  }
-  return last;
-}
 
 // 32 random bytes from the OS CSPRNG, hex.
 Result<std::string> RandomHex() {
@@ -116,7 +86,7 @@ Result<IssuedSession> SessionService::CreateForKeyHash(const std::string& key_ha
   issued.token = std::string(kSessionPrefix) + random;
   issued.row.token_hash = KeyService::HashSecret(issued.token);
   issued.row.csrf_token = std::move(csrf);
-  auto done = InSessionTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
+  auto done = RunRetryingTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
     STUB_ASSIGN_OR_RETURN(auto key, txn.GetKeyByHash(key_hash));
     if (!key || key->revoked()) return SignInUnauthorized();
     if (key->role == KeyRole::kAgent) {
@@ -151,7 +121,7 @@ Result<std::optional<SessionGrant>> SessionService::Authenticate(std::string_vie
   const std::string hash = KeyService::HashSecret(token);
   const Timestamp now = clock_.Now();
   bool expired = false;
-  auto found = InSessionTxn<std::optional<SessionGrant>>(
+  auto found = RunRetryingTxn<std::optional<SessionGrant>>(
       store_, true, [&](Transaction& txn) -> Result<std::optional<SessionGrant>> {
         STUB_ASSIGN_OR_RETURN(auto session, txn.GetSession(hash));
         if (!session) return std::optional<SessionGrant>();
@@ -175,7 +145,7 @@ Result<std::optional<SessionGrant>> SessionService::Authenticate(std::string_vie
       });
   if (expired) {
     // Lazily: the row is dead either way; a failure here changes no answer.
-    (void)InSessionTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
+    (void)RunRetryingTxn<bool>(store_, false, [&](Transaction& txn) -> Result<bool> {
       STUB_RETURN_IF_ERROR(txn.DeleteSession(hash));
       return true;
     });
@@ -186,17 +156,17 @@ Result<std::optional<SessionGrant>> SessionService::Authenticate(std::string_vie
 Status SessionService::Delete(std::string_view token) {
   if (!token.starts_with(kSessionPrefix)) return Status::Ok();
   const std::string hash = KeyService::HashSecret(token);
-  return InSessionTxn<bool>(store_, false,
-                            [&](Transaction& txn) -> Result<bool> {
-                              STUB_RETURN_IF_ERROR(txn.DeleteSession(hash));
-                              return true;
-                            })
+  return RunRetryingTxn<bool>(store_, false,
+                              [&](Transaction& txn) -> Result<bool> {
+                                STUB_RETURN_IF_ERROR(txn.DeleteSession(hash));
+                                return true;
+                              })
       .status();
 }
 
 Result<std::size_t> SessionService::SweepExpired() {
   const Timestamp now = clock_.Now();
-  return InSessionTxn<std::size_t>(store_, false, [&](Transaction& txn) {
+  return RunRetryingTxn<std::size_t>(store_, false, [&](Transaction& txn) {
     return txn.DeleteExpiredSessions(now, options_.sweep_limit);
   });
 }
