@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -9,6 +10,7 @@
 #include "core/config_change.h"
 #include "core/idempotency.h"
 #include "core/journal.h"
+#include "core/time_ordered_id.h"
 #include "core/vendor.h"
 #include "engine/ids.h"
 #include "engine/policy_eval.h"
@@ -80,7 +82,7 @@ Result<Outcome> RecordDenial(Transaction& txn, const SpendRequest& request,
                              std::string_view request_kind, Denial denial, Timestamp now) {
   DenialRecord record;
   record.org = request.org;
-  record.id = NewId("dn");
+  record.id = NewTimeOrderedId("dn", now);
   record.request_kind = std::string(request_kind);
   record.agent = request.agent;
   record.amount = request.amount;
@@ -134,6 +136,14 @@ Result<std::pair<std::uint64_t, std::string>> AppendToChain(LedgerTxn& lt, OrgRo
   // Operations take their time from LoadOrg; this keeps the chain's times
   // non-decreasing for any that did not.
   entry.created_at = EntryClock(org, entry.created_at);
+  // A spend is found by the millisecond its id carries (store.h
+  // GetSpendEntry): one booked at another time could never be read back.
+  if (entry.kind == EntryKind::kSpend || entry.kind == EntryKind::kCapture) {
+    const std::optional<Timestamp> id_time = TimeOrderedSpendIdStart(entry.ref);
+    if (id_time && *id_time != entry.created_at - entry.created_at % 1000) {
+      return Internal("spend " + entry.ref + " was made at another time than its entry");
+    }
+  }
   STUB_RETURN_IF_ERROR(BuildLines(entry));
   SealEntry(entry, org.head_hash);
   org.head_seq = entry.seq;
@@ -330,7 +340,7 @@ Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
       entry.path.push_back(row->node.id);
     }
     if (has_policy) STUB_RETURN_IF_ERROR(CountWindows(lt, org.id, chain, request.amount, now));
-    const std::string id = NewId(approval ? "ap" : is_hold ? "hd" : "sp");
+    const std::string id = NewTimeOrderedId(approval ? "ap" : is_hold ? "hd" : "sp", now);
     entry.kind = as_hold ? EntryKind::kHold : EntryKind::kSpend;
     entry.created_at = now;
     entry.budget_at = now;
@@ -500,7 +510,7 @@ Result<SpendResult> ApplyCapture(LedgerTxn& lt, const CaptureRequest& request, T
   }
   STUB_RETURN_IF_ERROR(CheckCapture(*hold, request.amount, now));
 
-  std::string spend_id = NewId("sp");
+  std::string spend_id = NewTimeOrderedId("sp", now);
   STUB_ASSIGN_OR_RETURN(std::vector<NodeRow*> rows,
                         ResolveHold(lt, org, *hold, HoldStatus::kCaptured, request.amount, spend_id,
                                     request.receipt, ReceiptHashOf(request), now));
@@ -558,7 +568,7 @@ Result<ApprovalDecision> ApplyDecideApproval(LedgerTxn& lt, std::string_view org
     if (org.kill_switch) {
       return FailedPrecondition("the kill switch of org " + org.id + " is engaged", "kill_switch");
     }
-    std::string spend_id = NewId("sp");
+    std::string spend_id = NewTimeOrderedId("sp", now);
     STUB_ASSIGN_OR_RETURN(
         std::vector<NodeRow*> rows,
         ResolveHold(lt, org, *hold, HoldStatus::kCaptured, hold->amount, spend_id, {}, {}, now));

@@ -123,9 +123,33 @@ Result<SpendPage> ReadService::ListSpends(std::string_view org, const SpendFilte
     src.chunk = std::min(src.chunk * 2, kMaxChunk);
     return Status::Ok();
   };
-  auto read_spends = [&](const ItemKey& before, std::size_t n) {
-    return txn->ListSpendEntriesBefore(
-        org, KeysetRange{.before = before, .from = filter.from, .agent = filter.agent}, n);
+  // One agent's spends: the keys (and agents) come from the spend index
+  // alone, and an entry is read whole only when its agent matches
+  // (FetchIfAgent below). Journal rows are read only for matches.
+  const bool keys_only = !filter.agent.empty();
+  auto read_spends = [&](const ItemKey& before, std::size_t n) -> Result<std::vector<Entry>> {
+    const KeysetRange range{.before = before, .from = filter.from};
+    if (!keys_only) return txn->ListSpendEntriesBefore(org, range, n);
+    STUB_ASSIGN_OR_RETURN(std::vector<SpendKey> keys, txn->ListSpendKeysBefore(org, range, n));
+    std::vector<Entry> rows(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      rows[i].kind = EntryKind::kSpend;
+      rows[i].created_at = keys[i].created_at;
+      rows[i].ref = std::move(keys[i].ref);
+      rows[i].agent = std::move(keys[i].agent);
+    }
+    return rows;
+  };
+  // Replaces a key-only row of the agent filtered on by its entry, as a
+  // listing row (no receipt, no lines).
+  auto fetch_if_agent = [&](Entry& e) -> Status {
+    if (!keys_only || e.agent != filter.agent) return Status::Ok();
+    STUB_ASSIGN_OR_RETURN(std::optional<Entry> whole, txn->GetSpendEntry(org, e.ref));
+    if (!whole) return Internal("spend " + e.ref + " is in the spend index but not the journal");
+    e = std::move(*whole);
+    e.receipt.clear();
+    e.lines.clear();
+    return Status::Ok();
   };
   auto read_denials = [&](const ItemKey& before, std::size_t n) {
     return txn->ListDenialsBefore(
@@ -149,6 +173,7 @@ Result<SpendPage> ReadService::ListSpends(std::string_view org, const SpendFilte
       Entry& e = spends.rows[spends.next++];
       key = ItemKey{e.created_at, e.ref};
       spends.before = key;
+      STUB_RETURN_IF_ERROR(fetch_if_agent(e));
       if (IsSpendKind(e.kind) && entry_matches(e)) match.emplace(std::move(e));
     } else {
       DenialRecord& d = denials.rows[denials.next++];

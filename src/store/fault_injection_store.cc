@@ -74,6 +74,11 @@ class FaultInjectionTxn final : public Transaction {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
     return base_->ListSpendEntriesBefore(org, range, limit);
   }
+  Result<std::vector<SpendKey>> ListSpendKeysBefore(std::string_view org, const KeysetRange& range,
+                                                    std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
+    return base_->ListSpendKeysBefore(org, range, limit);
+  }
   Result<std::optional<Entry>> GetSpendEntry(std::string_view org,
                                              std::string_view spend_id) override {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));

@@ -36,6 +36,7 @@
 #include "core/session.h"
 #include "core/spend_daily.h"
 #include "core/status.h"
+#include "store/store.h"
 
 namespace stub::row_codec {
 
@@ -310,6 +311,12 @@ SpendDailyRow ReadSpendDaily(const Row& q) {
                        .total = q.Int(5),
                        .count = q.Int(6),
                        .max = q.Int(7)};
+}
+
+// Columns: created_at, ref, agent (ListSpendKeysBefore).
+template <typename Row>
+SpendKey ReadSpendKey(const Row& q) {
+  return SpendKey{.created_at = q.Int(0), .ref = q.Text(1), .agent = q.Text(2)};
 }
 
 }  // namespace stub::row_codec

@@ -76,14 +76,25 @@ struct ItemKey {
 };
 
 // The rows of a newest-first keyset read (ListSpendEntriesBefore,
-// ListDenialsBefore): created_at >= `from` and (created_at, id) < `before`,
-// and only `agent`'s when it is not empty (read through an index that
-// leads with the agent, so a page costs the same whatever share of the org's
-// rows the agent has).
+// ListSpendKeysBefore, ListDenialsBefore): created_at >= `from` and
+// (created_at, id) < `before`. `agent`, when not empty, keeps only that
+// agent's denials (ListDenialsBefore reads them through an index that leads
+// with the agent); the spend reads require it empty: an index per agent on
+// the journal would cost every spend a page write per agent in its batch,
+// so an agent's spends are found through ListSpendKeysBefore instead.
 struct KeysetRange {
   ItemKey before{std::numeric_limits<Timestamp>::max(), ""};
   Timestamp from = std::numeric_limits<Timestamp>::min();
   std::string_view agent;
+};
+
+// A spend or capture entry's place in the newest-first order, and its agent
+// (ListSpendKeysBefore).
+struct SpendKey {
+  Timestamp created_at = 0;
+  std::string ref;
+  std::string agent;
+  friend bool operator==(const SpendKey&, const SpendKey&) = default;
 };
 
 class Transaction {
@@ -123,10 +134,17 @@ class Transaction {
 
   // Spend and capture entries of the org in `range` (by (created_at, ref)),
   // newest first, at most `limit`, read through an index on (org,
-  // created_at, ref), or (org, agent, created_at, ref) for one agent.
-  // Listing rows: `receipt` is empty and `lines` is empty (GetSpendEntry has
-  // them).
+  // created_at, ref). Listing rows: `receipt` is empty and `lines` is empty
+  // (GetSpendEntry has them). Requires range.agent empty.
   virtual Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org,
+                                                            const KeysetRange& range,
+                                                            std::size_t limit) = 0;
+  // The same rows as ListSpendEntriesBefore, but only their keys and agents,
+  // read from that index alone (it carries the agent): what a filter by
+  // agent scans, fetching only the matching entries (GetSpendEntry), at a
+  // cost per row of an index entry, not of a journal row. Requires
+  // range.agent empty.
+  virtual Result<std::vector<SpendKey>> ListSpendKeysBefore(std::string_view org,
                                                             const KeysetRange& range,
                                                             std::size_t limit) = 0;
   // The spend or capture entry whose ref is `spend_id`, whole (receipt and

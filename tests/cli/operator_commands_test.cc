@@ -201,7 +201,7 @@ TEST_F(OperatorCommandsTest, SpendPrintsTheDecision) {
       "--receipt '{\"usage\": {\"output_tokens\": 20}, \"model\": \"gpt-4o\"}'");
   EXPECT_EQ(human.exit_code, kExitOk) << human.err;
   EXPECT_TRUE(std::regex_match(
-      human.out, std::regex("approved: sp_[0-9a-f]{24} 0\\.5 USD to api\\.openai\\.com\n"
+      human.out, std::regex("approved: sp_[0-9a-f]{28} 0\\.5 USD to api\\.openai\\.com\n"
                             "entry: 3 [0-9a-f]{64}\n"
                             "effective remaining: 0\\.25 USD \\(research, day\\)\n"
                             "idempotency key: k2\n")))

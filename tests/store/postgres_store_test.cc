@@ -355,7 +355,8 @@ TEST_F(PostgresStoreTest, RollupMigrationBackfillsAVersionFourDatabase) {
   }
   const std::string dbname = pg_testing::DatabaseOf(conninfo);
   for (const char* sql :
-       {"DROP TABLE spend_daily", "DROP INDEX entries_spend_key", "DROP INDEX entries_spend_ref",
+       {"DROP TABLE spend_daily", "DROP INDEX entries_spend_listing",
+        "DROP INDEX entries_legacy_ref",
         "CREATE INDEX entries_spend_time ON entries (org, created_at) INCLUDE (agent, vendor, "
         "category, amount) WHERE kind IN ('spend', 'capture')",
         "ALTER TABLE orgs DROP COLUMN key_epoch",
@@ -372,10 +373,12 @@ TEST_F(PostgresStoreTest, RollupMigrationBackfillsAVersionFourDatabase) {
   EXPECT_EQ(got, want);
   auto idx = pg_testing::AdminQuery(
       dbname,
-      "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'entries_spend%' ORDER BY indexname");
+      "SELECT indexname FROM pg_indexes WHERE tablename = 'entries' AND indexname <> "
+      "'entries_pkey' ORDER BY indexname");
   ASSERT_TRUE(idx.ok()) << idx.status().ToString();
-  // Step 5's entries_spend_at, then step 7's key index in its place.
-  EXPECT_EQ(*idx, (std::vector<std::string>{"entries_spend_key", "entries_spend_ref"}));
+  // Step 5's entries_spend_at, then step 7's key and ref indexes in its
+  // place, then step 11's listing and legacy ref indexes in theirs.
+  EXPECT_EQ(*idx, (std::vector<std::string>{"entries_legacy_ref", "entries_spend_listing"}));
 }
 
 // The pending-holds query uses the partial index.

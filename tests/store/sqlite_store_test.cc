@@ -356,9 +356,10 @@ TEST_F(SqliteStoreTest, RollupMigrationBackfillsAVersionFourDatabase) {
   }
   RawQuery(DbPath(), "DROP TABLE spend_daily");
   // Migration 7's indexes (its entries_spend_key replaced step 5's
-  // entries_spend_at) and migration 9's.
-  for (const char* index : {"entries_spend_key", "entries_spend_ref", "denials_by_id",
-                            "approvals_by_status", "entries_agent_key", "denials_by_agent"}) {
+  // entries_spend_at), migration 9's, and migration 11's (which replaced 7's
+  // entries_spend_key and entries_spend_ref, and 9's entries_agent_key).
+  for (const char* index : {"entries_spend_listing", "entries_legacy_ref", "denials_by_id",
+                            "approvals_by_status", "denials_by_agent"}) {
     RawQuery(DbPath(), std::string("DROP INDEX ") + index);
   }
   RawQuery(DbPath(),
@@ -440,7 +441,7 @@ TEST_F(SqliteStoreTest, QuestionsOverWholeDaysReadTheRollup) {
                                     "AND kind IN ('spend', 'capture') AND created_at >= 5 AND "
                                     "created_at < 9",
                                     3);
-  EXPECT_NE(plan.find("entries_spend_key"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("entries_spend_listing"), std::string::npos) << plan;
 }
 
 TEST_F(SqliteStoreTest, ANewerSchemaIsRefused) {

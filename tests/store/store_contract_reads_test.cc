@@ -3,10 +3,12 @@
 // (created_at, ref) before a key, a spend by id with its receipt, denials
 // before and after a key and by id, approvals after a key by status. Every
 // page is exact: each row once, in order, nothing else.
+#include <array>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "core/time_ordered_id.h"
 #include "store_contract.h"
 
 namespace stub::store_testing {
@@ -110,7 +112,7 @@ TEST_P(StoreContractTest, SpendEntriesPageNewestFirstBeforeAKey) {
   });
 }
 
-TEST_P(StoreContractTest, OneAgentsSpendsAndDenialsPageThroughTheirOwnKeys) {
+TEST_P(StoreContractTest, SpendKeysCarryTheAgentAndOneAgentsDenialsPageByTheirOwnIndex) {
   STUB_ASSERT_OK(Apply([&](Transaction& t) {
     const char* agents[] = {"agent-a", "agent-b", "agent-a", "agent-b", "agent-a"};
     for (int i = 0; i < 5; ++i) {
@@ -125,21 +127,64 @@ TEST_P(StoreContractTest, OneAgentsSpendsAndDenialsPageThroughTheirOwnKeys) {
     return Status::Ok();
   }));
   Read([&](Transaction& r) {
-    STUB_ASSERT_OK_AND_ASSIGN(auto a_spends,
-                              r.ListSpendEntriesBefore("acme", {.agent = "agent-a"}, 9));
-    EXPECT_EQ(Refs(a_spends), (std::vector<std::string>{"s4", "s2", "s0"}));
+    // Spends: every key with its agent, newest first, from the index alone.
+    STUB_ASSERT_OK_AND_ASSIGN(auto keys, r.ListSpendKeysBefore("acme", {}, 9));
+    EXPECT_EQ(keys, (std::vector<SpendKey>{{kT0 + 4, "s4", "agent-a"},
+                                           {kT0 + 3, "s3", "agent-b"},
+                                           {kT0 + 2, "s2", "agent-a"},
+                                           {kT0 + 1, "s1", "agent-b"},
+                                           {kT0, "s0", "agent-a"}}));
     STUB_ASSERT_OK_AND_ASSIGN(
-        auto b_page, r.ListSpendEntriesBefore(
-                         "acme", {.before = {kT0 + 3, "s3"}, .from = kT0, .agent = "agent-b"}, 9));
-    EXPECT_EQ(Refs(b_page), (std::vector<std::string>{"s1"}));
+        auto page, r.ListSpendKeysBefore("acme", {.before = {kT0 + 3, "s3"}, .from = kT0 + 1}, 9));
+    EXPECT_EQ(page,
+              (std::vector<SpendKey>{{kT0 + 2, "s2", "agent-a"}, {kT0 + 1, "s1", "agent-b"}}));
+    STUB_ASSERT_OK_AND_ASSIGN(auto two, r.ListSpendKeysBefore("acme", {}, 2));
+    EXPECT_EQ(two.size(), 2u);
+    STUB_ASSERT_OK_AND_ASSIGN(auto none, r.ListSpendKeysBefore("nobody", {}, 9));
+    EXPECT_TRUE(none.empty());
+    // Spend reads take no agent (there is no index per agent on the journal).
+    EXPECT_EQ(r.ListSpendKeysBefore("acme", {.agent = "agent-a"}, 9).status().code(),
+              StatusCode::kInvalidArgument);
     STUB_ASSERT_OK_AND_ASSIGN(
         auto a_denials, r.ListDenialsBefore("acme", {.from = kT0 + 1, .agent = "agent-a"}, 9));
     EXPECT_EQ(Ids(a_denials), (std::vector<std::string>{"d4", "d2"}));
     STUB_ASSERT_OK_AND_ASSIGN(auto a_two, r.ListDenialsBefore("acme", {.agent = "agent-a"}, 2));
     EXPECT_EQ(Ids(a_two), (std::vector<std::string>{"d4", "d2"}));
-    STUB_ASSERT_OK_AND_ASSIGN(auto nobody,
-                              r.ListSpendEntriesBefore("acme", {.agent = "agent-z"}, 9));
+    STUB_ASSERT_OK_AND_ASSIGN(auto nobody, r.ListDenialsBefore("acme", {.agent = "agent-z"}, 9));
     EXPECT_TRUE(nobody.empty());
+  });
+}
+
+TEST_P(StoreContractTest, ASpendIsFoundByTheMillisecondItsIdNamesOrByAnOlderRandomId) {
+  constexpr std::array<unsigned char, kTimeOrderedIdRandomBytes> kBits = {1, 2, 3, 4, 5, 6, 7, 8};
+  const Timestamp at = kT0 + 123'456;
+  const std::string timed = FormatTimeOrderedId("sp", at, kBits);
+  const std::string neighbour = FormatTimeOrderedId("sp", at + 999, {9, 9, 9, 9, 9, 9, 9, 9});
+  const std::string legacy = "sp_0123456789abcdef01234567";  // 24 random hex digits
+  STUB_ASSERT_OK(Apply([&](Transaction& t) {
+    STUB_RETURN_IF_ERROR(t.AppendEntry(ReadsEntry("acme", 1, EntryKind::kSpend, kT0, legacy)));
+    STUB_RETURN_IF_ERROR(t.AppendEntry(ReadsEntry("acme", 2, EntryKind::kSpend, at, timed)));
+    STUB_RETURN_IF_ERROR(
+        t.AppendEntry(ReadsEntry("acme", 3, EntryKind::kCapture, at + 999, neighbour)));
+    return t.AppendEntry(ReadsEntry("other", 1, EntryKind::kSpend, at, timed));
+  }));
+  Read([&](Transaction& r) {
+    STUB_ASSERT_OK_AND_ASSIGN(auto got, r.GetSpendEntry("acme", timed));
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(*got, ReadsEntry("acme", 2, EntryKind::kSpend, at, timed));
+    STUB_ASSERT_OK_AND_ASSIGN(auto same_ms, r.GetSpendEntry("acme", neighbour));
+    ASSERT_TRUE(same_ms.has_value());
+    EXPECT_EQ(same_ms->seq, 3u);
+    STUB_ASSERT_OK_AND_ASSIGN(auto old, r.GetSpendEntry("acme", legacy));
+    ASSERT_TRUE(old.has_value());
+    EXPECT_EQ(old->seq, 1u);
+    STUB_ASSERT_OK_AND_ASSIGN(auto theirs, r.GetSpendEntry("other", timed));
+    ASSERT_TRUE(theirs.has_value());
+    EXPECT_EQ(theirs->org, "other");
+    // The same random bits at another millisecond name no spend.
+    STUB_ASSERT_OK_AND_ASSIGN(auto elsewhen,
+                              r.GetSpendEntry("acme", FormatTimeOrderedId("sp", at + 1000, kBits)));
+    EXPECT_FALSE(elsewhen.has_value());
   });
 }
 

@@ -368,12 +368,12 @@ class MemoryTransaction final : public Transaction {
 
   Result<std::vector<Entry>> ListSpendEntriesBefore(std::string_view org, const KeysetRange& range,
                                                     std::size_t limit) override {
+    if (!range.agent.empty()) return InvalidArgument("spend reads take no agent");
     STUB_ASSIGN_OR_RETURN(std::vector<Entry> all, ListEntries(org, 0, kNoLimit));
     std::vector<Entry> out;
     for (Entry& e : all) {
       if (e.kind != EntryKind::kSpend && e.kind != EntryKind::kCapture) continue;
       if (e.created_at < range.from || !(ItemKey{e.created_at, e.ref} < range.before)) continue;
-      if (!range.agent.empty() && e.agent != range.agent) continue;
       e.receipt.clear();
       e.lines.clear();
       out.push_back(std::move(e));
@@ -382,6 +382,15 @@ class MemoryTransaction final : public Transaction {
       return std::tie(b.created_at, b.ref) < std::tie(a.created_at, a.ref);
     });
     if (out.size() > limit) out.resize(limit);
+    return out;
+  }
+
+  Result<std::vector<SpendKey>> ListSpendKeysBefore(std::string_view org, const KeysetRange& range,
+                                                    std::size_t limit) override {
+    STUB_ASSIGN_OR_RETURN(std::vector<Entry> rows, ListSpendEntriesBefore(org, range, limit));
+    std::vector<SpendKey> out;
+    out.reserve(rows.size());
+    for (Entry& e : rows) out.push_back({e.created_at, std::move(e.ref), std::move(e.agent)});
     return out;
   }
 

@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/time_ordered_id.h"
 #include "store/group_sync.h"
 #include "store/query_sql.h"
 #include "store/row_codec.h"
@@ -58,6 +59,7 @@ using row_codec::ReadNode;
 using row_codec::ReadOrg;
 using row_codec::ReadSession;
 using row_codec::ReadSpendDaily;
+using row_codec::ReadSpendKey;
 using row_codec::SqlLimit;
 using row_codec::ToI64;
 using row_codec::ToU64;
@@ -368,6 +370,27 @@ const std::vector<Migration>& Migrations() {
            {"CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions (expires_at)",
             "CREATE INDEX ASYNC IF NOT EXISTS sessions_expiry ON sessions (expires_at)"},
        }},
+      // Two indexes that cost every spend an insert at a place of its own
+      // go: the one that led with the agent (the spend index carries the
+      // agent now, and a filter by agent scans its keys alone:
+      // ListSpendKeysBefore), and the one on (org, ref) (a spend's id is
+      // time-ordered now and names its entry's millisecond, so GetSpendEntry
+      // finds it in the spend index; only ids made before, not 31 characters
+      // long, keep an index on ref). See the SQLite store's step 11.
+      {11,
+       "spend indexes without a page per spend",
+       {
+           {"CREATE INDEX IF NOT EXISTS entries_spend_listing ON entries (org, created_at, "
+            "ref COLLATE \"C\") INCLUDE (agent) WHERE kind IN ('spend', 'capture')",
+            "CREATE INDEX ASYNC IF NOT EXISTS entries_spend_listing ON entries (org, created_at, "
+            "ref, agent)"},
+           {"DROP INDEX IF EXISTS entries_spend_key", nullptr},
+           {"DROP INDEX IF EXISTS entries_agent_key", nullptr},
+           {"CREATE INDEX IF NOT EXISTS entries_legacy_ref ON entries (org, ref) "
+            "WHERE kind IN ('spend', 'capture') AND length(ref) <> 31",
+            "CREATE INDEX ASYNC IF NOT EXISTS entries_legacy_ref ON entries (org, ref)"},
+           {"DROP INDEX IF EXISTS entries_spend_ref", nullptr},
+       }},
   };
   return kMigrations;
 }
@@ -435,12 +458,13 @@ enum StmtId : std::size_t {
   kGetDenial,
   kListApprovalsAfter,
   kListApprovalsAfterByStatus,
-  kListAgentSpendEntriesBefore,
+  kListSpendKeysBefore,
   kListAgentDenialsBefore,
   kInsertSession,
   kGetSession,
   kDeleteSession,
   kDeleteExpiredSessions,
+  kGetTimedSpendEntry,
   kStmtCount,
 };
 
@@ -634,9 +658,11 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
        "created_at >= $2 AND (created_at, ref COLLATE \"C\") < ($3, $4) "
        "ORDER BY created_at DESC, ref COLLATE \"C\" DESC LIMIT $5",
        {T, I, I, T, I}},
+      // A spend made before ids were time-ordered (entries_legacy_ref).
       {"get_spend_entry",
        "SELECT " STUB_ENTRY_COLS
-       " FROM entries WHERE org = $1 AND ref = $2 AND kind IN ('spend', 'capture') LIMIT 1",
+       " FROM entries WHERE org = $1 AND ref = $2 AND kind IN ('spend', 'capture') AND "
+       "length(ref) <> 31 LIMIT 1",
        {T, T}},
       {"list_denials_before",
        "SELECT " STUB_DENIAL_COLS
@@ -661,14 +687,13 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
        " FROM approvals WHERE org = $1 AND status = $5 AND (created_at, id) > ($2, $3) "
        "ORDER BY created_at, id LIMIT $4",
        {T, I, T, I, T}},
-      {"list_agent_spend_entries_before",
-       "SELECT org, seq, kind, created_at, budget_at, ref, hold_id, agent, path, vendor, "
-       "category, session, user_id, intent, amount, released, '', receipt_hash, '[]', "
-       "prev_hash, hash FROM entries WHERE org = $1 AND agent = $6 AND "
+      // Covered by entries_spend_listing (org, created_at, ref) INCLUDE (agent).
+      {"list_spend_keys_before",
+       "SELECT created_at, ref, agent FROM entries WHERE org = $1 AND "
        "kind IN ('spend', 'capture') AND created_at >= $2 AND "
        "(created_at, ref COLLATE \"C\") < ($3, $4) "
        "ORDER BY created_at DESC, ref COLLATE \"C\" DESC LIMIT $5",
-       {T, I, I, T, I, T}},
+       {T, I, I, T, I}},
       {"list_agent_denials_before",
        "SELECT " STUB_DENIAL_COLS
        " FROM denials WHERE org = $1 AND agent = $6 AND created_at >= $2 AND "
@@ -683,7 +708,14 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
        "DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions "
        "WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2) RETURNING token_hash",
        {I, I}},
+      // A time-ordered spend id's millisecond, in entries_spend_listing.
+      {"get_timed_spend_entry",
+       "SELECT " STUB_ENTRY_COLS
+       " FROM entries WHERE org = $1 AND kind IN ('spend', 'capture') AND created_at >= $2 AND "
+       "created_at < $3 AND ref = $4 LIMIT 1",
+       {T, I, I, T}},
   }};
+  static_assert(kTimeOrderedSpendIdLength == 31, "get_spend_entry's and entries_legacy_ref's 31");
   return kStmts;
 }
 
@@ -1371,22 +1403,34 @@ class PostgresTransaction final : public Transaction {
                                                     std::size_t limit) override {
     STUB_RETURN_IF_ERROR(CheckOpen());
     if (limit == 0) return std::vector<Entry>();
+    if (!range.agent.empty()) return InvalidArgument("ListSpendEntriesBefore takes no agent");
     Params p;
     p.Text(org).Int(range.from).Int(range.before.created_at).Text(range.before.id);
     p.Int(SqlLimit(limit));
-    if (range.agent.empty()) {
-      return Collect<Entry>(kListSpendEntriesBefore, p, "journal entry", ReadEntry<Row>);
-    }
-    p.Text(range.agent);
-    return Collect<Entry>(kListAgentSpendEntriesBefore, p, "journal entry", ReadEntry<Row>);
+    return Collect<Entry>(kListSpendEntriesBefore, p, "journal entry", ReadEntry<Row>);
+  }
+
+  Result<std::vector<SpendKey>> ListSpendKeysBefore(std::string_view org, const KeysetRange& range,
+                                                    std::size_t limit) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    if (limit == 0) return std::vector<SpendKey>();
+    if (!range.agent.empty()) return InvalidArgument("ListSpendKeysBefore takes no agent");
+    Params p;
+    p.Text(org).Int(range.from).Int(range.before.created_at).Text(range.before.id);
+    p.Int(SqlLimit(limit));
+    return Collect<SpendKey>(kListSpendKeysBefore, p, "spend key", ReadSpendKey<Row>);
   }
 
   Result<std::optional<Entry>> GetSpendEntry(std::string_view org,
                                              std::string_view spend_id) override {
     STUB_RETURN_IF_ERROR(CheckOpen());
     Params p;
-    p.Text(org).Text(spend_id);
-    return One<Entry>(kGetSpendEntry, p, "journal entry", ReadEntry<Row>);
+    p.Text(org);
+    const std::optional<Timestamp> at = TimeOrderedSpendIdStart(spend_id);
+    if (at) p.Int(*at).Int(*at + 1000);
+    p.Text(spend_id);
+    return One<Entry>(at ? kGetTimedSpendEntry : kGetSpendEntry, p, "journal entry",
+                      ReadEntry<Row>);
   }
 
   Result<std::vector<Entry>> ListEntries(std::string_view org, std::uint64_t after_seq,
