@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -25,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/time_ordered_id.h"
 #include "engine/batcher.h"
 #include "engine/clock.h"
 #include "engine/engine.h"
@@ -61,7 +63,10 @@ Entry ReadsSpend(std::uint64_t seq, Timestamp at, std::mt19937_64& rng) {
   e.kind = EntryKind::kSpend;
   e.created_at = at;
   e.budget_at = at;
-  e.ref = "sp_" + std::to_string(seq);
+  // A time-ordered id, as the engine makes them, with bits from the rng.
+  std::array<unsigned char, kTimeOrderedIdRandomBytes> bits;
+  for (unsigned char& b : bits) b = static_cast<unsigned char>(rng());
+  e.ref = FormatTimeOrderedId("sp", at, bits);
   const int a = static_cast<int>(rng() % 12);
   e.agent = "agent-" + std::to_string(a);
   e.path = {e.agent, teams[a % 4], kReadsOrg};
@@ -292,9 +297,21 @@ BENCHMARK(BM_ReadsListSpendsByTeamDenied)
 
 void BM_ReadsGetSpend(benchmark::State& state) {
   std::mt19937_64 rng(3);
+  // The ids of spends anywhere in the history, read up front by seq.
+  std::vector<std::string> spend_ids;
+  if (!World().error.empty()) return state.SkipWithError(World().error.c_str());
+  {
+    auto r = World().store->Begin({.read_only = true});
+    for (int n = 0; r.ok() && n < 500; ++n) {
+      const std::uint64_t seq = rng() % static_cast<std::uint64_t>(World().spends);
+      auto rows = (*r)->ListEntries(kReadsOrg, seq, 1);
+      if (rows.ok() && !rows->empty()) spend_ids.push_back((*rows)[0].ref);
+    }
+  }
+  if (spend_ids.empty()) return state.SkipWithError("no spend ids to look up");
   TimeRequests(state, [&](std::uint64_t i) {
-    // Spends and denials alternately, anywhere in the history.
-    const std::string id = i % 2 == 0 ? "sp_" + std::to_string(1 + rng() % 1'000'000)
+    // Spends and denials alternately.
+    const std::string id = i % 2 == 0 ? spend_ids[rng() % spend_ids.size()]
                                       : "dn_" + std::to_string(1 + rng() % 200'000);
     return Get("/v1/spends/" + id, {});
   });

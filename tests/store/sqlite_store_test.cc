@@ -442,6 +442,14 @@ TEST_F(SqliteStoreTest, QuestionsOverWholeDaysReadTheRollup) {
                                     "created_at < 9",
                                     3);
   EXPECT_NE(plan.find("entries_spend_listing"), std::string::npos) << plan;
+  // A filter by agent scans the spend keys from the index alone.
+  const std::string keys = RawQuery(DbPath(),
+                                    "EXPLAIN QUERY PLAN SELECT created_at, ref, agent FROM entries "
+                                    "WHERE org = 'a' AND kind IN ('spend', 'capture') AND "
+                                    "created_at >= 5 AND (created_at, ref) < (9, '') ORDER BY "
+                                    "created_at DESC, ref DESC LIMIT 100",
+                                    3);
+  EXPECT_NE(keys.find("COVERING INDEX entries_spend_listing"), std::string::npos) << keys;
 }
 
 TEST_F(SqliteStoreTest, ANewerSchemaIsRefused) {

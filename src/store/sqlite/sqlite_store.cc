@@ -284,7 +284,7 @@ CREATE INDEX sessions_expiry ON sessions (expires_at);
     //     GetSpendEntry finds it in the spend index; only the ids made before
     //     (24 hex digits, so not 31 characters long) keep an index on ref.
     {11, "spend indexes without a page per spend", R"sql(
-CREATE INDEX entries_spend_listing ON entries (org, created_at, ref, agent)
+CREATE INDEX entries_spend_listing ON entries (org, created_at, ref, agent, kind)
   WHERE kind IN ('spend', 'capture');
 DROP INDEX entries_spend_key;
 DROP INDEX entries_agent_key;
@@ -431,27 +431,32 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "(created_at, ref) < (?3, ?4) ORDER BY created_at DESC, ref DESC LIMIT ?5",
     // A spend made before ids were time-ordered (entries_legacy_ref).
     "SELECT " STUB_ENTRY_COLS
-    " FROM entries WHERE org = ?1 AND ref = ?2 AND kind IN ('spend', 'capture') AND "
-    "length(ref) <> 31 LIMIT 1",
+    " FROM entries INDEXED BY entries_legacy_ref WHERE org = ?1 AND ref = ?2 AND "
+    "kind IN ('spend', 'capture') AND length(ref) <> 31 LIMIT 1",
     "SELECT " STUB_DENIAL_COLS
     " FROM denials WHERE org = ?1 AND created_at >= ?2 AND (created_at, id) < (?3, ?4) "
     "ORDER BY created_at DESC, id DESC LIMIT ?5",
     "SELECT " STUB_DENIAL_COLS
     " FROM denials WHERE org = ?1 AND (created_at, id) > (?2, ?3) ORDER BY created_at, id "
     "LIMIT ?4",
-    "SELECT " STUB_DENIAL_COLS " FROM denials WHERE org = ?1 AND id = ?2 LIMIT 1",
+    // Pinned: without statistics SQLite takes the primary key's org prefix
+    // (every denial of the org) over (org, id).
+    "SELECT " STUB_DENIAL_COLS
+    " FROM denials INDEXED BY denials_by_id WHERE org = ?1 AND id = ?2 LIMIT 1",
     "SELECT " STUB_APPROVAL_COLS
     " FROM approvals WHERE org = ?1 AND (created_at, id) > (?2, ?3) ORDER BY created_at, id "
     "LIMIT ?4",
     "SELECT " STUB_APPROVAL_COLS
     " FROM approvals WHERE org = ?1 AND status = ?5 AND (created_at, id) > (?2, ?3) "
     "ORDER BY created_at, id LIMIT ?4",
-    // Covered by entries_spend_listing (org, created_at, ref, agent).
+    // Covered by entries_spend_listing (org, created_at, ref, agent, kind):
+    // kind is in it so that SQLite need not read the row to re-check it.
     "SELECT created_at, ref, agent FROM entries WHERE org = ?1 AND kind IN ('spend', 'capture') "
     "AND created_at >= ?2 AND (created_at, ref) < (?3, ?4) ORDER BY created_at DESC, ref DESC "
     "LIMIT ?5",
     "SELECT " STUB_DENIAL_COLS
-    " FROM denials WHERE org = ?1 AND agent = ?6 AND created_at >= ?2 AND "
+    " FROM denials INDEXED BY denials_by_agent WHERE org = ?1 AND agent = ?6 AND "
+    "created_at >= ?2 AND "
     "(created_at, id) < (?3, ?4) ORDER BY created_at DESC, id DESC LIMIT ?5",
     "INSERT INTO sessions (" STUB_SESSION_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     "SELECT " STUB_SESSION_COLS " FROM sessions WHERE token_hash = ?1",
@@ -460,8 +465,8 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)",
     // A time-ordered spend id's millisecond, in entries_spend_listing.
     "SELECT " STUB_ENTRY_COLS
-    " FROM entries WHERE org = ?1 AND kind IN ('spend', 'capture') AND created_at >= ?2 AND "
-    "created_at < ?3 AND ref = ?4 LIMIT 1",
+    " FROM entries INDEXED BY entries_spend_listing WHERE org = ?1 AND "
+    "kind IN ('spend', 'capture') AND created_at >= ?2 AND created_at < ?3 AND ref = ?4 LIMIT 1",
 };
 static_assert(kTimeOrderedSpendIdLength == 31, "kGetSpendEntry's and entries_legacy_ref's 31");
 
