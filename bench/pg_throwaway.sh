@@ -1,7 +1,10 @@
 # Sourced by the benchmarks that need a PostgreSQL server: pg_throwaway_start
 # starts a throwaway cluster (as the postgres user, in a temp dir, on a free
 # loopback port) and sets pg_url; pg_throwaway_stop removes it. pgbin is
-# Debian's newest PostgreSQL bin directory.
+# Debian's newest PostgreSQL bin directory. PG_EXTRA_OPTS adds server
+# options, e.g. PG_EXTRA_OPTS="-c fsync=off" to compare two binaries without
+# the WAL's fsyncs (79c45f0 never waited for them: its "durable" flush wrote
+# no WAL, so its acknowledgements were not durable).
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 pg_dir=""
 pg_url=""
@@ -14,7 +17,7 @@ pg_throwaway_start() {
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   runuser -u postgres -- "$pgbin/initdb" -D "$pg_dir/data" -A trust -U postgres >/dev/null
   runuser -u postgres -- "$pgbin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$pg_dir -c max_connections=200" \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$pg_dir -c max_connections=200 ${PG_EXTRA_OPTS:-}" \
     start >/dev/null
   pg_url="postgresql://postgres@127.0.0.1:$port/postgres"
 }
