@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_fields.h"
 #include "core/money.h"
 #include "core/policy.h"
 
@@ -11,39 +12,6 @@ namespace stub {
 namespace {
 
 using Json = nlohmann::json;
-
-Status OnlyKeys(const Json& j, std::string_view what,
-                std::initializer_list<std::string_view> keys) {
-  if (!j.is_object()) return InvalidRequest(std::string(what) + " must be an object");
-  for (const auto& [key, value] : j.items()) {
-    bool known = false;
-    for (std::string_view k : keys) known = known || k == key;
-    if (!known) {
-      return InvalidRequest("unknown field '" + key.substr(0, 64) + "' in " + std::string(what));
-    }
-  }
-  return Status::Ok();
-}
-
-Result<Micros> Amount(const Json& j, std::string_view field) {
-  if (!j.is_string()) {
-    return InvalidArgument(std::string(field) + " must be a decimal string such as \"5.00\"",
-                           "invalid_amount");
-  }
-  auto amount = ParsePositiveAmount(j.get<std::string>());
-  if (!amount.ok()) {
-    return InvalidArgument(std::string(field) + ": " + amount.status().message(), "invalid_amount");
-  }
-  return *amount;
-}
-
-Result<std::int64_t> Integer(const Json& j, std::string_view field) {
-  if (!j.is_number_integer()) return InvalidRequest(std::string(field) + " must be an integer");
-  if (j.is_number_unsigned() && j.get<std::uint64_t>() > 1'000'000'000'000ULL) {
-    return InvalidRequest(std::string(field) + " is too large");
-  }
-  return j.get<std::int64_t>();
-}
 
 Status Rules(const Json& j, std::string_view what, NameRules& out) {
   if (j.is_null()) return Status::Ok();
@@ -107,10 +75,10 @@ Result<Policy> PolicyFromJson(const Json& j, bool normalize) {
     return it == j.end() || it->is_null() ? nullptr : &*it;
   };
   if (const Json* v = field("max_per_spend")) {
-    STUB_ASSIGN_OR_RETURN(p.max_per_spend, Amount(*v, "max_per_spend"));
+    STUB_ASSIGN_OR_RETURN(p.max_per_spend, AmountField(*v, "max_per_spend"));
   }
   if (const Json* v = field("approval_over")) {
-    STUB_ASSIGN_OR_RETURN(p.approval_over, Amount(*v, "approval_over"));
+    STUB_ASSIGN_OR_RETURN(p.approval_over, AmountField(*v, "approval_over"));
   }
   if (const Json* v = field("windows")) {
     if (!v->is_array()) return InvalidRequest("windows must be an array");
@@ -123,8 +91,8 @@ Result<Policy> PolicyFromJson(const Json& j, bool normalize) {
         return InvalidRequest("each window needs amount and seconds");
       }
       RollingWindow win;
-      STUB_ASSIGN_OR_RETURN(win.amount, Amount(w.at("amount"), "windows[].amount"));
-      STUB_ASSIGN_OR_RETURN(win.seconds, Integer(w.at("seconds"), "windows[].seconds"));
+      STUB_ASSIGN_OR_RETURN(win.amount, AmountField(w.at("amount"), "windows[].amount"));
+      STUB_ASSIGN_OR_RETURN(win.seconds, IntegerField(w.at("seconds"), "windows[].seconds"));
       p.windows.push_back(win);
     }
   }
@@ -136,13 +104,15 @@ Result<Policy> PolicyFromJson(const Json& j, bool normalize) {
     STUB_RETURN_IF_ERROR(OnlyKeys(*v, "velocity", {"max_spends", "max_amount", "seconds"}));
     Velocity vel;
     if (!v->contains("seconds")) return InvalidRequest("velocity needs seconds");
-    STUB_ASSIGN_OR_RETURN(vel.seconds, Integer(v->at("seconds"), "velocity.seconds"));
+    STUB_ASSIGN_OR_RETURN(vel.seconds, IntegerField(v->at("seconds"), "velocity.seconds"));
     if (v->contains("max_spends") && !v->at("max_spends").is_null()) {
-      STUB_ASSIGN_OR_RETURN(vel.max_spends, Integer(v->at("max_spends"), "velocity.max_spends"));
+      STUB_ASSIGN_OR_RETURN(vel.max_spends,
+                            IntegerField(v->at("max_spends"), "velocity.max_spends"));
       if (vel.max_spends <= 0) return InvalidRequest("velocity.max_spends must be positive");
     }
     if (v->contains("max_amount") && !v->at("max_amount").is_null()) {
-      STUB_ASSIGN_OR_RETURN(vel.max_amount, Amount(v->at("max_amount"), "velocity.max_amount"));
+      STUB_ASSIGN_OR_RETURN(vel.max_amount,
+                            AmountField(v->at("max_amount"), "velocity.max_amount"));
     }
     p.velocity = vel;
   }
