@@ -32,13 +32,6 @@ EVP_MD_CTX* ThreadCtx() {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 Digest Sha256(std::string_view a, std::string_view b) {
@@ -76,12 +69,31 @@ std::string ToBase64(const Digest& d) {
   return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
 }
 
+int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool FromHex(std::string_view hex, std::string& out) {
+  if (hex.size() % 2 != 0) return false;
+  out.resize(hex.size() / 2);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int hi = HexDigitValue(hex[2 * i]);
+    const int lo = HexDigitValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<char>(hi * 16 + lo);
+  }
+  return true;
+}
+
 bool FromHex(std::string_view hex, Digest& out) {
   if (hex.size() != out.size() * 2) return false;
   Digest tmp{};
   for (std::size_t i = 0; i < tmp.size(); ++i) {
-    const int hi = HexValue(hex[2 * i]);
-    const int lo = HexValue(hex[2 * i + 1]);
+    const int hi = HexDigitValue(hex[2 * i]);
+    const int lo = HexDigitValue(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) return false;
     tmp[i] = static_cast<std::uint8_t>(hi * 16 + lo);
   }

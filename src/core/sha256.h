@@ -21,5 +21,10 @@ std::string ToHex(std::string_view bytes);
 std::string ToBase64(const Digest& d);
 // Decodes 64 hex digits into 32 bytes; false if `hex` is not that.
 bool FromHex(std::string_view hex, Digest& out);
+// Decodes an even number of hex digits (either case) into bytes; false (and
+// `out` unspecified) if `hex` is not that.
+bool FromHex(std::string_view hex, std::string& out);
+// The value of one hex digit (either case), or -1.
+int HexDigitValue(char c);
 
 }  // namespace stub
