@@ -125,7 +125,7 @@ Result<SpendPage> ReadService::ListSpends(std::string_view org, const SpendFilte
   };
   // One agent's spends: the keys (and agents) come from the spend index
   // alone, and an entry is read whole only when its agent matches
-  // (FetchIfAgent below). Journal rows are read only for matches.
+  // (fetch_if_agent below), so journal rows are read only for matches.
   const bool keys_only = !filter.agent.empty();
   auto read_spends = [&](const ItemKey& before, std::size_t n) -> Result<std::vector<Entry>> {
     const KeysetRange range{.before = before, .from = filter.from};
