@@ -125,7 +125,7 @@ Result<ProviderConfig> ProviderFromJson(std::string_view name, const Json& body)
   return p;
 }
 
-Json ProviderToJson(const ProviderConfig& p) {
+Json ProviderSettingsJson(const ProviderConfig& p) {
   Json models = Json::object();
   for (const auto& [model, price] : p.models) {
     Json m = {{"input", FormatAmount(price.input)}, {"output", FormatAmount(price.output)}};
@@ -133,12 +133,21 @@ Json ProviderToJson(const ProviderConfig& p) {
     if (price.max_output_tokens) m["max_output_tokens"] = *price.max_output_tokens;
     models[model] = std::move(m);
   }
-  return Json{{"name", p.name},
-              {"kind", ProviderKindName(p.kind)},
+  return Json{{"kind", ProviderKindName(p.kind)},
               {"base_url", p.base_url},
-              {"vendor", p.vendor},
               {"models", std::move(models)},
               {"default_category", p.default_category}};
+}
+
+Json ProviderToJson(const ProviderConfig& p) {
+  Json j = ProviderSettingsJson(p);
+  j["name"] = p.name;
+  j["vendor"] = p.vendor;
+  return j;
+}
+
+std::string ProviderKeyContext(std::string_view org, std::string_view name) {
+  return "provider:" + std::string(org) + "/" + std::string(name);
 }
 
 }  // namespace stub

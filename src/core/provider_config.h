@@ -22,6 +22,7 @@
 
 #include "core/llm_price.h"
 #include "core/status.h"
+#include "core/time_util.h"
 
 namespace stub {
 
@@ -48,6 +49,19 @@ struct ProviderConfig {
   friend bool operator==(const ProviderConfig&, const ProviderConfig&) = default;
 };
 
+// A provider as stored (the providers table): its settings without the
+// secret, and the secret sealed (core/secret_box.h) under the server's key.
+struct ProviderRow {
+  std::string org;
+  std::string name;
+  std::string config;      // ProviderSettingsJson's text: no api_key
+  std::string sealed_key;  // SealSecret(server key, api_key, ProviderKeyContext(org, name))
+  Timestamp updated_at = 0;
+  friend bool operator==(const ProviderRow&, const ProviderRow&) = default;
+};
+
+inline constexpr std::size_t kMaxProvidersPerOrg = 100;
+
 // Whether `name` may name a provider: 1–64 of [a-z0-9_-], starting with a
 // letter or digit.
 bool IsProviderName(std::string_view name);
@@ -61,5 +75,14 @@ Result<ProviderConfig> ProviderFromJson(std::string_view name, const nlohmann::j
 // The provider as GET /v1/providers shows it: every field but api_key, and
 // "vendor".
 nlohmann::json ProviderToJson(const ProviderConfig& provider);
+
+// The PUT body's fields but api_key ({"kind","base_url","models",
+// "default_category"}): what the store keeps in the clear.
+// ProviderFromJson(name, settings + {"api_key": key}) gives back the config.
+nlohmann::json ProviderSettingsJson(const ProviderConfig& provider);
+
+// The AEAD context a provider's sealed key is bound to, so a sealed key
+// copied to another org's or provider's row does not open.
+std::string ProviderKeyContext(std::string_view org, std::string_view name);
 
 }  // namespace stub

@@ -191,6 +191,19 @@ class FaultInjectionTxn final : public Transaction {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kWrite));
     return base_->RevokeKey(org, id, at);
   }
+  Status PutProvider(ProviderRow row) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kWrite));
+    return base_->PutProvider(std::move(row));
+  }
+  Result<std::optional<ProviderRow>> GetProvider(std::string_view org,
+                                                 std::string_view name) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
+    return base_->GetProvider(org, name);
+  }
+  Result<std::vector<ProviderRow>> ListProviders(std::string_view org) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
+    return base_->ListProviders(org);
+  }
   Status InsertSession(SessionRow row) override {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kWrite));
     return base_->InsertSession(std::move(row));

@@ -39,6 +39,7 @@
 #include "core/idempotency.h"
 #include "core/journal.h"
 #include "core/org.h"
+#include "core/provider_config.h"
 #include "core/session.h"
 #include "core/spend_daily.h"
 #include "core/status.h"
@@ -262,6 +263,15 @@ class Transaction {
   // Deletes sessions with expires_at <= `now`, at most `limit` of them (read
   // through an index on expires_at); returns how many it deleted.
   virtual Result<std::size_t> DeleteExpiredSessions(Timestamp now, std::size_t limit) = 0;
+
+  // --- LLM providers of the metering gateway (core/provider_config.h) ---
+  // Inserts the provider, or replaces the row with the same (org, name).
+  virtual Status PutProvider(ProviderRow row) = 0;
+  virtual Result<std::optional<ProviderRow>> GetProvider(std::string_view org,
+                                                         std::string_view name) = 0;
+  // The org's providers ordered by name (callers keep an org to
+  // kMaxProvidersPerOrg).
+  virtual Result<std::vector<ProviderRow>> ListProviders(std::string_view org) = 0;
 
   // --- questions (read-only) ---
   // Runs a plan (query/query_plan.h) over the org's journal (status approved:

@@ -55,6 +55,7 @@ using ApiKeyKey = std::tuple<std::string>;                             // hash o
 using WindowLogKey = std::tuple<std::string, std::string, Timestamp, std::int64_t>;
 using ApprovalKey = std::tuple<std::string, std::string>;  // org, id
 using SessionKey = std::tuple<std::string>;                // hash of the token
+using ProviderKey = std::tuple<std::string, std::string>;  // org, name
 // A session's versions: nullopt once deleted (the tables keep no tombstones
 // of their own outside the pending-holds index).
 using SessionSlot = std::optional<SessionRow>;
@@ -128,6 +129,7 @@ class MemoryStore::Impl {
   MvccTable<WindowLogKey, WindowLogRow> window_log;
   MvccTable<ApprovalKey, ApprovalRow> approvals;
   MvccTable<SessionKey, SessionSlot> sessions;
+  MvccTable<ProviderKey, ProviderRow> providers;
   std::uint64_t commits = 0;
   std::uint64_t conflicts = 0;
 };
@@ -489,6 +491,33 @@ class MemoryTransaction final : public Transaction {
     });
   }
 
+  // --- LLM providers ---
+
+  Status PutProvider(ProviderRow row) override {
+    return WriteCall([&] {
+      const std::string org = row.org, name = row.name;  // outlive the moved row
+      provider_writes_.Put(View2(org, name), std::move(row));
+      return Status::Ok();
+    });
+  }
+
+  Result<std::optional<ProviderRow>> GetProvider(std::string_view org,
+                                                 std::string_view name) override {
+    return ReadCall<std::optional<ProviderRow>>([&] {
+      return PointGet(store_->providers, provider_writes_, provider_reads_, View2(org, name));
+    });
+  }
+
+  Result<std::vector<ProviderRow>> ListProviders(std::string_view org) override {
+    return ReadCall<std::vector<ProviderRow>>([&]() -> Result<std::vector<ProviderRow>> {
+      ScanRange<ProviderKey> range{ProviderKey(org, std::string_view()), std::nullopt, false, true};
+      auto own = provider_writes_.Collect(range);
+      auto committed = Scan(store_->providers, range, kNoLimit, provider_reads_);
+      return Merge(committed, own, kNoLimit,
+                   [](const ProviderRow& p) { return std::string_view(p.name); });
+    });
+  }
+
   // --- rolling-window log ---
 
   Status AppendWindowLog(WindowLogRow row) override {
@@ -804,7 +833,7 @@ class MemoryTransaction final : public Transaction {
     return !org_writes_.empty() || !node_writes_.empty() || !entry_writes_.empty() ||
            !idempotency_writes_.empty() || !hold_writes_.empty() || !denial_writes_.empty() ||
            !key_writes_.empty() || !window_writes_.empty() || !approval_writes_.empty() ||
-           !session_writes_.empty();
+           !session_writes_.empty() || !provider_writes_.empty();
   }
 
   // Checks the writes of one table against versions committed after the
@@ -850,6 +879,7 @@ class MemoryTransaction final : public Transaction {
     if (!KeyIdsStillFree()) return "an API key id it inserts";
     if (!ValidateWrites(s.window_log, window_writes_)) return "a window log row it appends";
     if (!ValidateWrites(s.approvals, approval_writes_)) return "an approval it writes";
+    if (!ValidateWrites(s.providers, provider_writes_)) return "a provider it writes";
     if (!ValidateWrites(s.sessions, session_writes_)) return "a session it writes";
     if (!record_reads_) return nullptr;
     if (org_reads_.ChangedSince(s.orgs, snapshot_)) return "an org row it read";
@@ -866,6 +896,7 @@ class MemoryTransaction final : public Transaction {
     if (key_reads_.ChangedSince(s.keys, snapshot_)) return "an API key it read";
     if (window_reads_.ChangedSince(s.window_log, snapshot_)) return "a window log range it read";
     if (approval_reads_.ChangedSince(s.approvals, snapshot_)) return "an approval it read";
+    if (provider_reads_.ChangedSince(s.providers, snapshot_)) return "a provider it read";
     if (session_reads_.ChangedSince(s.sessions, snapshot_)) return "a session it read";
     return nullptr;
   }
@@ -961,6 +992,7 @@ class MemoryTransaction final : public Transaction {
     InstallWrites(s.keys, key_writes_, ts);
     InstallWrites(s.window_log, window_writes_, ts);
     InstallWrites(s.approvals, approval_writes_, ts);
+    InstallWrites(s.providers, provider_writes_, ts);
     InstallWrites(s.sessions, session_writes_, ts);
     ++s.commits;
 
@@ -989,6 +1021,7 @@ class MemoryTransaction final : public Transaction {
     PruneWrites(s.keys, key_writes_, s.active);
     PruneWrites(s.window_log, window_writes_, s.active);
     PruneWrites(s.approvals, approval_writes_, s.active);
+    PruneWrites(s.providers, provider_writes_, s.active);
     PruneWrites(s.sessions, session_writes_, s.active);
     for (const auto& key : index_touched) s.pending_holds.Prune(key, s.active);
     return Status::Ok();
@@ -1004,6 +1037,7 @@ class MemoryTransaction final : public Transaction {
     key_writes_.Clear();
     window_writes_.Clear();
     approval_writes_.Clear();
+    provider_writes_.Clear();
     session_writes_.Clear();
     if (!record_reads_) return;
     org_reads_ = {};
@@ -1016,6 +1050,7 @@ class MemoryTransaction final : public Transaction {
     key_reads_ = {};
     window_reads_ = {};
     approval_reads_ = {};
+    provider_reads_ = {};
     session_reads_ = {};
   }
 
@@ -1035,6 +1070,7 @@ class MemoryTransaction final : public Transaction {
   WriteSet<ApiKeyKey, ApiKeyRow> key_writes_;
   WriteSet<WindowLogKey, WindowLogRow> window_writes_;
   WriteSet<ApprovalKey, ApprovalRow> approval_writes_;
+  WriteSet<ProviderKey, ProviderRow> provider_writes_;
   WriteSet<SessionKey, SessionSlot> session_writes_;
 
   ReadSet<OrgKey> org_reads_;
@@ -1047,6 +1083,7 @@ class MemoryTransaction final : public Transaction {
   ReadSet<ApiKeyKey> key_reads_;
   ReadSet<WindowLogKey> window_reads_;
   ReadSet<ApprovalKey> approval_reads_;
+  ReadSet<ProviderKey> provider_reads_;
   ReadSet<SessionKey> session_reads_;
 };
 
@@ -1079,11 +1116,11 @@ MemoryStore::Stats MemoryStore::GetStats() const {
   Stats stats;
   stats.commits = s.commits;
   stats.conflicts = s.conflicts;
-  stats.versions = s.orgs.version_count() + s.nodes.version_count() + s.entries.version_count() +
-                   s.idempotency.version_count() + s.holds.version_count() +
-                   s.pending_holds.version_count() + s.denials.version_count() +
-                   s.keys.version_count() + s.window_log.version_count() +
-                   s.approvals.version_count() + s.sessions.version_count();
+  stats.versions =
+      s.orgs.version_count() + s.nodes.version_count() + s.entries.version_count() +
+      s.idempotency.version_count() + s.holds.version_count() + s.pending_holds.version_count() +
+      s.denials.version_count() + s.keys.version_count() + s.window_log.version_count() +
+      s.approvals.version_count() + s.sessions.version_count() + s.providers.version_count();
   return stats;
 }
 

@@ -26,6 +26,7 @@
 
 #include "core/time_ordered_id.h"
 #include "store/group_sync.h"
+#include "store/provider_table.h"
 #include "store/query_sql.h"
 #include "store/row_codec.h"
 
@@ -391,6 +392,20 @@ const std::vector<Migration>& Migrations() {
             "CREATE INDEX ASYNC IF NOT EXISTS entries_legacy_ref ON entries (org, ref)"},
            {"DROP INDEX IF EXISTS entries_spend_ref", nullptr},
        }},
+      // The metering gateway's LLM providers (store/provider_table.h); the
+      // upstream key only sealed.
+      {12,
+       "llm providers",
+       {
+           {R"sql(CREATE TABLE IF NOT EXISTS providers (
+  org TEXT COLLATE "C" NOT NULL,
+  name TEXT COLLATE "C" NOT NULL,
+  config TEXT NOT NULL,
+  sealed_key TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (org, name)))sql",
+            nullptr},
+       }},
   };
   return kMigrations;
 }
@@ -465,6 +480,9 @@ enum StmtId : std::size_t {
   kDeleteSession,
   kDeleteExpiredSessions,
   kGetTimedSpendEntry,
+  kPutProvider,
+  kGetProvider,
+  kListProviders,
   kStmtCount,
 };
 
@@ -714,6 +732,17 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
        " FROM entries WHERE org = $1 AND kind IN ('spend', 'capture') AND created_at >= $2 AND "
        "created_at < $3 AND ref = $4 LIMIT 1",
        {T, I, I, T}},
+      {"put_provider",
+       "INSERT INTO providers (" STUB_PROVIDER_COLS ") VALUES ($1, $2, $3, $4, $5) "
+       "ON CONFLICT (org, name) DO UPDATE SET config = excluded.config, "
+       "sealed_key = excluded.sealed_key, updated_at = excluded.updated_at",
+       {T, T, T, T, I}},
+      {"get_provider",
+       "SELECT " STUB_PROVIDER_COLS " FROM providers WHERE org = $1 AND name = $2",
+       {T, T}},
+      {"list_providers",
+       "SELECT " STUB_PROVIDER_COLS " FROM providers WHERE org = $1 ORDER BY name",
+       {T}},
   }};
   static_assert(kTimeOrderedSpendIdLength == 31, "get_spend_entry's and entries_legacy_ref's 31");
   return kStmts;
@@ -726,6 +755,7 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
 #undef STUB_KEY_COLS
 #undef STUB_SESSION_COLS
 #undef STUB_APPROVAL_COLS
+#undef STUB_PROVIDER_COLS
 
 // Statements per pipeline sync: bounds what either side buffers unread.
 constexpr std::size_t kPipelineChunk = 256;
@@ -1751,6 +1781,28 @@ class PostgresTransaction final : public Transaction {
       return NotFound("postgres store: no key " + std::string(id), "not_found");
     }
     return Status::Ok();
+  }
+
+  // --- LLM providers ---
+
+  Status PutProvider(ProviderRow row) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    Params p;
+    provider_table::BindProvider(p, row);
+    return Buffer(kPutProvider, std::move(p), OnDuplicate::kConflict);
+  }
+
+  Result<std::optional<ProviderRow>> GetProvider(std::string_view org,
+                                                 std::string_view name) override {
+    Params p;
+    p.Text(org).Text(name);
+    return One<ProviderRow>(kGetProvider, p, "provider", provider_table::ReadProvider<Row>);
+  }
+
+  Result<std::vector<ProviderRow>> ListProviders(std::string_view org) override {
+    Params p;
+    p.Text(org);
+    return Collect<ProviderRow>(kListProviders, p, "provider", provider_table::ReadProvider<Row>);
   }
 
   // --- dashboard sessions ---

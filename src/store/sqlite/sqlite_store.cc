@@ -27,6 +27,7 @@
 
 #include "core/time_ordered_id.h"
 #include "store/group_sync.h"
+#include "store/provider_table.h"
 #include "store/query_sql.h"
 #include "store/row_codec.h"
 #include "store/thread_name.h"
@@ -292,6 +293,18 @@ CREATE INDEX entries_legacy_ref ON entries (org, ref)
   WHERE kind IN ('spend', 'capture') AND length(ref) <> 31;
 DROP INDEX entries_spend_ref;
 )sql"},
+    // The metering gateway's LLM providers (store/provider_table.h); the
+    // upstream key only sealed.
+    {12, "llm providers", R"sql(
+CREATE TABLE providers (
+  org TEXT NOT NULL,
+  name TEXT NOT NULL,
+  config TEXT NOT NULL,
+  sealed_key TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (org, name)
+) WITHOUT ROWID, STRICT;
+)sql"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -346,6 +359,9 @@ enum StmtId : std::size_t {
   kDeleteSession,
   kDeleteExpiredSessions,
   kGetTimedSpendEntry,
+  kPutProvider,
+  kGetProvider,
+  kListProviders,
   kStmtCount,
 };
 
@@ -467,6 +483,12 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "SELECT " STUB_ENTRY_COLS
     " FROM entries INDEXED BY entries_spend_listing WHERE org = ?1 AND "
     "kind IN ('spend', 'capture') AND created_at >= ?2 AND created_at < ?3 AND ref = ?4 LIMIT 1",
+    "INSERT INTO providers (" STUB_PROVIDER_COLS
+    ") VALUES (?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT (org, name) DO UPDATE SET config = excluded.config, "
+    "sealed_key = excluded.sealed_key, updated_at = excluded.updated_at",
+    "SELECT " STUB_PROVIDER_COLS " FROM providers WHERE org = ?1 AND name = ?2",
+    "SELECT " STUB_PROVIDER_COLS " FROM providers WHERE org = ?1 ORDER BY name",
 };
 static_assert(kTimeOrderedSpendIdLength == 31, "kGetSpendEntry's and entries_legacy_ref's 31");
 
@@ -477,6 +499,7 @@ static_assert(kTimeOrderedSpendIdLength == 31, "kGetSpendEntry's and entries_leg
 #undef STUB_KEY_COLS
 #undef STUB_SESSION_COLS
 #undef STUB_APPROVAL_COLS
+#undef STUB_PROVIDER_COLS
 
 // --- errors -----------------------------------------------------------------
 
@@ -1570,6 +1593,35 @@ class SqliteTransaction final : public Transaction {
     q.Int(now).Int(static_cast<std::int64_t>(limit));
     STUB_RETURN_IF_ERROR(Done(q, "DeleteExpiredSessions"));
     return static_cast<std::size_t>(sqlite3_changes(conn_->db()));
+  }
+
+  // --- LLM providers ---
+
+  Status PutProvider(ProviderRow row) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kPutProvider));
+    Query q(*conn_, s);
+    provider_table::BindProvider(q, row);
+    return Done(q, "PutProvider");
+  }
+
+  Result<std::optional<ProviderRow>> GetProvider(std::string_view org,
+                                                 std::string_view name) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kGetProvider));
+    Query q(*conn_, s);
+    q.Text(org).Text(name);
+    return One<ProviderRow>(q, "GetProvider", "provider",
+                            FromQuery<provider_table::ReadProvider<QueryRow>>);
+  }
+
+  Result<std::vector<ProviderRow>> ListProviders(std::string_view org) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListProviders));
+    Query q(*conn_, s);
+    q.Text(org);
+    return Collect<ProviderRow>(q, "ListProviders", "provider",
+                                FromQuery<provider_table::ReadProvider<QueryRow>>);
   }
 
   // --- end ---
