@@ -24,6 +24,7 @@ inline constexpr std::string_view kActionKillSwitchReleased = "kill_switch.relea
 inline constexpr std::string_view kActionMaxSpendUpdated = "max_spend.updated";
 inline constexpr std::string_view kActionApprovalRequested = "approval.requested";
 inline constexpr std::string_view kActionApprovalDecided = "approval.decided";
+inline constexpr std::string_view kActionProviderUpdated = "provider.updated";
 
 // Actors that are not API keys.
 inline constexpr std::string_view kActorSystem = "system";  // the engine itself (velocity)

@@ -11,6 +11,7 @@
 #include "core/vendor.h"
 #include "engine/ledger_ops.h"
 #include "engine/ledger_txn.h"
+#include "engine/provider_ops.h"
 #include "engine/safety_ops.h"
 
 namespace stub {
@@ -280,6 +281,11 @@ Result<OrgRow> Engine::SetKillSwitch(std::string_view org, bool engaged, std::st
   return RunOperator([&](LedgerTxn& lt, Timestamp now) {
     return ApplySetKillSwitch(lt, org, engaged, reason, actor, now);
   });
+}
+
+Result<bool> Engine::PutProvider(ProviderRow row, std::string_view actor) {
+  return RunOperator(
+      [&](LedgerTxn& lt, Timestamp now) { return ApplyPutProvider(lt, row, actor, now); });
 }
 
 Result<ApprovalDecision> Engine::DecideApproval(std::string_view org, std::string_view approval_id,

@@ -95,6 +95,13 @@ class Engine {
   Result<OrgRow> SetKillSwitch(std::string_view org, bool engaged, std::string_view reason,
                                std::string_view actor);
 
+  // --- LLM providers (see provider_ops.h) ---
+  // Stores `row` (its key already sealed) as provider row.name of `org`,
+  // with a config journal entry whose old and new values are the settings
+  // (never the key). Returns true when the provider is new. Errors:
+  // kNotFound (org), kResourceExhausted "too_many_providers".
+  Result<bool> PutProvider(ProviderRow row, std::string_view actor);
+
   // --- approvals (see ledger_ops.h ApplyDecideApproval) ---
   Result<ApprovalDecision> DecideApproval(std::string_view org, std::string_view approval_id,
                                           bool approve, std::string_view note,
