@@ -50,6 +50,16 @@ struct ApiResponse {
   // called, so the client sees the stream open at once (SSE: a `retry:`
   // line and a comment; EventSource fires `open` on the first bytes).
   std::string stream_prologue;
+  // With `stream`: the callback itself waits (a bounded time) for something
+  // new, so the server asks again at once rather than pausing, and checks
+  // between calls whether the client has gone away (ending the stream).
+  bool stream_waits = false;
+  // With `stream`: called once, on a worker, after the stream has ended for
+  // any reason; `completed` is true when `stream` itself ended it (returned
+  // false), false when the client went away, a write failed or the server
+  // is stopping. Not called when the stream never started (the head could
+  // not be written) — then it is called with false as well.
+  std::function<void(bool completed)> stream_done;
   // A deferred answer when set: the real response arrives through it later
   // (on another thread); every other field of this one is ignored.
   std::shared_ptr<PendingAnswer> pending;

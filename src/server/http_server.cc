@@ -298,6 +298,7 @@ class HttpServer::Impl {
     }
     asio::steady_timer pause(io_);
     auto last_write = std::chrono::steady_clock::now();
+    bool completed = false;
     while (!ec && !stopping_) {
       auto next = [&res] {
         std::pair<bool, std::string> out;
@@ -316,12 +317,39 @@ class HttpServer::Impl {
                                    asio::redirect_error(kAwait, ec));
         last_write = now;
       }
+      completed = !chunk.first && !ec;
       if (!chunk.first || ec || stopping_) break;
+      if (res.stream_waits) {
+        if (chunk.second.empty() && ClientGone(c)) break;
+        continue;
+      }
       if (chunk.second.empty() || chunk.second.starts_with(':')) {
         pause.expires_after(options_.stream_poll);
         co_await pause.async_wait(asio::redirect_error(kAwait, ec));
       }
     }
+    if (res.stream_done) {
+      auto done = [&res, completed] {
+        res.stream_done(completed);
+        return true;
+      };
+      co_await OnPool<bool>(std::move(done));
+    }
+  }
+
+  // Whether the client of a streaming answer has closed its side (or reset
+  // the connection): a non-blocking read, which a client that only listens
+  // never has anything for.
+  static bool ClientGone(Conn& c) {
+    beast::error_code ec;
+    auto& socket = c.stream.socket();
+    socket.non_blocking(true, ec);
+    if (ec) return false;
+    char probe[1];
+    socket.read_some(asio::buffer(probe), ec);
+    beast::error_code ignored;
+    socket.non_blocking(false, ignored);
+    return ec && ec != asio::error::would_block && ec != asio::error::try_again;
   }
 
   // After refusing a request whose body the client may still be sending:
@@ -346,11 +374,21 @@ class HttpServer::Impl {
     beast::error_code ec;
     while (!stopping_) {
       http::request_parser<http::string_body> parser;
-      parser.body_limit(options_.max_body_bytes);
+      std::size_t body_limit = options_.max_body_bytes;
+      parser.body_limit(body_limit);
       parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
       c->stream.expires_after(options_.read_timeout);
       c->reading = true;
       co_await http::async_read_header(c->stream, buffer, parser, asio::redirect_error(kAwait, ec));
+      // Only a request that names a key may send a large body (an anonymous
+      // one is refused anyway, and must not make the server buffer it).
+      if (!ec && !options_.large_body_prefix.empty() &&
+          Sv(parser.get().target()).starts_with(options_.large_body_prefix) &&
+          (parser.get().count(http::field::authorization) > 0 ||
+           parser.get().count("x-api-key") > 0)) {
+        body_limit = options_.max_large_body_bytes;
+        parser.body_limit(body_limit);
+      }
       if (!ec && !parser.is_done()) {
         auto expect = parser.get()[http::field::expect];
         if (beast::iequals(expect, "100-continue")) {
@@ -372,10 +410,10 @@ class HttpServer::Impl {
       if (ec) {
         Status refusal;
         if (ec == http::error::body_limit) {
-          refusal = Status(StatusCode::kResourceExhausted,
-                           "the request body is larger than " +
-                               std::to_string(options_.max_body_bytes) + " bytes",
-                           "payload_too_large");
+          refusal =
+              Status(StatusCode::kResourceExhausted,
+                     "the request body is larger than " + std::to_string(body_limit) + " bytes",
+                     "payload_too_large");
         } else if (ec == http::error::header_limit) {
           refusal = InvalidArgument("the request headers are too large", "invalid_request");
         } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&

@@ -29,6 +29,11 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8402;  // 0: any free port (see HttpServer::port)
   std::size_t max_body_bytes = 1 << 20;
+  // Requests to paths starting with `large_body_prefix` (when not empty)
+  // that carry an Authorization or x-api-key header may send up to
+  // max_large_body_bytes: the LLM gateway's prompts (documents, images).
+  std::string large_body_prefix;
+  std::size_t max_large_body_bytes = 1 << 20;
   std::size_t max_header_bytes = 16 * 1024;
   // Deadline for receiving one whole request, from the moment the server
   // starts waiting for it (covers keep-alive idling, headers and body).
