@@ -59,6 +59,9 @@ class Api {
   std::size_t ExpireDueHolds();
 
   const Router& router() const { return router_; }
+  // During setup only: where the handlers of other resources (providers,
+  // the LLM gateway) add their routes, answered and observed like these.
+  Router& routes() { return router_; }
 
   // Event streams open now for `org` in this process.
   std::size_t OpenStreams(std::string_view org) const { return streams_.OpenForOrg(org); }

@@ -15,7 +15,7 @@ struct ReasonMapping {
   int status;
 };
 
-constexpr std::array<ReasonMapping, 19> kByReason = {{
+constexpr std::array<ReasonMapping, 26> kByReason = {{
     {"invalid_json", 400},
     {"invalid_amount", 400},
     {"invalid_request", 400},
@@ -37,6 +37,14 @@ constexpr std::array<ReasonMapping, 19> kByReason = {{
     // A full queue or a store that did not answer in time: retry later, with
     // the same idempotency key (a spend that timed out may yet commit).
     {"overloaded", 503},
+    // The metering gateway (server/llm_gateway.h) and its providers.
+    {"secret_key_missing", 409},
+    {"too_many_providers", 409},
+    {"idempotent_replay", 409},
+    {"idempotency_key_in_flight", 409},
+    {"upstream_unavailable", 502},
+    {"upstream_too_large", 502},
+    {"secret_unreadable", 500},
 }};
 
 // Whether `message` came from a store adapter (they prefix their messages

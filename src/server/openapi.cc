@@ -52,6 +52,13 @@ const std::vector<std::string> kErrorCodes = {"invalid_json",
                                               "not_implemented",
                                               "unavailable",
                                               "overloaded",
+                                              "secret_key_missing",
+                                              "too_many_providers",
+                                              "idempotent_replay",
+                                              "idempotency_key_in_flight",
+                                              "upstream_unavailable",
+                                              "upstream_too_large",
+                                              "secret_unreadable",
                                               "internal"};
 
 Json Schemas() {
@@ -245,6 +252,32 @@ Json Schemas() {
                               "session cookie")},
            {"expires_at", Ref("Time")}},
           {"org", "currency", "kill_switch", "role", "key_id", "name", "csrf_token", "expires_at"});
+  const Json model_price = Obj({{"input", Ref("Amount")},
+                                {"output", Ref("Amount")},
+                                {"cached_input", Ref("Amount")},
+                                {"max_output_tokens", {{"type", "integer"}, {"minimum", 1}}}},
+                               {"input", "output"});
+  const Json provider_fields = {
+      {"kind", Enum({"openai", "anthropic"})},
+      {"base_url", Str("the provider's API root with its version, e.g. https://api.openai.com/v1")},
+      {"models",
+       {{"type", "object"},
+        {"description", "prices per 1,000,000 tokens, by model name"},
+        {"additionalProperties", model_price}}},
+      {"default_category", Str("the category calls are booked under (default llm)")}};
+  Json put = provider_fields;
+  put["api_key"] = Str("the provider's secret: write-only, stored sealed, never answered");
+  s["ProviderPut"] = Obj(put, {"kind", "base_url", "api_key", "models"});
+  Json shown = provider_fields;
+  shown["name"] = Str();
+  shown["vendor"] = Str("the host calls are held and booked under (vendor policies apply)");
+  shown["api_key_set"] = {{"type", "boolean"}};
+  s["Provider"] = Obj(shown, {"name", "kind", "base_url", "vendor", "models", "default_category"});
+  s["ProviderList"] = Obj({{"items", ArrayOf(Ref("Provider"))}}, {"items"});
+  s["LlmRequest"] = {{"type", "object"},
+                     {"description",
+                      "the provider's own request body (OpenAI or Anthropic), passed through; "
+                      "model and max tokens bound the hold"}};
   s["Health"] = Obj({{"ok", {{"type", "boolean"}}},
                      {"store", Str()},
                      {"store_answers", {{"type", "boolean"}}},
@@ -289,6 +322,49 @@ const std::map<std::string, Operation>& Operations() {
         {{200, "Session", "signed in; Set-Cookie: stub_session=…"},
          {401, "Error", "unauthorized"},
          {403, "Error", "forbidden"}},
+        {}}},
+      {"PUT /v1/providers/{name}",
+       {"Configure an LLM provider of the metering gateway (admin). 409 secret_key_missing when "
+        "the server has no STUB_SECRET_KEY / --secret-key-file",
+        "ProviderPut",
+        {{201, "Provider", "created"}, {200, "Provider", "replaced"}},
+        {}}},
+      {"GET /v1/providers",
+       {"The org's LLM providers, without their keys (admin)",
+        "",
+        {{200, "ProviderList", "by name"}},
+        {}}},
+      {"GET /v1/providers/{name}",
+       {"One LLM provider, without its key (admin)", "", {{200, "Provider", "the provider"}}, {}}},
+      {"POST /llm/{provider}/v1/chat/completions",
+       {"OpenAI chat completions through the metering gateway (agent key as the SDK's API key): "
+        "held, forwarded, captured at the usage's price; denials are 402 in OpenAI's error shape",
+        "LlmRequest",
+        {{200, "",
+          "the provider's answer (or stream), with Stub-Hold-Id / Stub-Spend-Id / "
+          "Stub-Amount headers"},
+         {402, "", "denied: {\"error\":{\"code\": reason, \"type\": \"stub_denied\"}}"}},
+        {}}},
+      {"POST /llm/{provider}/v1/embeddings",
+       {"OpenAI embeddings through the metering gateway",
+        "LlmRequest",
+        {{200, "", "the provider's answer"}, {402, "", "denied"}},
+        {}}},
+      {"POST /llm/{provider}/v1/responses",
+       {"OpenAI responses through the metering gateway",
+        "LlmRequest",
+        {{200, "", "the provider's answer (or stream)"}, {402, "", "denied"}},
+        {}}},
+      {"POST /llm/{provider}/v1/messages",
+       {"Anthropic messages through the metering gateway (agent key in x-api-key); denials are "
+        "402 in Anthropic's error shape with the reason as error.type",
+        "LlmRequest",
+        {{200, "", "the provider's answer (or stream)"}, {402, "", "denied"}},
+        {}}},
+      {"POST /llm/{provider}/v1/v1/messages",
+       {"The same, for an Anthropic SDK base URL that ends in /v1",
+        "LlmRequest",
+        {{200, "", "the provider's answer (or stream)"}, {402, "", "denied"}},
         {}}},
       {"GET /v1/session",
        {"The session of the stub_session cookie (a reloaded page gets its CSRF token back)",
@@ -414,7 +490,7 @@ Json OpenApiDocument(const std::vector<std::pair<std::string, std::string>>& rou
   for (const auto& [method, pattern] : routes) {
     std::string m = method;
     for (char& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const bool authed = pattern.starts_with("/v1/");
+    const bool authed = pattern.starts_with("/v1/") || pattern.starts_with("/llm/");
     Json op = Json::object();
     op["operationId"] = m + pattern;
     Json params = Json::array();

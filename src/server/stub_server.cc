@@ -2,12 +2,23 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace stub {
+namespace {
+
+// The gateway's routes take larger bodies than the rest of the API.
+ServerOptions WithGatewayBodies(ServerOptions options) {
+  options.http.large_body_prefix = std::string(kLlmPathPrefix);
+  options.http.max_large_body_bytes = std::max(options.http.max_body_bytes, kMaxLlmBodyBytes);
+  return options;
+}
+
+}  // namespace
 
 StubServer::StubServer(Store& store, const Clock& clock, ServerOptions options)
-    : options_(std::move(options)),
+    : options_(WithGatewayBodies(std::move(options))),
       engine_(store, clock, options_.engine),
       batcher_(engine_, options_.batcher),
       keys_(store, clock, options_.keys),
@@ -15,11 +26,17 @@ StubServer::StubServer(Store& store, const Clock& clock, ServerOptions options)
       auth_(keys_, options_.root_key,
             AuthOptions{.sessions = &sessions_, .behind_tls = options_.cookie_secure}),
       ui_(options_.ui),
+      providers_(store, engine_, clock, options_.secret_key),
+      providers_handler_(providers_, auth_),
+      gateway_(engine_, providers_, auth_, options_.llm_timeouts),
       api_(store, clock, engine_, batcher_, keys_, auth_, sessions_, ui_, options_.streams,
            options_.ready_timeout),
       http_(std::make_unique<HttpServer>(
           options_.http, [this](ApiRequest& r) { return api_.Handle(r); },
-          [this](ApiRequest& r) { return api_.TryHandleOnLoop(r); })) {}
+          [this](ApiRequest& r) { return api_.TryHandleOnLoop(r); })) {
+  providers_handler_.AddRoutes(api_.routes());
+  gateway_.AddRoutes(api_.routes());
+}
 
 StubServer::~StubServer() {
   http_.reset();  // joins the workers: no request is in flight past here

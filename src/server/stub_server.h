@@ -18,10 +18,13 @@
 #include "engine/clock.h"
 #include "engine/engine.h"
 #include "engine/key_service.h"
+#include "engine/provider_service.h"
 #include "engine/session_service.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/http_server.h"
+#include "server/llm_gateway.h"
+#include "server/providers_handler.h"
 #include "store/store.h"
 
 namespace stub {
@@ -54,6 +57,12 @@ struct ServerOptions {
   std::chrono::milliseconds session_sweep_interval{60'000};
   // The dashboard's files: embedded, or `--ui-dir`.
   UiOptions ui;
+  // STUB_SECRET_KEY / --secret-key-file: seals providers' keys at rest;
+  // without it, providers cannot be stored (the gateway still serves those
+  // stored before only when it is set).
+  std::optional<SecretKey> secret_key;
+  // The LLM gateway's deadlines towards providers.
+  UpstreamTimeouts llm_timeouts;
 };
 
 class StubServer {
@@ -89,6 +98,9 @@ class StubServer {
   SessionService sessions_;
   Authenticator auth_;
   UiHandler ui_;
+  ProviderService providers_;
+  ProvidersHandler providers_handler_;
+  LlmGateway gateway_;
   Api api_;
   std::optional<IssuedKey> created_root_key_;
   std::unique_ptr<HttpServer> http_;  // destroyed first: in-flight requests end before the batcher
