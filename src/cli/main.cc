@@ -216,6 +216,10 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--ui-dir", serve.ui_dir,
                         "serve the dashboard from this directory (a development build, read on "
                         "every request) instead of the one embedded in the binary");
+  serve_cmd->add_option("--secret-key-file", serve.secret_key_file,
+                        "file holding the server's secret key (at least 32 random bytes, hex or "
+                        "base64) that seals LLM providers' API keys at rest; default: "
+                        "$STUB_SECRET_KEY. Without one, providers cannot be stored");
   serve_cmd->add_flag("--demo", serve.demo,
                       "seed the demo org (idempotent) and print a fresh admin key, the URL and a "
                       "curl example");

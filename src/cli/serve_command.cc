@@ -14,6 +14,7 @@
 #include "cli/demo_org.h"
 #include "cli/demo_seed.h"
 #include "cli/root_key_env.h"
+#include "cli/secret_key_source.h"
 #include "cli/store_url.h"
 #include "engine/clock.h"
 #include "engine/key_service.h"
@@ -88,6 +89,7 @@ Status RunServe(const ServeConfig& config) {
     }
     options.ui.dir = config.ui_dir;
   }
+  STUB_ASSIGN_OR_RETURN(options.secret_key, ServerSecretKey(config.secret_key_file));
   const std::string url = config.db.empty() ? DefaultStoreUrl() : config.db;
   STUB_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(url));
   SystemClock clock;

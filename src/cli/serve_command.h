@@ -24,6 +24,9 @@ struct ServeConfig {
   double session_ttl_seconds = 12 * 60 * 60;
   bool cookie_secure = false;
   std::string ui_dir;
+  // The server's secret key (sealing providers' keys): this file, else
+  // $STUB_SECRET_KEY, else none.
+  std::string secret_key_file;
 };
 
 // The store URL serve uses when --db is not given.
