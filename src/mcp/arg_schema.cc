@@ -5,9 +5,7 @@
 namespace stub::mcp {
 namespace {
 
-using Json = nlohmann::json;
-
-bool HasType(const Json& value, const std::string& type) {
+bool HasType(const nlohmann::json& value, const std::string& type) {
   if (type == "string") return value.is_string();
   if (type == "integer") return value.is_number_integer();
   if (type == "object") return value.is_object();
@@ -15,14 +13,15 @@ bool HasType(const Json& value, const std::string& type) {
   return false;
 }
 
-Status CheckValue(const std::string& name, const Json& schema, const Json& value) {
+Status CheckValue(const std::string& name, const nlohmann::json& schema,
+                  const nlohmann::json& value) {
   const std::string type = schema.value("type", "");
   if (!HasType(value, type)) {
     return InvalidRequest("argument '" + name + "' must be of type " + type);
   }
   if (const auto e = schema.find("enum"); e != schema.end()) {
     bool found = false;
-    for (const Json& allowed : *e) found = found || allowed == value;
+    for (const nlohmann::json& allowed : *e) found = found || allowed == value;
     if (!found) return InvalidRequest("argument '" + name + "' must be one of " + e->dump());
   }
   if (value.is_string()) {
@@ -49,9 +48,9 @@ Status CheckValue(const std::string& name, const Json& schema, const Json& value
 
 }  // namespace
 
-Status CheckArguments(const Json& schema, const Json& arguments) {
+Status CheckArguments(const nlohmann::json& schema, const nlohmann::json& arguments) {
   if (!arguments.is_object()) return InvalidRequest("the arguments must be a JSON object");
-  const Json& properties = schema.at("properties");
+  const nlohmann::json& properties = schema.at("properties");
   for (const auto& [name, value] : arguments.items()) {
     const auto p = properties.find(name);
     if (value.is_null() && p != properties.end()) continue;  // null: as if absent
@@ -59,7 +58,7 @@ Status CheckArguments(const Json& schema, const Json& arguments) {
     STUB_RETURN_IF_ERROR(CheckValue(name, *p, value));
   }
   if (const auto required = schema.find("required"); required != schema.end()) {
-    for (const Json& name : *required) {
+    for (const nlohmann::json& name : *required) {
       const auto a = arguments.find(name.get<std::string>());
       if (a == arguments.end() || a->is_null()) {
         return InvalidRequest("argument '" + name.get<std::string>() + "' is required");
