@@ -159,7 +159,8 @@ TEST_P(ReadsApiTest, AnAgentKeyReadsOnlyItsOwnAgentsSpends) {
     auto page = m1.Get(target);
     ASSERT_EQ(page.status, 200) << target << " " << page.body;
     std::vector<std::string> ids;
-    for (const auto& item : page.json()["items"]) {
+    const json body = page.json();
+    for (const auto& item : body["items"]) {
       EXPECT_EQ(item["agent"], "m1") << target;
       ids.push_back(item["id"]);
     }
