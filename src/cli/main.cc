@@ -17,6 +17,7 @@
 #include "cli/key_command.h"
 #include "cli/limits_command.h"
 #include "cli/loadgen_command.h"
+#include "cli/mcp_command.h"
 #include "cli/org_command.h"
 #include "cli/race_command.h"
 #include "cli/safety_command.h"
@@ -232,7 +233,7 @@ int main(int argc, char** argv) {
       stub::AddSeedDemoCommand(app), stub::AddOrgCommand(app),    stub::AddTeamCommand(app),
       stub::AddAgentCommand(app),    stub::AddLimitsCommand(app), stub::AddSpendCommand(app),
       stub::AddVerifyCommand(app),   stub::AddInitCommand(app),   stub::AddKeyCommand(app),
-      stub::AddBudgetsCommand(app),  stub::AddAskCommand(app)};
+      stub::AddBudgetsCommand(app),  stub::AddAskCommand(app),    stub::AddMcpCommand(app)};
   for (stub::Command& c : stub::AddSafetyCommands(app)) commands.push_back(std::move(c));
   for (const stub::Command& command : commands) command.app->footer(kExitCodesHelp);
 

@@ -39,7 +39,8 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
       streams_(streams),
       feeds_(reads_, engine.commit_signal(), streams),
       ready_timeout_(ready_timeout),
-      probe_(store) {
+      probe_(store),
+      mcp_(router_, auth_) {
   Open("GET", "/healthz", &Api::Healthz, Where::kOnLoop);
   Open("GET", "/readyz", &Api::Readyz);
   Open("GET", "/metrics", &Api::Metrics);
@@ -86,6 +87,9 @@ Api::Api(Store& store, const Clock& clock, Engine& engine, SpendBatcher& batcher
   Authed("POST", "/v1/approvals/{id}/deny", &Api::DenyApproval);
   Authed("POST", "/v1/query", &Api::Query);
   Authed("GET", "/v1/events", &Api::Events);
+
+  // MCP (issue 21): its tools call the routes above through router_.
+  mcp_.AddRoutes(router_);
 }
 
 RouteHandler Api::AuthedHandler(Endpoint endpoint, KeyFreshness freshness) {

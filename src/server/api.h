@@ -27,6 +27,7 @@
 #include "server/auth.h"
 #include "server/feed_hub.h"
 #include "server/json_body.h"
+#include "server/mcp_handler.h"
 #include "server/router.h"
 #include "server/session_handler.h"
 #include "server/spends_handler.h"
@@ -169,6 +170,7 @@ class Api {
   Router router_;
   const std::chrono::milliseconds ready_timeout_;
   StoreProbe probe_;
+  McpHandler mcp_;  // POST /mcp, GET /v1/me (issue 21)
 
   mutable std::mutex metrics_mu_;
   std::map<int, std::uint64_t> responses_by_status_;

@@ -41,8 +41,13 @@ ApiResponse Api::PutPolicy(const ApiRequest& request, const PathParams& params,
 }
 
 ApiResponse Api::GetPolicy(const ApiRequest&, const PathParams& params, const Principal& p) {
-  if (Status s = RequireOrgRole(p, {KeyRole::kAdmin, KeyRole::kFinance, KeyRole::kApprover});
-      !s.ok()) {
+  if (p.role == KeyRole::kAgent) {
+    // An agent key reads its own agent's policy (the MCP resource stub://policy).
+    if (params.at("node") != p.agent) {
+      return ErrorResponse(Forbidden("an agent key reads only its own agent's policy"));
+    }
+  } else if (Status s = RequireOrgRole(p, {KeyRole::kAdmin, KeyRole::kFinance, KeyRole::kApprover});
+             !s.ok()) {
     return ErrorResponse(s);
   }
   auto row = engine_.GetNode(p.org, params.at("node"));

@@ -278,6 +278,17 @@ Json Schemas() {
                      {"description",
                       "the provider's own request body (OpenAI or Anthropic), passed through; "
                       "model and max tokens bound the hold"}};
+  s["Me"] = Obj({{"role", Enum({"root", "admin", "finance", "approver", "agent"})},
+                 {"org", Str("empty for a root key")},
+                 {"agent", Str("an agent key's agent")},
+                 {"key_id", Str()}},
+                {"role", "org", "key_id"});
+  s["JsonRpcMessage"] = {{"type", "object"},
+                         {"description",
+                          "one JSON-RPC 2.0 message of the Model Context Protocol "
+                          "(batches are refused)"},
+                         {"required", {"jsonrpc"}},
+                         {"properties", {{"jsonrpc", {{"const", "2.0"}}}}}};
   s["Health"] = Obj({{"ok", {{"type", "boolean"}}},
                      {"store", Str()},
                      {"store_answers", {{"type", "boolean"}}},
@@ -313,6 +324,15 @@ const std::map<std::string, Operation>& Operations() {
       {"GET /metrics",
        {"Prometheus metrics", "", {{200, "", "text exposition format", "text/plain"}}, {}}},
       {"GET /openapi.json", {"This document", "", {{200, "", "OpenAPI 3.1"}}, {}}},
+      {"POST /mcp",
+       {"Model Context Protocol, Streamable HTTP (stateless, JSON answers): Stub's tools and "
+        "resources as the Bearer key. GET and DELETE answer 405",
+        "JsonRpcMessage",
+        {{200, "JsonRpcMessage", "the answer to a request"},
+         {202, "", "a notification or response was accepted"},
+         {400, "JsonRpcMessage", "unreadable message or unsupported MCP-Protocol-Version"}},
+        {}}},
+      {"GET /v1/me", {"Who the key is", "", {{200, "Me", "the key's role, org and agent"}}, {}}},
       {"POST /v1/session",
        {"Sign in to the dashboard: exchange an admin, finance or approver key for an HttpOnly, "
         "SameSite=Strict session cookie (stub_session) and a CSRF token; or redeem a single-use "
@@ -516,7 +536,7 @@ Json OpenApiDocument(const std::vector<std::pair<std::string, std::string>>& rou
       }
       for (const Answer& a : o.answers) {
         Json r = {{"description", a.description}};
-        if (a.status != 204) r["content"] = Content(a);
+        if (a.status != 204 && !(a.status == 202 && a.schema.empty())) r["content"] = Content(a);
         if (a.status == 201 || a.status == 402) {
           if (Key(method, pattern) == "POST /v1/spends") {
             r["headers"] = {{"Idempotent-Replayed",
@@ -542,6 +562,9 @@ Json OpenApiDocument(const std::vector<std::pair<std::string, std::string>>& rou
                "(plus Secure behind TLS)"},
               {"schema", {{"type", "string"}}}}}};
       }
+    } else if (pattern == "/mcp") {
+      op["security"] = Json::array({{{"bearer", Json::array()}}});
+      if (!responses.contains("401")) responses["401"] = error_answer;
     } else if (authed) {
       op["security"] = Json::array({{{"bearer", Json::array()}}, {{"session", Json::array()}}});
       if (!responses.contains("401")) responses["401"] = error_answer;

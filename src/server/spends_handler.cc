@@ -15,7 +15,8 @@ constexpr std::size_t kSpendsDefaultLimit = 100;
 constexpr std::size_t kSpendsMaxLimit = 1000;
 
 Status RequireSpendsReader(const Principal& p) {
-  STUB_RETURN_IF_ERROR(RequireRole(p, {KeyRole::kAdmin, KeyRole::kFinance, KeyRole::kApprover}));
+  STUB_RETURN_IF_ERROR(
+      RequireRole(p, {KeyRole::kAdmin, KeyRole::kFinance, KeyRole::kApprover, KeyRole::kAgent}));
   if (p.org.empty()) return Forbidden("this endpoint needs a key of an org");
   return Status::Ok();
 }
@@ -62,6 +63,13 @@ ApiResponse SpendsHandler::List(const ApiRequest& request, const Principal& p) {
   if (!limit.ok()) return ErrorResponse(limit.status());
   auto filter = SpendsFilter(request);
   if (!filter.ok()) return ErrorResponse(filter.status());
+  if (p.role == KeyRole::kAgent) {
+    // An agent key reads its own agent's items only.
+    if (!filter->agent.empty() && filter->agent != p.agent) {
+      return ErrorResponse(Forbidden("an agent key reads only its own agent's spends"));
+    }
+    filter->agent = p.agent;
+  }
   std::optional<ItemKey> cursor;
   if (std::string_view c = request.Query("cursor"); !c.empty()) {
     auto key = ReadService::DecodeCursor(c);
@@ -87,6 +95,14 @@ ApiResponse SpendsHandler::Get(std::string_view id, const Principal& p) {
   if (Status s = RequireSpendsReader(p); !s.ok()) return ErrorResponse(s);
   auto item = reads_.GetSpend(p.org, id);
   if (!item.ok()) return ErrorResponse(item.status());
+  if (p.role == KeyRole::kAgent) {
+    // Another agent's item is, to an agent key, as if absent.
+    const Entry* e = std::get_if<Entry>(&*item);
+    const std::string& agent = e ? e->agent : std::get<DenialRecord>(*item).agent;
+    if (agent != p.agent) {
+      return ErrorResponse(NotFound("unknown spend '" + std::string(id) + "'", "not_found"));
+    }
+  }
   if (const Entry* e = std::get_if<Entry>(&*item)) {
     return JsonResponse(200, SpendItemJson(*e, /*with_receipt=*/true));
   }

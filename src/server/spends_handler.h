@@ -25,7 +25,9 @@ class SpendsHandler {
  public:
   explicit SpendsHandler(ReadService& reads) : reads_(reads) {}
 
-  // Roles: admin, finance, approver of an org.
+  // Roles: admin, finance, approver of an org; an agent key reads only its
+  // own agent's items (List: the agent filter is forced to it, another
+  // ?agent= is 403 forbidden; Get: another agent's item is 404 not_found).
   ApiResponse List(const ApiRequest& request, const Principal& p);
   ApiResponse Get(std::string_view id, const Principal& p);
 

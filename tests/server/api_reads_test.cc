@@ -144,6 +144,43 @@ TEST_P(ReadsApiTest, SpendsPageNewestFirstEveryItemOnceWithFilters) {
   EXPECT_EQ(admin.Get("/v1/spends/sp_nope").status, 404);
 }
 
+TEST_P(ReadsApiTest, AnAgentKeyReadsOnlyItsOwnAgentsSpends) {
+  std::vector<std::string> made;
+  made.push_back(SpendAs("m1", "api.one.com", 1));
+  made.push_back(SpendAs("m2", "api.one.com", 2));
+  made.push_back(SpendAs("m1", "api.two.com", 3));
+  made.push_back(SpendAs("m2", "api.one.com", 4));  // denied (m2's limit)
+  auto k = Client(admin_key_).Post("/v1/keys", {{"role", "agent"}, {"agent", "m1"}});
+  ASSERT_EQ(k.status, 201) << k.body;
+  auto m1 = Client(k.json()["key"]);
+
+  // The list is forced to m1, with or without ?agent=m1; another agent is 403.
+  for (const char* target : {"/v1/spends", "/v1/spends?agent=m1", "/v1/spends?team=marketing"}) {
+    auto page = m1.Get(target);
+    ASSERT_EQ(page.status, 200) << target << " " << page.body;
+    std::vector<std::string> ids;
+    const json body = page.json();
+    for (const auto& item : body["items"]) {
+      EXPECT_EQ(item["agent"], "m1") << target;
+      ids.push_back(item["id"]);
+    }
+    EXPECT_EQ(ids, std::vector<std::string>({made[2], made[0]})) << target;
+  }
+  auto other = m1.Get("/v1/spends?agent=m2");
+  EXPECT_EQ(other.status, 403);
+  EXPECT_EQ(other.code(), "forbidden");
+
+  // One item: its own; another agent's spend or denial is 404 as if absent.
+  auto own = m1.Get("/v1/spends/" + made[0]);
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_EQ(own.json()["agent"], "m1");
+  for (const std::string& id : {made[1], made[3], std::string("sp_nope")}) {
+    auto r = m1.Get("/v1/spends/" + id);
+    EXPECT_EQ(r.status, 404) << id;
+    EXPECT_EQ(r.code(), "not_found") << id;
+  }
+}
+
 TEST_P(ReadsApiTest, SpendsFilterByUserAndSession) {
   // (agent, user, session) of each spend; m2's 2nd spend is denied.
   const std::vector<std::array<std::string, 3>> made = {{"m1", "alice@acme.com", "s-1"},

@@ -76,12 +76,18 @@ TEST_P(ApiSafetyTest, PoliciesArePutReadAndEnforcedWithExplanations) {
   EXPECT_EQ(put.json()["policy"]["vendors"]["allow"], json({"*.openai.com", "api.dataco.com"}));
   ASSERT_EQ(admin.Put("/v1/policies/acme", {{"vendors", {{"block", {"evil.example"}}}}}).status,
             200);
-  // Readers: admin, finance, approver; not an agent key.
+  // Readers: admin, finance, approver; not an agent key…
   auto got = Client(keys_["finance"]).Get("/v1/policies/marketing");
   ASSERT_EQ(got.status, 200);
   EXPECT_EQ(got.json()["policy"]["max_per_spend"], "1");
   EXPECT_EQ(Client(keys_["approver"]).Get("/v1/policies/acme").status, 200);
   EXPECT_EQ(Client(keys_["agent"]).Get("/v1/policies/acme").status, 403);
+  // …except its own agent's policy (MCP's stub://policy), and no other agent's.
+  auto own = Client(keys_["agent"]).Get("/v1/policies/a1");
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_EQ(own.json()["node"], "a1");
+  EXPECT_EQ(Client(keys_["agent"]).Get("/v1/policies/a2").status, 403);
+  EXPECT_EQ(Client(keys_["agent"]).Get("/v1/policies/marketing").status, 403);
   EXPECT_EQ(admin.Get("/v1/policies/ghost").status, 404);
   // Writers: admin only.
   EXPECT_EQ(Client(keys_["finance"]).Put("/v1/policies/acme", json::object()).status, 403);

@@ -1,0 +1,98 @@
+// McpServer and StubTools over a recording StubApi: what each tool sends
+// to Stub's API (method, path, query, body) and how it reads the answers.
+// The end-to-end paths against a real server are in
+// tests/server/mcp_endpoint_test.cc and tests/cli/mcp_command_test.cc.
+#include "mcp/mcp_server.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace stub::mcp {
+namespace {
+
+class RecordingApi final : public StubApi {
+ public:
+  Result<ApiAnswer> Call(const ApiCall& call) override {
+    calls.push_back(call);
+    if (call.path == "/v1/me") return ApiAnswer{200, me};
+    if (answers.empty()) return Unavailable("connection refused");
+    ApiAnswer a = answers.front();
+    answers.pop_front();
+    return a;
+  }
+  std::string me = R"({"role":"agent","org":"acme","agent":"a1","key_id":"key_1"})";
+  std::deque<ApiAnswer> answers;
+  std::vector<ApiCall> calls;
+};
+
+Json Call(McpServer& server, const std::string& tool, const Json& args) {
+  auto answer = server.Handle(
+      {RpcMessage::Kind::kRequest, 1, "tools/call", {{"name", tool}, {"arguments", args}}});
+  EXPECT_TRUE(answer.has_value());
+  return (*answer)["result"];
+}
+
+TEST(McpServerTest, ASpendWithoutAKeyGetsAFreshRandomOne) {
+  RecordingApi api;
+  McpServer server(api, "t");
+  api.answers = {
+      {201, R"({"id":"sp_1","status":"approved","amount":"1","effective_remaining":null})"},
+      {201, R"({"id":"sp_2","status":"approved","amount":"1","effective_remaining":null})"}};
+  Json r = Call(server, "request_spend", {{"amount", "1"}, {"vendor", "v.com"}});
+  EXPECT_EQ(r["isError"], false);
+  EXPECT_EQ(r["content"][0]["text"], "approved 1 at v.com (spend sp_1); no limit binds");
+  Call(server, "request_spend", {{"amount", "1"}, {"vendor", "v.com"}});
+  ASSERT_EQ(api.calls.size(), 2u);
+  const Json first = Json::parse(api.calls[0].body);
+  const Json second = Json::parse(api.calls[1].body);
+  EXPECT_EQ(api.calls[0].method, "POST");
+  EXPECT_EQ(api.calls[0].path, "/v1/spends");
+  EXPECT_EQ(first["idempotency_key"].get<std::string>().rfind("mcp-", 0), 0u);
+  EXPECT_EQ(first["idempotency_key"].get<std::string>().size(), 36u);
+  EXPECT_NE(first["idempotency_key"], second["idempotency_key"]);
+  EXPECT_FALSE(first.contains("agent"));
+}
+
+TEST(McpServerTest, ListMySpendsAsksForTheKeysAgentOnly) {
+  RecordingApi api;
+  McpServer server(api, "t");
+  api.answers = {{200, R"({"items":[],"next_cursor":"c9"})"}};
+  Json r = Call(server, "list_my_spends",
+                {{"limit", 5}, {"status", "denied"}, {"from", "2026-11-01T00:00:00Z"}});
+  EXPECT_EQ(r["content"][0]["text"], "0 spends (0 approved, 0 denied); more with cursor c9");
+  ASSERT_EQ(api.calls.size(), 2u);  // /v1/me, then the list
+  const ApiCall& c = api.calls[1];
+  EXPECT_EQ(ApiTarget(c),
+            "/v1/spends?agent=a1&limit=5&status=denied&from=2026-11-01T00%3A00%3A00Z");
+  // The identity is read once per server.
+  Call(server, "list_my_spends", Json::object());
+  EXPECT_EQ(api.calls.size(), 3u);
+}
+
+TEST(McpServerTest, NoAnswerFromStubIsAToolError) {
+  RecordingApi api;
+  McpServer server(api, "t");
+  Json r = Call(server, "void", {{"hold_id", "hd_1"}});
+  EXPECT_EQ(r["isError"], true);
+  EXPECT_EQ(r["structuredContent"]["reason"], "unavailable");
+  EXPECT_EQ(r["content"][0]["text"], "unavailable: connection refused");
+}
+
+TEST(McpServerTest, NotificationsAndResponsesGetNoAnswer) {
+  RecordingApi api;
+  McpServer server(api, "t");
+  EXPECT_FALSE(server.HandleText(R"({"jsonrpc":"2.0","method":"notifications/initialized"})"));
+  EXPECT_FALSE(server.HandleText(R"({"jsonrpc":"2.0","id":1,"result":{}})"));
+  auto a = server.HandleText(R"({"jsonrpc":"2.0","id":2,"method":"nope"})");
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ((*a)["error"]["code"], kRpcMethodNotFound);
+  a = server.HandleText(R"({"jsonrpc":"2.0","id":3,"method":"tools/list","params":[]})");
+  EXPECT_EQ((*a)["error"]["code"], kRpcInvalidParams);
+  EXPECT_TRUE(api.calls.empty());
+}
+
+}  // namespace
+}  // namespace stub::mcp
