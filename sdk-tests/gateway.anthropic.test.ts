@@ -276,7 +276,9 @@ describe('secrets', () => {
     up.next({ status: 500 });
     await thrown(c.messages.create(msg()));
     await thrown(c.messages.create({ ...msg(), model: 'claude-unpriced' }));
-    await thrown(c.messages.create(msg(100_000))); // over budget
+    // over budget (8000 × 15.00 / 1M = 0.12 > 0.1); the SDK refuses a non-stream max_tokens
+    // of 100,000 itself ("streaming is required"), before any request
+    await thrown(c.messages.create(msg(8000)));
     const { status, text: eventText } = await events.stop(500);
     expect(status).toBe(200);
     expect(eventText).toMatch(/hold\.captured|spend\.approved/);
