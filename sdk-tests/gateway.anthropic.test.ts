@@ -41,7 +41,11 @@ async function thrown(p: Promise<unknown>): Promise<any> {
   }
   throw new Error('the call succeeded; an error was expected');
 }
-const msg = (max_tokens = 100) => ({ model: 'claude-test', max_tokens, messages: [{ role: 'user' as const, content: 'hello' }] });
+// The gateway holds an upper estimate of the prompt's tokens before it forwards, and a capture may
+// not exceed its hold: so every prompt is at least as long as the input usage the fixture reports
+// for it (at most 1,350 tokens here). 3,000 words ≈ 3,000 tokens by any tokenizer (18 KB).
+const PROMPT = 'hello '.repeat(3000);
+const msg = (max_tokens = 100) => ({ model: 'claude-test', max_tokens, messages: [{ role: 'user' as const, content: PROMPT }] });
 
 function expectUpstreamAuth() {
   // The provider key, however the gateway sends it, and the version header.
@@ -266,7 +270,7 @@ describe('denials and failures', () => {
 
 describe('secrets', () => {
   test('the provider key appears in no response, header, event, journal entry or log line', async () => {
-    const t = await setup('0.1');
+    const t = await setup('0.10');
     const events = readEvents(stub, t.org.adminKey);
     await events.connected;
     const rec = recordingFetch();

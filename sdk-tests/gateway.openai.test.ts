@@ -43,7 +43,11 @@ async function thrown(p: Promise<unknown>): Promise<any> {
   }
   throw new Error('the call succeeded; an error was expected');
 }
-const chat = (content = 'hello') => ({ model: 'gpt-test', messages: [{ role: 'user' as const, content }] });
+// The gateway holds an upper estimate of the prompt's tokens before it forwards, and a capture may
+// not exceed its hold: so every prompt is at least as long as the input usage the fixture reports
+// for it (at most 1,350 tokens here). 3,000 words ≈ 3,000 tokens by any tokenizer (18 KB).
+const PROMPT = 'hello '.repeat(3000);
+const chat = (content = PROMPT) => ({ model: 'gpt-test', messages: [{ role: 'user' as const, content }] });
 
 describe('providers', () => {
   test('PUT and GET /v1/providers never show the api_key', async () => {
@@ -182,7 +186,7 @@ describe('embeddings and responses', () => {
   test('embeddings: input-only price, rounded up (64 × 0.10 / 1M = 0.0000064 → 0.000007)', async () => {
     const t = await setup();
     up.next({ usage: { prompt_tokens: 64 } });
-    const { data, response } = await client(t).embeddings.create({ model: 'emb-test', input: 'hello' }).withResponse();
+    const { data, response } = await client(t).embeddings.create({ model: 'emb-test', input: PROMPT }).withResponse();
     expect(Array.from(data.data[0].embedding)).toEqual([0.125, -0.5, 0.25, 1]);
     expect(up.last!.path).toBe('/v1/embeddings');
     expect(response.headers.get('stub-amount')).toBe('0.000007');
@@ -195,7 +199,7 @@ describe('embeddings and responses', () => {
   test('responses non-stream: cached input priced as cached (400×2.50 + 100×1.25 + 40×10.00 = 0.001525)', async () => {
     const t = await setup();
     up.next({ usage: { prompt_tokens: 500, completion_tokens: 40, cached_tokens: 100 } });
-    const { data, response } = await client(t).responses.create({ model: 'gpt-test', input: 'hi' }).withResponse();
+    const { data, response } = await client(t).responses.create({ model: 'gpt-test', input: PROMPT }).withResponse();
     expect(data.output_text).toBe('Hello from the fixture.');
     expect(up.last!.path).toBe('/v1/responses');
     expect(response.headers.get('stub-amount')).toBe('0.001525');
@@ -208,7 +212,7 @@ describe('embeddings and responses', () => {
   test('responses stream: captured from response.completed (80×2.50 + 20×10.00 = 0.0004)', async () => {
     const t = await setup();
     up.next({ usage: { prompt_tokens: 80, completion_tokens: 20, cached_tokens: 0 } });
-    const { data: stream, response } = await client(t).responses.create({ model: 'gpt-test', input: 'hi', stream: true }).withResponse();
+    const { data: stream, response } = await client(t).responses.create({ model: 'gpt-test', input: PROMPT, stream: true }).withResponse();
     const types: string[] = [];
     for await (const ev of stream) types.push(ev.type);
     expect(types[0]).toBe('response.created');
@@ -222,7 +226,7 @@ describe('embeddings and responses', () => {
     const t = await setup();
     const g = gate();
     up.next({ pause: g.promise });
-    const stream = await client(t).responses.create({ model: 'gpt-test', input: 'hi', stream: true });
+    const stream = await client(t).responses.create({ model: 'gpt-test', input: PROMPT, stream: true });
     const it = stream[Symbol.asyncIterator]();
     let ev = await it.next();
     while (!ev.done && ev.value.type !== 'response.output_text.delta') ev = await it.next();
@@ -250,7 +254,7 @@ describe('denials and failures', () => {
     const t = await setup('0.001');
     expectDenied(await thrown(client(t).chat.completions.create(chat())), 'budget_exceeded');
     expectDenied(await thrown(client(t).chat.completions.create({ ...chat(), stream: true })), 'budget_exceeded');
-    expectDenied(await thrown(client(t).responses.create({ model: 'gpt-test', input: 'hi', max_output_tokens: 1000 })), 'budget_exceeded');
+    expectDenied(await thrown(client(t).responses.create({ model: 'gpt-test', input: PROMPT, max_output_tokens: 1000 })), 'budget_exceeded');
     expect(up.count).toBe(0);
     await expectNothingHeldOrSpent(t);
   });
@@ -301,7 +305,7 @@ describe('denials and failures', () => {
     const t = await setup();
     await t.org.putPolicy(t.org.id, { vendors: { block: ['127.0.0.1'] } });
     expectDenied(await thrown(client(t).chat.completions.create(chat())), 'vendor_blocked');
-    expectDenied(await thrown(client(t).embeddings.create({ model: 'emb-test', input: 'x' })), 'vendor_blocked');
+    expectDenied(await thrown(client(t).embeddings.create({ model: 'emb-test', input: PROMPT })), 'vendor_blocked');
     expect(up.count).toBe(0);
     await expectNothingHeldOrSpent(t);
   });
@@ -321,20 +325,20 @@ describe('denials and failures', () => {
 
 describe('secrets', () => {
   test('the provider key appears in no response, header, event, journal entry or log line', async () => {
-    const t = await setup('0.02');
+    const t = await setup('0.50');
     const events = readEvents(stub, t.org.adminKey);
     await events.connected;
     const rec = recordingFetch();
     const c = client(t, { fetch: rec.fetch });
     await c.chat.completions.create(chat());
     for await (const _ of await c.chat.completions.create({ ...chat(), stream: true }));
-    await c.embeddings.create({ model: 'emb-test', input: 'x' });
-    await c.responses.create({ model: 'gpt-test', input: 'x' });
-    for await (const _ of await c.responses.create({ model: 'gpt-test', input: 'x', stream: true }));
+    await c.embeddings.create({ model: 'emb-test', input: PROMPT });
+    await c.responses.create({ model: 'gpt-test', input: PROMPT });
+    for await (const _ of await c.responses.create({ model: 'gpt-test', input: PROMPT, stream: true }));
     up.next({ status: 500 });
     await thrown(c.chat.completions.create(chat()));
     await thrown(c.chat.completions.create({ ...chat(), model: 'gpt-unpriced' }));
-    await thrown(c.chat.completions.create({ ...chat(), max_tokens: 100_000 })); // over budget
+    await thrown(c.chat.completions.create({ ...chat(), max_tokens: 100_000 })); // over budget: 100,000 × 10.00 / 1M = 1.00 > 0.50
     const { status, text: eventText } = await events.stop(500);
     expect(status).toBe(200);
     expect(eventText).toMatch(/hold\.captured|spend\.approved/);
