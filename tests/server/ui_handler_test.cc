@@ -100,11 +100,15 @@ TEST_F(EmbeddedUiTest, ClientRoutesGetTheIndexAndUnknownAssets404) {
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.code(), "not_found");
   // API paths never fall back to the page.
-  for (const char* api : {"/v1/nope", "/v1", "/llm/openai/v1/x", "/mcp"}) {
+  for (const char* api : {"/v1/nope", "/v1", "/llm/openai/v1/x"}) {
     auto r = client.Get(api);
     EXPECT_EQ(r.status, 404) << api;
     EXPECT_EQ(r.code(), "not_found") << api;
   }
+  // /mcp is served (POST only), so a GET is 405, not the page.
+  auto mcp = client.Get("/mcp");
+  EXPECT_EQ(mcp.status, 405);
+  EXPECT_EQ(mcp.header("allow"), "POST");
   auto post = client.Send("POST", "/budgets", "{}");
   EXPECT_EQ(post.status, 405);
   EXPECT_EQ(post.header("allow"), "GET");
