@@ -3,7 +3,7 @@
 # embedded into the binary), builds the optimized and the sanitizer (ASan +
 # UBSan) builds, runs all tests of both through ctest, the dashboard's unit and
 # browser tests against the optimized binary (scripts/ui_test.sh), the official
-# OpenAI and Anthropic clients through its LLM gateway (scripts/sdk_test.sh), and fuzzes
+# OpenAI, Anthropic and MCP clients against it (scripts/sdk_test.sh), and fuzzes
 # every parser for a bounded time (scripts/fuzz.sh; FUZZ_SECONDS per target,
 # default 15).
 set -euo pipefail
@@ -29,7 +29,7 @@ for preset in ci-release ci-asan; do
   if [ "$preset" = ci-release ]; then
     echo "=== dashboard: unit and browser tests"
     STUB_BIN=build/ci-release/stub bash scripts/ui_test.sh
-    echo "=== LLM gateway: the official openai and anthropic clients"
+    echo "=== LLM gateway and MCP: the official openai, anthropic and MCP clients"
     STUB_BIN=build/ci-release/stub bash scripts/sdk_test.sh
     echo "=== fuzz"
     bash scripts/fuzz.sh
