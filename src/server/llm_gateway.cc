@@ -422,7 +422,12 @@ ApiResponse LlmGateway::Finish(std::shared_ptr<Call> call) {
     if (id != parsed.end() && id->is_string()) call->answer_id = id->get<std::string>();
   }
   auto settled = call->Settle(engine_, usage, Json::object());
-  if (!settled.ok()) return LlmError(call->anthropic, settled.status());
+  if (!settled.ok()) {
+    // The call was made: its answer still goes to the agent (a retry would
+    // pay the provider twice); the hold stays pending until it expires.
+    spdlog::error("llm gateway: hold {} not captured: {}", call->hold_id,
+                  settled.status().ToString());
+  }
   ApiResponse r;
   r.status = up.status();
   r.body = std::move(*answer);
@@ -430,8 +435,12 @@ ApiResponse LlmGateway::Finish(std::shared_ptr<Call> call) {
   if (r.content_type.empty()) r.content_type = "application/json";
   PassHeaders(up, r);
   r.headers.emplace_back("Stub-Hold-Id", call->hold_id);
-  if (!settled->spend_id.empty()) r.headers.emplace_back("Stub-Spend-Id", settled->spend_id);
-  r.headers.emplace_back("Stub-Amount", FormatAmount(settled->amount));
+  if (!settled.ok()) {
+    r.headers.emplace_back("Stub-Booking", "failed");
+  } else {
+    if (!settled->spend_id.empty()) r.headers.emplace_back("Stub-Spend-Id", settled->spend_id);
+    r.headers.emplace_back("Stub-Amount", FormatAmount(settled->amount));
+  }
   return r;
 }
 
