@@ -365,6 +365,7 @@ TEST_F(SqliteStoreTest, RollupMigrationBackfillsAVersionFourDatabase) {
   RawQuery(DbPath(),
            "CREATE INDEX entries_spend_time ON entries (org, created_at, agent, vendor, category, "
            "amount, kind) WHERE kind IN ('spend', 'capture')");
+  RawQuery(DbPath(), "DROP TABLE providers");                    // migration 12
   RawQuery(DbPath(), "DROP TABLE sessions");                     // migration 10
   RawQuery(DbPath(), "ALTER TABLE orgs DROP COLUMN max_spend");  // migration 8
   RawQuery(DbPath(), "ALTER TABLE orgs DROP COLUMN head_at");
