@@ -343,10 +343,11 @@ class LlmGatewayWithoutSecretTest : public ServerTest {};
 
 TEST_F(LlmGatewayWithoutSecretTest, ProvidersAreRefusedWithAClearMessage) {
   auto admin = Client(CreateOrg("acme"));
-  auto put = admin.Put("/v1/providers/oa", {{"kind", "openai"},
-                                            {"base_url", "https://api.openai.com/v1"},
-                                            {"api_key", kProviderKey},
-                                            {"models", {{"m1", {{"input", "1"}, {"output", "2"}}}}}});
+  auto put =
+      admin.Put("/v1/providers/oa", {{"kind", "openai"},
+                                     {"base_url", "https://api.openai.com/v1"},
+                                     {"api_key", kProviderKey},
+                                     {"models", {{"m1", {{"input", "1"}, {"output", "2"}}}}}});
   EXPECT_EQ(put.status, 409) << put.body;
   EXPECT_EQ(put.code(), "secret_key_missing");
   EXPECT_NE(put.json()["error"]["message"].get<std::string>().find("STUB_SECRET_KEY"),
