@@ -102,7 +102,11 @@ bool PassedOn(std::string_view name) {
          name.starts_with("x-ratelimit-") || name.starts_with("anthropic-ratelimit-");
 }
 
-void PassHeaders(const UpstreamCall& up, ApiResponse& r) {
+// The provider's content type (else `fallback`) and the headers worth
+// passing on, onto `r`.
+void PassHeaders(const UpstreamCall& up, ApiResponse& r, std::string_view fallback) {
+  r.content_type = std::string(up.Header("content-type"));
+  if (r.content_type.empty()) r.content_type = std::string(fallback);
   for (const auto& [name, value] : up.headers()) {
     if (PassedOn(name)) r.headers.emplace_back(name, value);
   }
@@ -392,9 +396,7 @@ ApiResponse LlmGateway::Forward(std::shared_ptr<Call> call, std::string upstream
     r.status = up.status();
     auto answer = up.ReadAll(kMaxUpstreamErrorBytes);
     r.body = answer.ok() ? std::move(*answer) : std::string();
-    r.content_type = std::string(up.Header("content-type"));
-    if (r.content_type.empty()) r.content_type = "application/json";
-    PassHeaders(up, r);
+    PassHeaders(up, r, "application/json");
     return void_with(std::move(r));
   }
   return call->shape.stream ? Stream(std::move(call)) : Finish(std::move(call));
@@ -431,9 +433,7 @@ ApiResponse LlmGateway::Finish(std::shared_ptr<Call> call) {
   ApiResponse r;
   r.status = up.status();
   r.body = std::move(*answer);
-  r.content_type = std::string(up.Header("content-type"));
-  if (r.content_type.empty()) r.content_type = "application/json";
-  PassHeaders(up, r);
+  PassHeaders(up, r, "application/json");
   r.headers.emplace_back("Stub-Hold-Id", call->hold_id);
   if (!settled.ok()) {
     r.headers.emplace_back("Stub-Booking", "failed");
@@ -448,9 +448,7 @@ ApiResponse LlmGateway::Stream(std::shared_ptr<Call> call) {
   UpstreamCall& up = *call->upstream;
   ApiResponse r;
   r.status = up.status();
-  r.content_type = std::string(up.Header("content-type"));
-  if (r.content_type.empty()) r.content_type = "text/event-stream";
-  PassHeaders(up, r);
+  PassHeaders(up, r, "text/event-stream");
   r.headers.emplace_back("Stub-Hold-Id", call->hold_id);
   r.stream_waits = true;
   call->started = std::chrono::steady_clock::now();
