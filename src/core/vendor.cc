@@ -54,8 +54,15 @@ bool IsHostName(std::string_view host) {
   }
 }
 
+// The longest IPv6 address text is 45 characters
+// (ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255); with its brackets, 47.
+constexpr std::size_t kMaxIpv6Literal = 47;
+
 bool IsIpv6Literal(std::string_view host) {
-  if (host.size() < 4 || host.front() != '[' || host.back() != ']') return false;
+  if (host.size() < 4 || host.size() > kMaxIpv6Literal || host.front() != '[' ||
+      host.back() != ']') {
+    return false;
+  }
   for (char c : host.substr(1, host.size() - 2)) {
     if (!IsHexDigit(c) && c != ':' && c != '.') return false;
   }

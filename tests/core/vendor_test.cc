@@ -97,6 +97,11 @@ TEST(VendorTest, RefusesWhatIsNotAHost) {
   for (int i = 0; i < 64; ++i) long_name += "abc.";
   long_name += "com";  // 259 bytes
   EXPECT_FALSE(NormalizeVendor(long_name).ok());
+  // A bracketed "IPv6 literal" longer than any IPv6 address (found by
+  // vendor_fuzz: it was accepted, 259 bytes long, past the 253-byte bound).
+  EXPECT_FALSE(NormalizeVendor("[02" + std::string(250, '5') + ":005]").ok());
+  EXPECT_EQ(NormalizeVendor("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]").value(),
+            "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]");
 }
 
 TEST(VendorTest, ExactEntriesMatchOnlyThatHost) {
