@@ -4,6 +4,7 @@
 #include <future>
 #include <string>
 #include <utility>
+#include <variant>
 
 #include "store/thread_name.h"
 
@@ -17,12 +18,19 @@ BatcherOptions Normalized(BatcherOptions options) {
   return options;
 }
 
-// The request text a spend brings into its transaction (entry, idempotency
-// record, maybe a denial), for the batch byte bound.
+// The request text a request brings into its transaction (entry, hold,
+// idempotency record, maybe a denial), for the batch byte bound.
 std::size_t ApproxBytes(const SpendRequest& r) {
   return 512 + r.receipt.size() +
          2 * (r.intent.size() + r.vendor.size() + r.session.size() + r.user.size() +
               r.idempotency_key.size());
+}
+std::size_t ApproxBytes(const HoldRequest& r) { return ApproxBytes(r.spend); }
+std::size_t ApproxBytes(const CaptureRequest& r) {
+  return 512 + r.receipt.size() + 2 * r.hold_id.size();
+}
+std::size_t ApproxBytes(const MoneyRequest& r) {
+  return std::visit([](const auto& one) { return ApproxBytes(one); }, r);
 }
 
 Status Overloaded(std::string message) {
@@ -87,7 +95,7 @@ SpendBatcher::~SpendBatcher() {
   if (watchdog_.joinable()) watchdog_.join();
 }
 
-void SpendBatcher::Submit(SpendRequest request, Callback done) {
+void SpendBatcher::Submit(MoneyRequest request, Callback done) {
   auto waiter = std::make_shared<Waiter>();
   waiter->done = std::move(done);
   const auto now = std::chrono::steady_clock::now();
@@ -164,7 +172,7 @@ void SpendBatcher::WatchLoop() {
   }
 }
 
-Result<SpendResult> SpendBatcher::Spend(SpendRequest request) {
+Result<SpendResult> SpendBatcher::Apply(MoneyRequest request) {
   std::promise<Result<SpendResult>> promise;
   std::future<Result<SpendResult>> result = promise.get_future();
   Submit(std::move(request),
@@ -195,7 +203,7 @@ void SpendBatcher::Deliver(Committed& committed) {
 }
 
 void SpendBatcher::CommitLoop() {
-  std::vector<SpendRequest> requests;
+  std::vector<MoneyRequest> requests;
   for (;;) {
     Committed next;
     {
@@ -229,7 +237,7 @@ void SpendBatcher::CommitLoop() {
     for (Pending& p : next.batch) requests.push_back(std::move(p.request));
     // Before the batch's first Begin (its replays read other commits).
     next.mark = engine_.DurabilityMark();
-    next.results = engine_.SpendBatch(requests, /*wait_durable=*/!pipelined_);
+    next.results = engine_.ApplyBatch(requests, /*wait_durable=*/!pipelined_);
     {
       std::lock_guard lock(mu_);
       ++stats_.batches;

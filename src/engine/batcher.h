@@ -1,6 +1,7 @@
-// Group commit for concurrent callers. Spends submitted from many threads are
-// queued; one committer thread takes a batch of them at a time and applies
-// them in arrival order in one transaction (Engine::SpendBatch), each against
+// Group commit for concurrent callers. Spends, holds and captures submitted
+// from many threads are queued; one committer thread takes a batch of them at
+// a time and applies them in arrival order in one transaction
+// (Engine::ApplyBatch), each against
 // the running balances, so each still gets its own exact decision. A hot
 // budget's row is then written once per batch instead of once per spend — the
 // way past the one-update-per-transaction ceiling of a hot row.
@@ -86,17 +87,17 @@ class SpendBatcher {
   SpendBatcher(const SpendBatcher&) = delete;
   SpendBatcher& operator=(const SpendBatcher&) = delete;
 
-  // Queues the spend; `done` is called exactly once with its result (same
-  // contract as Engine::Spend), after the result is durable — or, when that
+  // Queues the spend, hold or capture; `done` is called exactly once with its
+  // result (same contract as Engine::Apply), after the result is durable — or, when that
   // takes longer than answer_timeout, with kUnavailable "overloaded" at the
   // deadline (on the watchdog thread); a success is never reported after it.
   // Refused at once (`done` called on this thread) with kUnavailable after
   // shutdown began, and with kUnavailable "overloaded" when max_queue
   // requests are already queued.
-  void Submit(SpendRequest request, Callback done);
+  void Submit(MoneyRequest request, Callback done);
 
   // Submit, and block until the result arrives.
-  Result<SpendResult> Spend(SpendRequest request);
+  Result<SpendResult> Apply(MoneyRequest request);
 
   BatcherStats Stats() const;
 
@@ -119,7 +120,7 @@ class SpendBatcher {
     bool Answer(Result<SpendResult> result);
   };
   struct Pending {
-    SpendRequest request;
+    MoneyRequest request;
     std::shared_ptr<Waiter> waiter;
   };
   struct Committed {

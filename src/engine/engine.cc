@@ -4,6 +4,7 @@
 #include <thread>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "core/config_change.h"
 #include "core/idempotency.h"
@@ -26,24 +27,33 @@ bool IsRequestError(StatusCode code) {
          code == StatusCode::kFailedPrecondition || code == StatusCode::kAlreadyExists;
 }
 
-// A field of a batch's requests, grouped by org (orgs in first-appearance
-// order), from the requests `keep` accepts; malformed requests are refused
-// later, one by one.
+// The spend a request carries (a hold's), or nullptr (a capture).
+const SpendRequest* SpendOf(const MoneyRequest& r) {
+  if (const auto* spend = std::get_if<SpendRequest>(&r)) return spend;
+  if (const auto* hold = std::get_if<HoldRequest>(&r)) return &hold->spend;
+  return nullptr;
+}
+
+// A field of a batch's spends and holds, grouped by org (orgs in
+// first-appearance order), from those `keep` accepts; malformed requests are
+// refused later, one by one.
 template <typename Field, typename Keep>
 std::vector<std::pair<std::string_view, std::vector<std::string_view>>> ByOrg(
-    std::span<const SpendRequest> requests, Field field, Keep keep) {
+    std::span<const MoneyRequest> requests, Field field, Keep keep) {
   std::vector<std::pair<std::string_view, std::vector<std::string_view>>> out;
-  for (const SpendRequest& r : requests) {
-    if (r.org.empty() || !keep(r)) continue;
-    auto it = std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first == r.org; });
-    if (it == out.end()) it = out.insert(out.end(), {r.org, {}});
-    it->second.push_back(field(r));
+  for (const MoneyRequest& request : requests) {
+    const SpendRequest* r = SpendOf(request);
+    if (r == nullptr || r->org.empty() || !keep(*r)) continue;
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first == r->org; });
+    if (it == out.end()) it = out.insert(out.end(), {r->org, {}});
+    it->second.push_back(field(*r));
   }
   return out;
 }
 
 // The batch's well-formed idempotency keys, by org.
-auto KeysByOrg(std::span<const SpendRequest> requests) {
+auto KeysByOrg(std::span<const MoneyRequest> requests) {
   return ByOrg(
       requests, [](const SpendRequest& r) -> std::string_view { return r.idempotency_key; },
       [](const SpendRequest& r) { return ValidateIdempotencyKey(r.idempotency_key).ok(); });
@@ -51,7 +61,7 @@ auto KeysByOrg(std::span<const SpendRequest> requests) {
 
 // The batch's agents, by org (an agent may repeat; PrefetchChains skips
 // what is loaded already).
-auto AgentsByOrg(std::span<const SpendRequest> requests) {
+auto AgentsByOrg(std::span<const MoneyRequest> requests) {
   return ByOrg(
       requests, [](const SpendRequest& r) -> std::string_view { return r.agent; },
       [](const SpendRequest& r) { return !r.agent.empty(); });
@@ -70,6 +80,12 @@ bool NeedsPreparing(const SpendRequest& r) {
          HasUpper(r.category);
 }
 
+bool NeedsPreparing(const MoneyRequest& r) {
+  if (const SpendRequest* spend = SpendOf(r)) return NeedsPreparing(*spend);
+  const auto& capture = std::get<CaptureRequest>(r);
+  return !capture.receipt.empty() && capture.receipt_hash.empty();
+}
+
 void Prepare(SpendRequest& r) {
   // Categories are ids compared as lowercase (as policy lists store them),
   // so "Gambling" cannot pass a block on "gambling".
@@ -80,6 +96,27 @@ void Prepare(SpendRequest& r) {
     if (auto vendor = NormalizeVendor(r.vendor); vendor.ok()) r.vendor = std::move(*vendor);
   }
   if (!r.receipt.empty() && r.receipt_hash.empty()) r.receipt_hash = ReceiptHash(r.receipt);
+}
+
+void Prepare(MoneyRequest& r) {
+  if (auto* spend = std::get_if<SpendRequest>(&r)) return Prepare(*spend);
+  if (auto* hold = std::get_if<HoldRequest>(&r)) return Prepare(hold->spend);
+  auto& capture = std::get<CaptureRequest>(r);
+  if (!capture.receipt.empty() && capture.receipt_hash.empty()) {
+    capture.receipt_hash = ReceiptHash(capture.receipt);
+  }
+}
+
+// Applies one prepared request inside a batch's transaction.
+Result<SpendResult> ApplyOne(LedgerTxn& lt, const MoneyRequest& request, Timestamp now) {
+  return std::visit(
+      [&](const auto& r) -> Result<SpendResult> {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, SpendRequest>) return ApplySpend(lt, r, now);
+        if constexpr (std::is_same_v<T, HoldRequest>) return ApplyHold(lt, r, now);
+        if constexpr (std::is_same_v<T, CaptureRequest>) return ApplyCapture(lt, r, now);
+      },
+      request);
 }
 
 bool IsValidCurrency(std::string_view c) {
@@ -391,11 +428,11 @@ Result<SpendResult> Engine::Spend(const SpendRequest& request) {
   return SpendOrHold(request, nullptr);
 }
 
-std::vector<Result<SpendResult>> Engine::SpendBatch(std::span<const SpendRequest> original,
+std::vector<Result<SpendResult>> Engine::ApplyBatch(std::span<const MoneyRequest> original,
                                                     bool wait_durable) {
   // Prepare once, before the transaction.
-  std::vector<SpendRequest> prepared;
-  std::span<const SpendRequest> requests = original;
+  std::vector<MoneyRequest> prepared;
+  std::span<const MoneyRequest> requests = original;
   for (std::size_t i = 0; i < original.size(); ++i) {
     if (!NeedsPreparing(original[i])) continue;
     if (prepared.empty()) prepared.assign(original.begin(), original.end());
@@ -433,8 +470,8 @@ std::vector<Result<SpendResult>> Engine::SpendBatch(std::span<const SpendRequest
           STUB_RETURN_IF_ERROR(PrefetchChains(lt, org, agents));
         }
         results.clear();
-        for (const SpendRequest& request : requests) {
-          auto one = ApplySpend(lt, request, now);
+        for (const MoneyRequest& request : requests) {
+          auto one = ApplyOne(lt, request, now);
           if (!one.ok() && !IsRequestError(one.status().code())) return one.status();
           results.push_back(std::move(one));
         }
@@ -448,7 +485,7 @@ std::vector<Result<SpendResult>> Engine::SpendBatch(std::span<const SpendRequest
     // Retries exhausted, or an error that may have left partial writes: give
     // every request its own transaction (and its own contention handling).
     results.clear();
-    for (const SpendRequest& request : requests) results.push_back(Spend(request));
+    for (const MoneyRequest& request : requests) results.push_back(Apply(request));
     return results;
   }
   for (const auto& r : results) {
@@ -457,6 +494,23 @@ std::vector<Result<SpendResult>> Engine::SpendBatch(std::span<const SpendRequest
     counter.fetch_add(1, std::memory_order_relaxed);
   }
   return results;
+}
+
+std::vector<Result<SpendResult>> Engine::SpendBatch(std::span<const SpendRequest> spends,
+                                                    bool wait_durable) {
+  const std::vector<MoneyRequest> requests(spends.begin(), spends.end());
+  return ApplyBatch(requests, wait_durable);
+}
+
+Result<SpendResult> Engine::Apply(const MoneyRequest& request) {
+  return std::visit(
+      [&](const auto& r) -> Result<SpendResult> {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, SpendRequest>) return Spend(r);
+        if constexpr (std::is_same_v<T, HoldRequest>) return Hold(r);
+        if constexpr (std::is_same_v<T, CaptureRequest>) return Capture(r);
+      },
+      request);
 }
 
 Result<SpendResult> Engine::Hold(const HoldRequest& request) {

@@ -39,15 +39,15 @@ namespace stub {
 struct EngineOptions {
   int max_attempts = 12;  // ≥ 1; attempts per operation, the first included
   BackoffPolicy backoff;
-  // SpendBatch: after a batch met a replayed key it had taken for new, this
-  // many batches read their keys first (see SpendBatch).
+  // ApplyBatch: after a batch met a replayed key it had taken for new, this
+  // many batches read their keys first (see ApplyBatch).
   int read_keys_after_miss = 64;  // ≥ 0
   TxnOptions txn;                 // passed to every Store::Begin (e.g. injected latency)
 };
 
 struct EngineStats {
   std::uint64_t conflicts = 0;   // serialization failures seen (any attempt), and
-                                 // batches that met a replayed key (SpendBatch)
+                                 // batches that met a replayed key (ApplyBatch)
   std::uint64_t retries = 0;     // attempts beyond the first
   std::uint64_t approved = 0;    // spends, holds and captures committed
   std::uint64_t denied = 0;      // denials returned (replays excluded)
@@ -117,23 +117,28 @@ class Engine {
   // --- money ---
   // See ledger_ops.h for the semantics and errors of each.
   Result<SpendResult> Spend(const SpendRequest& request);
-  // Applies the requests in order inside one transaction (group commit), each
-  // against the running balances, so each gets its own exact decision; a
-  // denial or a request error answers that request alone. If the batch cannot
-  // commit (conflict retries exhausted, or a failure that may have left
-  // partial writes), every request is retried on its own as by Spend.
-  // Returns one result per request, in order. The first attempt takes the
-  // idempotency keys for new without reading them; a batch holding a replay
-  // is therefore applied twice (the first attempt fails with a conflict),
-  // and the next EngineOptions::read_keys_after_miss batches read their keys
-  // first.
+  // Applies the requests (spends, holds, captures) in order inside one
+  // transaction (group commit), each against the running balances, so each
+  // gets its own exact decision; a denial or a request error answers that
+  // request alone. If the batch cannot commit (conflict retries exhausted,
+  // or a failure that may have left partial writes), every request is
+  // retried on its own as by Apply. Returns one result per request, in
+  // order. The first attempt takes the idempotency keys for new without
+  // reading them; a batch holding a replay is therefore applied twice (the
+  // first attempt fails with a conflict), and the next
+  // EngineOptions::read_keys_after_miss batches read their keys first.
   // With `wait_durable` false the results may not be durable yet (see
   // Store::CommitIsDurable): the caller must take DurabilityMark() before
   // this call and call MakeDurable(that mark) before it reports them to
   // anyone — this lets a group committer start the next batch while the last
   // one's fsync runs.
+  std::vector<Result<SpendResult>> ApplyBatch(std::span<const MoneyRequest> requests,
+                                              bool wait_durable = true);
+  // ApplyBatch of spends only.
   std::vector<Result<SpendResult>> SpendBatch(std::span<const SpendRequest> requests,
                                               bool wait_durable = true);
+  // One request in its own transaction: Spend, Hold or Capture.
+  Result<SpendResult> Apply(const MoneyRequest& request);
   Result<SpendResult> Hold(const HoldRequest& request);
   Result<SpendResult> Capture(const CaptureRequest& request);
   Result<stub::Hold> Void(std::string_view org, std::string_view hold_id);
@@ -176,7 +181,7 @@ class Engine {
   std::atomic<std::uint64_t> approved_{0};
   std::atomic<std::uint64_t> denied_{0};
   std::atomic<std::uint64_t> contention_{0};
-  // SpendBatch: batches left that read their idempotency keys first, after
+  // ApplyBatch: batches left that read their idempotency keys first, after
   // one met a key it had taken for new (EngineOptions::read_keys_after_miss).
   std::atomic<int> read_keys_batches_{0};
 };

@@ -63,7 +63,7 @@ TEST_P(BatcherTest, ConcurrentSpendsShareTransactionsAndExactlyWhatFitsIsApprove
     for (int t = 0; t < 16; ++t) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < 25; ++i) {
-          auto r = batcher.Spend(MakeSpend(agents[static_cast<std::size_t>(t % 8)], "0.1",
+          auto r = batcher.Apply(MakeSpend(agents[static_cast<std::size_t>(t % 8)], "0.1",
                                            "t" + std::to_string(t) + "-" + std::to_string(i)));
           if (!r.ok()) {
             ++errors;
@@ -92,6 +92,69 @@ TEST_P(BatcherTest, ConcurrentSpendsShareTransactionsAndExactlyWhatFitsIsApprove
   EXPECT_EQ(report->entries, base + 75u);
 }
 
+// What the LLM gateway does: hold the most a call may cost, then capture what
+// it cost — both through the batcher, from many threads at once.
+TEST_P(BatcherTest, HoldsAndCapturesShareBatchesAndNeverOverspend) {
+  SystemClock clock;
+  Engine engine(*store_, clock);
+  std::vector<std::string> agents;
+  for (int i = 0; i < 8; ++i) agents.push_back("a-" + std::to_string(i));
+  MakeTree(engine, {}, {{Amt("3"), Period::kMonth}}, {}, agents);
+  const std::uint64_t base = testing::HeadSeq(engine);
+
+  std::atomic<int> captured{0}, denied{0}, errors{0};
+  {
+    SpendBatcher batcher(engine, {.max_batch = 16});
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 16; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 20; ++i) {
+          const std::string key = "t" + std::to_string(t) + "-" + std::to_string(i);
+          auto held = batcher.Apply(
+              HoldRequest{.spend = MakeSpend(agents[static_cast<std::size_t>(t % 8)], "0.3", key)});
+          if (!held.ok()) {
+            ++errors;
+            continue;
+          }
+          if (held->outcome.status == OutcomeStatus::kDenied) {
+            ++denied;
+            EXPECT_EQ(held->outcome.denial->reason, DenyReason::kBudgetExceeded);
+            continue;
+          }
+          EXPECT_EQ(held->outcome.status, OutcomeStatus::kHeld);
+          auto spent = batcher.Apply(
+              CaptureRequest{.org = "acme", .hold_id = held->outcome.id, .amount = Amt("0.1")});
+          if (!spent.ok()) {
+            ++errors;
+            ADD_FAILURE() << spent.status().ToString();
+          } else {
+            ++captured;
+            EXPECT_EQ(spent->outcome.amount, Amt("0.1"));
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    const BatcherStats stats = batcher.Stats();
+    EXPECT_EQ(stats.spends, 320u + static_cast<std::uint64_t>(captured.load()));
+  }
+  EXPECT_EQ(errors, 0);
+  EXPECT_EQ(captured + denied, 320);
+  // At most 3 / 0.1 captures fit; how many holds met a full budget depends
+  // on the interleaving, the books never do.
+  EXPECT_LE(captured, 30);
+  EXPECT_GE(captured, 1);
+  auto team = engine.GetNode("acme", "marketing");
+  ASSERT_TRUE(team.ok() && team->has_value());
+  const BucketBalance now = CurrentBalance((*team)->balances, Period::kMonth, clock.Now());
+  EXPECT_EQ(now.spent, Amt("0.1") * captured);
+  EXPECT_EQ(now.held, 0);
+  auto report = engine.Verify("acme");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->ok);
+  EXPECT_EQ(report->entries, base + 2u * static_cast<std::uint64_t>(captured.load()));
+}
+
 TEST_P(BatcherTest, ShutdownDrainsWhatIsQueued) {
   SystemClock clock;
   Engine engine(*store_, clock);
@@ -102,7 +165,7 @@ TEST_P(BatcherTest, ShutdownDrainsWhatIsQueued) {
     SpendBatcher batcher(engine);
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&, t] {
-        auto r = batcher.Spend(MakeSpend("mkt-1", "1", "k" + std::to_string(t)));
+        auto r = batcher.Apply(MakeSpend("mkt-1", "1", "k" + std::to_string(t)));
         if (r.ok() && r->outcome.status == OutcomeStatus::kApproved) ++ok;
       });
     }
@@ -186,14 +249,14 @@ TEST(BatcherDurabilityTest, AFailedSyncFailsTheBatchAndAReplayTellsTheTruth) {
   store.sync_result = Unavailable("flush failed");
   {
     SpendBatcher batcher(engine);
-    auto r = batcher.Spend(MakeSpend("mkt-1", "1", "k1"));
+    auto r = batcher.Apply(MakeSpend("mkt-1", "1", "k1"));
     EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   }
   // The client retries with its key once the store recovers: the original
   // decision (it did commit) comes back, not a second spend.
   store.sync_result = Status::Ok();
   SpendBatcher batcher(engine);
-  auto again = batcher.Spend(MakeSpend("mkt-1", "1", "k1"));
+  auto again = batcher.Apply(MakeSpend("mkt-1", "1", "k1"));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE(again->replayed);
   EXPECT_EQ(again->outcome.status, OutcomeStatus::kApproved);

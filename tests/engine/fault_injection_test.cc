@@ -99,18 +99,18 @@ TEST(BatcherDeadlineTest, AStalledStoreAnswersOverloadedAndRecovers) {
                                 .stall_after = std::chrono::milliseconds(50)});
   EXPECT_FALSE(batcher.Stalled());
   store.Stall(FaultPoint::kBegin, kForever);
-  ExpectOverloaded(batcher.Spend(MakeSpend("mkt-1", "1", "k1")));
+  ExpectOverloaded(batcher.Apply(MakeSpend("mkt-1", "1", "k1")));
   EXPECT_TRUE(batcher.Stalled());
   EXPECT_EQ(batcher.Stats().timed_out, 1u);
 
   store.ReleaseStalls();
   // k1 was in the committer's hands: it commits after all, and its retry
   // replays it.
-  auto retried = batcher.Spend(MakeSpend("mkt-1", "1", "k1"));
+  auto retried = batcher.Apply(MakeSpend("mkt-1", "1", "k1"));
   ASSERT_TRUE(retried.ok()) << retried.status().ToString();
   EXPECT_TRUE(retried->replayed);
   EXPECT_EQ(retried->outcome.status, OutcomeStatus::kApproved);
-  auto fresh = batcher.Spend(MakeSpend("mkt-1", "1", "k2"));
+  auto fresh = batcher.Apply(MakeSpend("mkt-1", "1", "k2"));
   ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
   EXPECT_FALSE(fresh->replayed);
   EXPECT_FALSE(batcher.Stalled());
@@ -137,10 +137,10 @@ TEST(BatcherDeadlineTest, ASpendTimedOutInTheQueueIsNotApplied) {
   ExpectOverloaded(first.get());
   ExpectOverloaded(queued.get());
   store.ReleaseStalls();
-  auto k3 = batcher.Spend(MakeSpend("mkt-1", "1", "k3"));
+  auto k3 = batcher.Apply(MakeSpend("mkt-1", "1", "k3"));
   ASSERT_TRUE(k3.ok()) << k3.status().ToString();
   EXPECT_EQ(HeadSeq(engine), head + 2);  // k1 (taken before its deadline) and k3
-  auto k2 = batcher.Spend(MakeSpend("mkt-1", "1", "k2"));
+  auto k2 = batcher.Apply(MakeSpend("mkt-1", "1", "k2"));
   ASSERT_TRUE(k2.ok()) << k2.status().ToString();
   EXPECT_FALSE(k2->replayed);  // applied for the first time now
   ExpectVerifies(engine);
@@ -179,10 +179,10 @@ TEST(BatcherDeadlineTest, AFailedSyncIsNotAcknowledged) {
   MakeTree(engine, {}, {}, {});
   SpendBatcher batcher(engine);
   store.FailNth(FaultPoint::kMakeDurable, 1, Internal("injected: fsync failed"));
-  auto r = batcher.Spend(MakeSpend("mkt-1", "1", "k1"));
+  auto r = batcher.Apply(MakeSpend("mkt-1", "1", "k1"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInternal);
-  auto again = batcher.Spend(MakeSpend("mkt-1", "1", "k1"));
+  auto again = batcher.Apply(MakeSpend("mkt-1", "1", "k1"));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE(again->replayed);
 }
@@ -232,7 +232,7 @@ TEST(BatcherFaultCampaignTest, AcknowledgedSpendsReplayAndTheBooksVerify) {
         for (int i = 0; i < kCampaignSpendsPerThread; ++i) {
           SpendRequest req = MakeSpend(agents[static_cast<std::size_t>(t)], "0.1",
                                        "c" + std::to_string(t) + "-" + std::to_string(i));
-          auto r = batcher.Spend(req);
+          auto r = batcher.Apply(req);
           std::lock_guard lock(mu);
           if (r.ok()) {
             acked.push_back({std::move(req), r->outcome});

@@ -67,7 +67,7 @@ int SpendUntilKilled(const std::string& path, int cycle, std::uint64_t seed, int
             "c" + std::to_string(cycle) + "-t" + std::to_string(t) + "-" + std::to_string(i));
         request.amount = static_cast<Micros>(1 + rng() % 50'000);
         request.receipt = R"({"tx":")" + request.idempotency_key + R"("})";
-        const Result<SpendResult> r = batcher.Spend(request);
+        const Result<SpendResult> r = batcher.Apply(request);
         std::string report;
         if (!r.ok()) {
           report = "E " + request.idempotency_key + ": " + r.status().ToString() + "\n";

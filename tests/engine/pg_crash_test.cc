@@ -95,7 +95,7 @@ void PgCrashClient(SpendBatcher& batcher, PgCrashLoad& load, int client, std::ui
     bool answered = false;
     while (!answered && !load.stop.load()) {
       const std::int64_t sent = PgCrashNowNs();
-      Result<SpendResult> r = batcher.Spend(request);
+      Result<SpendResult> r = batcher.Apply(request);
       // A contention denial binds no key (the client may retry it): like
       // an error, it is not an answer to check.
       const bool contention =
@@ -199,7 +199,7 @@ TEST(PgCrashTest, AcknowledgedSpendsSurviveADatabaseCrash) {
         for (std::size_t i = static_cast<std::size_t>(c); i < load.acked.size();
              i += kPgCrashClients) {
           const PgCrashAck& ack = load.acked[i];
-          Result<SpendResult> r = batcher.Spend(ack.request);
+          Result<SpendResult> r = batcher.Apply(ack.request);
           if (!r.ok()) {
             if (failed.fetch_add(1) < 5) {
               ADD_FAILURE() << ack.request.idempotency_key << ": " << r.status().ToString();

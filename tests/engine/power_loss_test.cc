@@ -89,7 +89,7 @@ int SpendUntilPowerLoss(const std::string& path, int cycle, std::chrono::microse
       for (std::uint64_t i = 0;; ++i) {
         const std::string key =
             "p" + std::to_string(cycle) + "-t" + std::to_string(t) + "-" + std::to_string(i);
-        const Result<SpendResult> r = batcher.Spend(MakeSpend("mkt-1", "0.01", key));
+        const Result<SpendResult> r = batcher.Apply(MakeSpend("mkt-1", "0.01", key));
         std::string report;
         if (!r.ok() || r->outcome.status != OutcomeStatus::kApproved || r->replayed) {
           report =
@@ -211,15 +211,15 @@ TEST(SqlitePowerLossTest, AFailedFsyncPoisonsTheStore) {
     Engine engine(**store, clock);
     MakeTree(engine, {}, {}, {});
     SpendBatcher batcher(engine);
-    ASSERT_TRUE(batcher.Spend(MakeSpend("mkt-1", "1", "before")).ok());
+    ASSERT_TRUE(batcher.Apply(MakeSpend("mkt-1", "1", "before")).ok());
     fail_fdatasync = true;
-    const Result<SpendResult> failed = batcher.Spend(MakeSpend("mkt-1", "1", "during"));
+    const Result<SpendResult> failed = batcher.Apply(MakeSpend("mkt-1", "1", "during"));
     fail_fdatasync = false;
     ASSERT_FALSE(failed.ok());
     EXPECT_EQ(failed.status().code(), StatusCode::kInternal);
     // Fail-stop: nothing is acknowledged any more, fsync working or not.
     for (const char* key : {"after-1", "after-2", "during"}) {
-      const Result<SpendResult> later = batcher.Spend(MakeSpend("mkt-1", "1", key));
+      const Result<SpendResult> later = batcher.Apply(MakeSpend("mkt-1", "1", key));
       ASSERT_FALSE(later.ok()) << key;
       EXPECT_EQ(later.status().code(), StatusCode::kInternal) << key;
     }
