@@ -3,7 +3,8 @@
 //
 //   held ──capture(≤ amount)──▶ captured
 //     ├───void───────────────▶ voided
-//     └───now ≥ expires_at───▶ expired
+//     └───now ≥ expires_at───▶ expired, or captured in full when
+//                              capture_on_expiry (see below)
 //
 // Each transition happens at most once. A pending hold counts against every
 // limit on its path until it resolves; a hold past its expiry no longer counts
@@ -46,6 +47,12 @@ struct Hold {
   Timestamp resolved_at = 0;  // when captured/voided/expired; 0 while held
   HoldStatus status = HoldStatus::kHeld;
   std::string spend_id;  // the spend a capture produced
+  // At its expiry the hold is captured in full rather than released: for a
+  // hold whose money may have been spent already (an LLM call forwarded to
+  // its provider) and whose real cost never arrived — the server stopped
+  // mid-call, or the capture could not be booked. Books that may overstate
+  // a cost (flagged in the capture's receipt) rather than lose one.
+  bool capture_on_expiry = false;
   bool operator==(const Hold&) const = default;
 };
 

@@ -367,6 +367,7 @@ Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
       hold.intent = request.intent;
       hold.amount = request.amount;
       hold.created_at = now;
+      hold.capture_on_expiry = is_hold && hold_request->capture_on_expiry;
       hold.expires_at = now > std::numeric_limits<Timestamp>::max() - ttl
                             ? std::numeric_limits<Timestamp>::max()
                             : now + ttl;
@@ -474,6 +475,16 @@ Result<std::size_t> SweepDueHolds(LedgerTxn& lt, OrgRow& org, Timestamp now) {
   if (now < org.next_hold_expiry) return std::size_t{0};
   STUB_ASSIGN_OR_RETURN(auto due, lt.txn().ListDueHolds(org.id, now, kMaxExpiriesPerTxn));
   for (Hold& hold : due) {
+    if (hold.capture_on_expiry) {
+      // Its cost never arrived: booked at the most it could be, flagged.
+      std::string receipt(kSettledAtExpiryReceipt);
+      std::string digest = ReceiptHash(receipt);
+      STUB_RETURN_IF_ERROR(ResolveHold(lt, org, hold, HoldStatus::kCaptured, hold.amount,
+                                       NewTimeOrderedId("sp", now), std::move(receipt),
+                                       std::move(digest), now)
+                               .status());
+      continue;
+    }
     STUB_RETURN_IF_ERROR(
         ResolveHold(lt, org, hold, HoldStatus::kExpired, 0, {}, {}, {}, now).status());
     if (IsApprovalId(hold.id)) {

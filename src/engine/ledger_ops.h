@@ -47,10 +47,16 @@ Result<std::vector<NodeRow*>> LoadChain(LedgerTxn& lt, std::string_view org,
 Status PrefetchChains(LedgerTxn& lt, std::string_view org,
                       const std::vector<std::string_view>& agents);
 
+// The receipt of a hold captured in full at its expiry (capture_on_expiry).
+inline constexpr std::string_view kSettledAtExpiryReceipt = R"({"settled_at_expiry":true})";
+
 // Expires the org's holds that are due at `now` (at most kMaxExpiriesPerTxn):
-// each gets an `expire` entry, its reservation leaves every node on its path,
-// and the org's next_hold_expiry is recomputed. Updates `org` (a row cached
-// in `lt`) in place. Returns the number expired.
+// each gets an `expire` entry — or, when Hold::capture_on_expiry, is captured
+// in full with receipt kSettledAtExpiryReceipt (a `capture` entry, even with
+// the kill switch engaged: it books money already spent) —, its reservation
+// leaves every node on its path, and the org's next_hold_expiry is
+// recomputed. Updates `org` (a row cached in `lt`) in place. Returns the
+// number resolved.
 Result<std::size_t> SweepDueHolds(LedgerTxn& lt, OrgRow& org, Timestamp now);
 
 // A spend (kind kSpend) or hold (kind kHold) of request.amount by

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "core/hold.h"
 #include "core/money.h"
@@ -44,6 +45,7 @@ struct SpendRequest {
 struct HoldRequest {
   SpendRequest spend;               // amount = the most it may cost
   Timestamp ttl = kDefaultHoldTtl;  // > 0: expires_at = created_at + ttl
+  bool capture_on_expiry = false;   // see Hold::capture_on_expiry
 };
 
 struct CaptureRequest {
@@ -53,6 +55,11 @@ struct CaptureRequest {
   std::string receipt;       // canonical JSON object text, or empty
   std::string receipt_hash;  // as in SpendRequest
 };
+
+// One money write, as the group committer takes it (Engine::ApplyBatch,
+// SpendBatcher): each is applied exactly as Engine::Spend, Hold or Capture
+// would apply it.
+using MoneyRequest = std::variant<SpendRequest, HoldRequest, CaptureRequest>;
 
 // The engine's answer to a spend, hold or capture.
 struct SpendResult {

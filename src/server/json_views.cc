@@ -179,7 +179,9 @@ std::string OutcomeBody(const Outcome& o) {
 }
 
 Json HoldJson(const Hold& h, Timestamp now) {
-  const HoldStatus status = IsDue(h, now) ? HoldStatus::kExpired : h.status;
+  // A due hold no longer counts, unless it is to be captured: then it is
+  // spent at the next transaction that looks.
+  const HoldStatus status = IsDue(h, now) && !h.capture_on_expiry ? HoldStatus::kExpired : h.status;
   Json j = {{"id", h.id},
             {"status", HoldStatusName(status)},
             {"agent", h.agent},
@@ -190,7 +192,8 @@ Json HoldJson(const Hold& h, Timestamp now) {
             {"user", h.user},
             {"intent", h.intent},
             {"created_at", FormatRfc3339(h.created_at)},
-            {"expires_at", FormatRfc3339(h.expires_at)}};
+            {"expires_at", FormatRfc3339(h.expires_at)},
+            {"on_expiry", h.capture_on_expiry ? "capture" : "expire"}};
   if (h.status == HoldStatus::kCaptured) {
     j["captured"] = FormatAmount(h.captured);
     j["spend_id"] = h.spend_id;

@@ -189,6 +189,7 @@ Json Schemas() {
                    {"intent", Str()},
                    {"created_at", Ref("Time")},
                    {"expires_at", Ref("Time")},
+                   {"on_expiry", Enum({"expire", "capture"})},
                    {"captured", Ref("Amount")},
                    {"spend_id", Str()},
                    {"resolved_at", Ref("Time")}},

@@ -219,6 +219,7 @@ Hold ReadHold(const Row& q) {
   h.resolved_at = q.Int(13);
   h.status = ParseName<HoldStatus>(q.Text(14), ParseHoldStatus);
   h.spend_id = q.Text(15);
+  h.capture_on_expiry = q.Int(16) != 0;
   return h;
 }
 

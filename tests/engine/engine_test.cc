@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/canonical_json.h"
+#include "engine/ledger_ops.h"
 #include "engine_fixture.h"
 #include "store/memory/memory_store.h"
 
@@ -305,6 +306,54 @@ TEST_F(EngineTest, AnExpiredHoldStopsCountingBeforeAnySweeperRuns) {
   ExpectVerifies(engine_);
 }
 
+// A hold whose money may be gone already (the LLM gateway's) is booked in
+// full at its expiry when its real cost never arrived — by the sweeper or by
+// the next spend that would count it, whichever comes first.
+TEST_F(EngineTest, AHoldCapturedOnExpiryIsBookedInFullWhenItsTimeIsUp) {
+  MakeTree(engine_, {{Amt("1"), Period::kTotal}}, {}, {});
+  const std::uint64_t base = HeadSeq(engine_);
+  auto held = engine_.Hold({.spend = MakeSpend("mkt-1", "0.6", "h1"),
+                            .ttl = 10 * kMicrosPerSecond,
+                            .capture_on_expiry = true});
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  auto plain =
+      engine_.Hold({.spend = MakeSpend("mkt-1", "0.3", "h2"), .ttl = 20 * kMicrosPerSecond});
+  ASSERT_TRUE(plain.ok());
+  auto stored = engine_.GetHold("acme", held->outcome.id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_TRUE((*stored)->capture_on_expiry);
+
+  clock_.Advance(10 * kMicrosPerSecond);
+  // The first hold is spent now, the second still held.
+  auto over = engine_.Spend(MakeSpend("mkt-1", "0.5", "s1"));
+  ASSERT_TRUE(over.ok());
+  EXPECT_EQ(over->outcome.status, OutcomeStatus::kDenied);
+  EXPECT_EQ(over->outcome.denial->used, Amt("0.9"));
+  EXPECT_EQ(Spent("acme", Period::kTotal), Amt("0.6"));
+  EXPECT_EQ(Held("acme", Period::kTotal), Amt("0.3"));
+  stored = engine_.GetHold("acme", held->outcome.id);
+  EXPECT_EQ((*stored)->status, HoldStatus::kCaptured);
+  EXPECT_EQ((*stored)->captured, Amt("0.6"));
+  EXPECT_FALSE((*stored)->spend_id.empty());
+
+  auto txn = store_.Begin({.read_only = true});
+  auto entries = (*txn)->ListEntries("acme", base, 10);
+  ASSERT_EQ(entries->size(), 3u);  // hold, hold, capture (the denial is no entry)
+  EXPECT_EQ((*entries)[2].kind, EntryKind::kCapture);
+  EXPECT_EQ((*entries)[2].ref, (*stored)->spend_id);
+  EXPECT_EQ((*entries)[2].amount, Amt("0.6"));
+  EXPECT_EQ((*entries)[2].receipt, kSettledAtExpiryReceipt);
+  // A plain hold still just expires.
+  clock_.Advance(10 * kMicrosPerSecond);
+  EXPECT_EQ(*engine_.ExpireDueHolds("acme"), 1u);
+  EXPECT_EQ((*engine_.GetHold("acme", plain->outcome.id))->status, HoldStatus::kExpired);
+  EXPECT_EQ(Spent("acme", Period::kTotal), Amt("0.6"));
+  // A capture that comes too late is refused: the hold is settled.
+  EXPECT_EQ(engine_.Capture({"acme", held->outcome.id, Amt("0.1"), ""}).status().reason(),
+            "hold_not_pending");
+  ExpectVerifies(engine_);
+}
+
 TEST_F(EngineTest, SweeperExpiresDueHoldsAndOnlyThose) {
   MakeTree(engine_, {{Amt("10"), Period::kTotal}}, {}, {});
   ASSERT_TRUE(engine_.Hold({MakeSpend("mkt-1", "1", "a"), 5 * kMicrosPerSecond}).ok());
@@ -373,6 +422,51 @@ TEST_F(EngineTest, ABatchDecidesEachRequestAgainstTheRunningBalances) {
   EXPECT_EQ(results[4]->outcome.entry_seq, base + 3);
   EXPECT_EQ(Spent("acme", Period::kTotal), Amt("1"));
   EXPECT_EQ(store_.GetStats().commits, 6u);  // org, root limits, team, 2 agents; the batch
+  ExpectVerifies(engine_);
+}
+
+TEST_F(EngineTest, ABatchMixesSpendsHoldsAndCapturesInOneTransaction) {
+  MakeTree(engine_, {{Amt("1"), Period::kTotal}}, {}, {}, {"mkt-1", "mkt-2"});
+  auto earlier = engine_.Hold({.spend = MakeSpend("mkt-1", "0.5", "h0")});
+  ASSERT_TRUE(earlier.ok()) << earlier.status().ToString();
+  const std::string held_id = earlier->outcome.id;
+  const std::uint64_t base = HeadSeq(engine_);
+  const std::uint64_t commits = store_.GetStats().commits;
+  auto receipt = CanonicalizeReceipt(R"({"model":"m","output_tokens":7})");
+  ASSERT_TRUE(receipt.ok());
+  std::vector<MoneyRequest> batch = {
+      // Needs 0.6 with 0.5 held: denied until the capture below frees 0.3.
+      HoldRequest{.spend = MakeSpend("mkt-2", "0.6", "h1")},
+      CaptureRequest{.org = "acme", .hold_id = held_id, .amount = Amt("0.2"), .receipt = *receipt},
+      HoldRequest{.spend = MakeSpend("mkt-2", "0.6", "h2")},  // 0.2 spent + 0.6 held = 0.8
+      MakeSpend("mkt-1", "0.2", "s1"),                        // exactly fills the budget
+      CaptureRequest{.org = "acme", .hold_id = held_id, .amount = Amt("0.1")},  // captured already
+      CaptureRequest{.org = "acme", .hold_id = "hd_nope", .amount = Amt("0.1")},
+  };
+  auto results = engine_.ApplyBatch(batch);
+  ASSERT_EQ(results.size(), batch.size());
+  ASSERT_TRUE(results[0].ok());
+  EXPECT_EQ(results[0]->outcome.status, OutcomeStatus::kDenied);
+  ASSERT_TRUE(results[1].ok()) << results[1].status().ToString();
+  EXPECT_EQ(results[1]->outcome.status, OutcomeStatus::kApproved);
+  EXPECT_EQ(results[1]->outcome.amount, Amt("0.2"));
+  EXPECT_EQ(results[1]->outcome.entry_seq, base + 1);
+  ASSERT_TRUE(results[2].ok());
+  EXPECT_EQ(results[2]->outcome.status, OutcomeStatus::kHeld);
+  EXPECT_EQ(results[2]->outcome.entry_seq, base + 2);
+  ASSERT_TRUE(results[3].ok());
+  EXPECT_EQ(results[3]->outcome.status, OutcomeStatus::kApproved);
+  EXPECT_EQ(*results[3]->outcome.effective_remaining, 0);
+  EXPECT_EQ(results[4].status().reason(), "hold_not_pending");
+  EXPECT_EQ(results[5].status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_.GetStats().commits, commits + 1);
+  EXPECT_EQ(Spent("acme", Period::kTotal), Amt("0.4"));
+  EXPECT_EQ(Held("acme", Period::kTotal), Amt("0.6"));
+  // The capture's receipt was digested before the transaction, as by Capture.
+  auto hold = engine_.GetHold("acme", held_id);
+  ASSERT_TRUE(hold.ok() && hold->has_value());
+  EXPECT_EQ((*hold)->status, HoldStatus::kCaptured);
+  EXPECT_EQ((*hold)->captured, Amt("0.2"));
   ExpectVerifies(engine_);
 }
 

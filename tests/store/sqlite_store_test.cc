@@ -365,9 +365,10 @@ TEST_F(SqliteStoreTest, RollupMigrationBackfillsAVersionFourDatabase) {
   RawQuery(DbPath(),
            "CREATE INDEX entries_spend_time ON entries (org, created_at, agent, vendor, category, "
            "amount, kind) WHERE kind IN ('spend', 'capture')");
-  RawQuery(DbPath(), "DROP TABLE providers");                    // migration 12
-  RawQuery(DbPath(), "DROP TABLE sessions");                     // migration 10
-  RawQuery(DbPath(), "ALTER TABLE orgs DROP COLUMN max_spend");  // migration 8
+  RawQuery(DbPath(), "ALTER TABLE holds DROP COLUMN capture_on_expiry");  // migration 13
+  RawQuery(DbPath(), "DROP TABLE providers");                             // migration 12
+  RawQuery(DbPath(), "DROP TABLE sessions");                              // migration 10
+  RawQuery(DbPath(), "ALTER TABLE orgs DROP COLUMN max_spend");           // migration 8
   RawQuery(DbPath(), "ALTER TABLE orgs DROP COLUMN head_at");
   RawQuery(DbPath(), "ALTER TABLE orgs DROP COLUMN key_epoch");  // migration 6
   RawQuery(DbPath(), "DELETE FROM schema_migrations WHERE version >= 5");

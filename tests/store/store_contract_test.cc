@@ -46,6 +46,7 @@ TEST_P(StoreContractTest, ReadYourWrites) {
   Entry entry = MakeEntry("acme", 1);
   IdempotencyRecord idem = MakeIdempotency("acme", "key-1");
   Hold hold = MakeHold("acme", "hold-1", kT0 + 100);
+  hold.capture_on_expiry = true;  // every field round-trips
   DenialRecord denial = MakeDenial("acme", "den-1", kT0 + 5);
   STUB_ASSERT_OK(t->PutOrg(org));
   STUB_ASSERT_OK(t->PutNode("acme", root));

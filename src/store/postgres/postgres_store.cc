@@ -406,6 +406,15 @@ const std::vector<Migration>& Migrations() {
   PRIMARY KEY (org, name)))sql",
             nullptr},
        }},
+      // A gateway hold is captured in full at its expiry
+      // (Hold::capture_on_expiry).
+      {13,
+       "holds captured at expiry",
+       {
+           {"ALTER TABLE holds ADD COLUMN IF NOT EXISTS capture_on_expiry BIGINT NOT NULL "
+            "DEFAULT 0",
+            nullptr},
+       }},
   };
   return kMigrations;
 }
@@ -499,7 +508,7 @@ struct StmtDef {
   "session, user_id, intent, amount, released, receipt, receipt_hash, lines, prev_hash, hash"
 #define STUB_HOLD_COLS                                                                   \
   "org, id, agent, path, vendor, category, session, user_id, intent, amount, captured, " \
-  "created_at, expires_at, resolved_at, status, spend_id"
+  "created_at, expires_at, resolved_at, status, spend_id, capture_on_expiry"
 #define STUB_KEY_COLS "id, org, hash, role, agent, name, created_at, revoked_at"
 #define STUB_SESSION_COLS "token_hash, key_id, key_hash, org, csrf_token, created_at, expires_at"
 #define STUB_APPROVAL_COLS                                                                  \
@@ -561,14 +570,15 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
       {"get_hold", "SELECT " STUB_HOLD_COLS " FROM holds WHERE org = $1 AND id = $2", {T, T}},
       {"put_hold",
        "INSERT INTO holds (" STUB_HOLD_COLS
-       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
        "ON CONFLICT (org, id) DO UPDATE SET agent = EXCLUDED.agent, path = EXCLUDED.path, "
        "vendor = EXCLUDED.vendor, category = EXCLUDED.category, session = EXCLUDED.session, "
        "user_id = EXCLUDED.user_id, intent = EXCLUDED.intent, amount = EXCLUDED.amount, "
        "captured = EXCLUDED.captured, created_at = EXCLUDED.created_at, "
        "expires_at = EXCLUDED.expires_at, resolved_at = EXCLUDED.resolved_at, "
-       "status = EXCLUDED.status, spend_id = EXCLUDED.spend_id",
-       {T, T, T, T, T, T, T, T, T, I, I, I, I, I, T, T}},
+       "status = EXCLUDED.status, spend_id = EXCLUDED.spend_id, "
+       "capture_on_expiry = EXCLUDED.capture_on_expiry",
+       {T, T, T, T, T, T, T, T, T, I, I, I, I, I, T, T, I}},
       {"list_due_holds",
        "SELECT " STUB_HOLD_COLS
        " FROM holds WHERE org = $1 AND status = 'held' AND expires_at <= $2 "
@@ -1566,7 +1576,8 @@ class PostgresTransaction final : public Transaction {
         .Int(hold.expires_at)
         .Int(hold.resolved_at)
         .Text(HoldStatusName(hold.status))
-        .Bytes(std::move(hold.spend_id));
+        .Bytes(std::move(hold.spend_id))
+        .Int(hold.capture_on_expiry ? 1 : 0);
     return Buffer(kPutHold, std::move(p), OnDuplicate::kConflict);
   }
 

@@ -305,6 +305,10 @@ CREATE TABLE providers (
   PRIMARY KEY (org, name)
 ) WITHOUT ROWID, STRICT;
 )sql"},
+    // A gateway hold is captured in full at its expiry (Hold::capture_on_expiry).
+    {13, "holds captured at expiry", R"sql(
+ALTER TABLE holds ADD COLUMN capture_on_expiry INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -372,7 +376,7 @@ enum StmtId : std::size_t {
   "session, user_id, intent, amount, released, receipt, receipt_hash, lines, prev_hash, hash"
 #define STUB_HOLD_COLS                                                                   \
   "org, id, agent, path, vendor, category, session, user_id, intent, amount, captured, " \
-  "created_at, expires_at, resolved_at, status, spend_id"
+  "created_at, expires_at, resolved_at, status, spend_id, capture_on_expiry"
 #define STUB_KEY_COLS "id, org, hash, role, agent, name, created_at, revoked_at"
 #define STUB_SESSION_COLS "token_hash, key_id, key_hash, org, csrf_token, created_at, expires_at"
 #define STUB_APPROVAL_COLS                                                                  \
@@ -408,7 +412,7 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "VALUES (?1, ?2, ?3, ?4, ?5)",
     "SELECT " STUB_HOLD_COLS " FROM holds WHERE org = ?1 AND id = ?2",
     "INSERT OR REPLACE INTO holds (" STUB_HOLD_COLS
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     "SELECT " STUB_HOLD_COLS
     " FROM holds WHERE org = ?1 AND status = 'held' AND expires_at <= ?2 "
     "ORDER BY expires_at, id LIMIT ?3",
@@ -1209,7 +1213,8 @@ class SqliteTransaction final : public Transaction {
         .Int(hold.expires_at)
         .Int(hold.resolved_at)
         .Text(HoldStatusName(hold.status))
-        .Text(hold.spend_id);
+        .Text(hold.spend_id)
+        .Int(hold.capture_on_expiry ? 1 : 0);
     return Done(q, "PutHold");
   }
 
