@@ -40,8 +40,6 @@ class ProviderService {
   ProviderService(Store& store, Engine& engine, const Clock& clock,
                   std::optional<SecretKey> server_key);
 
-  bool has_server_key() const { return key_.has_value(); }
-
   // Seals config.api_key and stores the provider config.name of `org`
   // (Engine::PutProvider: audited, never the key). Returns true when new.
   // Errors: kFailedPrecondition "secret_key_missing" (no server key), and

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "core/canonical_json.h"
@@ -138,7 +139,8 @@ struct LlmGateway::Call {
 
   // Captures what `usage` costs (the whole hold when unknown, at most the
   // hold), voiding the rest; or voids the hold when it costs nothing.
-  Result<Settled> Settle(Engine& engine, const std::optional<TokenUsage>& usage, Json flags) {
+  Result<Settled> Settle(Engine& engine, SpendBatcher& batcher,
+                         const std::optional<TokenUsage>& usage, Json flags) {
     Micros amount = held;
     Json receipt = {{"provider", provider->name},
                     {"model", shape.model},
@@ -176,18 +178,18 @@ struct LlmGateway::Call {
     }
     STUB_ASSIGN_OR_RETURN(std::string text, CanonicalizeReceipt(receipt.dump()));
     STUB_ASSIGN_OR_RETURN(SpendResult captured,
-                          engine.Capture(CaptureRequest{.org = org,
-                                                        .hold_id = hold_id,
-                                                        .amount = amount,
-                                                        .receipt = std::move(text),
-                                                        .receipt_hash = {}}));
+                          batcher.Apply(CaptureRequest{.org = org,
+                                                       .hold_id = hold_id,
+                                                       .amount = amount,
+                                                       .receipt = std::move(text),
+                                                       .receipt_hash = {}}));
     return Settled{captured.outcome.id, amount};
   }
 };
 
-LlmGateway::LlmGateway(Engine& engine, ProviderService& providers, const Authenticator& auth,
-                       UpstreamTimeouts timeouts)
-    : engine_(engine), providers_(providers), auth_(auth), timeouts_(timeouts) {}
+LlmGateway::LlmGateway(Engine& engine, SpendBatcher& batcher, ProviderService& providers,
+                       const Authenticator& auth, UpstreamTimeouts timeouts)
+    : engine_(engine), batcher_(batcher), providers_(providers), auth_(auth), timeouts_(timeouts) {}
 
 LlmGateway::~LlmGateway() = default;
 
@@ -206,7 +208,34 @@ void LlmGateway::AddRoutes(Router& router) {
 ApiResponse LlmGateway::Handle(const ApiRequest& request, std::string_view provider_name,
                                std::string_view path) {
   const bool anthropic = path == "/messages";
-  // Who: the SDK's key is an agent key (Anthropic's SDK sends x-api-key).
+  auto caller = Identify(request);
+  if (!caller.ok()) return LlmError(anthropic, caller.status());
+  auto body = ParseBoundedJson(request.body, kLlmBodyLimits);
+  if (!body.ok()) return LlmError(anthropic, body.status());
+  auto call = Prepare(request, *body, caller->org, provider_name, path);
+  if (!call.ok()) return LlmError(anthropic, call.status());
+  auto hold = HoldRequestFor(request, **call, *caller);
+  if (!hold.ok()) return LlmError(anthropic, hold.status());
+  auto key = IdempotencyKeyOf(request);
+  if (!key.ok()) return LlmError(anthropic, key.status());
+  auto held = Reserve(std::move(*hold), *key, **call);
+  if (auto* refused = std::get_if<ApiResponse>(&held)) return std::move(*refused);
+  (*call)->hold_id = std::get<Outcome>(held).id;
+  (*call)->held = std::get<Outcome>(held).amount;
+
+  // The upstream request: the client's body (OpenAI streams are asked for
+  // their usage).
+  std::string upstream_body;
+  if ((*call)->shape.stream && AskForStreamUsage((*call)->endpoint, *body)) {
+    upstream_body = body->dump();
+  } else {
+    upstream_body = request.body;
+  }
+  return Forward(std::move(*call), std::move(upstream_body));
+}
+
+Result<LlmGateway::Caller> LlmGateway::Identify(const ApiRequest& request) const {
+  // The SDK's key is an agent key (Anthropic's SDK may send x-api-key).
   Result<Principal> principal = [&] {
     if (request.Header("authorization").empty() && !request.Header("x-api-key").empty()) {
       ApiRequest with_bearer;  // the headers only: never a copy of the prompt
@@ -218,90 +247,106 @@ ApiResponse LlmGateway::Handle(const ApiRequest& request, std::string_view provi
     }
     return auth_.Authenticate(request, KeyFreshness::kCached);
   }();
-  if (!principal.ok()) return LlmError(anthropic, principal.status());
-  const Principal& p = *principal;
-  std::string agent;
-  if (p.role == KeyRole::kAgent) {
-    agent = p.agent;
-  } else if (p.role == KeyRole::kAdmin && !p.org.empty()) {
-    agent = std::string(request.Header("stub-agent"));
-    if (agent.empty()) {
-      return LlmError(anthropic, 400, "invalid_request",
-                      "an admin key calls the gateway for an agent named in the Stub-Agent header");
+  if (!principal.ok()) return principal.status();
+  Caller caller{.org = principal->org, .agent = {}, .key_check = principal->key_check};
+  if (principal->role == KeyRole::kAgent) {
+    caller.agent = principal->agent;
+  } else if (principal->role == KeyRole::kAdmin && !principal->org.empty()) {
+    caller.agent = std::string(request.Header("stub-agent"));
+    if (caller.agent.empty()) {
+      return InvalidArgument(
+          "an admin key calls the gateway for an agent named in the Stub-Agent header",
+          "invalid_request");
     }
   } else {
-    return LlmError(anthropic, Forbidden("the gateway takes agent keys (or an admin key acting "
-                                         "for an agent)"));
+    return Forbidden("the gateway takes agent keys (or an admin key acting for an agent)");
   }
+  return caller;
+}
 
-  // Which provider, model and price.
-  auto provider = providers_.Get(p.org, provider_name);
-  if (!provider.ok()) return LlmError(anthropic, provider.status());
+Result<std::shared_ptr<LlmGateway::Call>> LlmGateway::Prepare(const ApiRequest& request,
+                                                              const Json& body,
+                                                              const std::string& org,
+                                                              std::string_view provider_name,
+                                                              std::string_view path) {
+  STUB_ASSIGN_OR_RETURN(auto provider, providers_.Get(org, provider_name));
   const std::optional<LlmEndpoint> endpoint =
-      *provider ? LlmEndpointFor((*provider)->kind, path) : std::nullopt;
+      provider ? LlmEndpointFor(provider->kind, path) : std::nullopt;
   if (!endpoint) {
-    return LlmError(anthropic, 404, "not_found",
-                    "no provider '" + std::string(provider_name) + "' serves " + std::string(path));
+    return NotFound("no provider '" + std::string(provider_name) + "' serves " + std::string(path),
+                    "not_found");
   }
-  auto call = std::make_shared<Call>(*endpoint, anthropic);
-  call->provider = *provider;
-  call->org = p.org;
-  auto body = ParseBoundedJson(request.body, kLlmBodyLimits);
-  if (!body.ok()) return LlmError(anthropic, body.status());
-  auto shape = ReadLlmCall(*endpoint, *body, request.body.size());
-  if (!shape.ok()) return LlmError(anthropic, shape.status());
-  call->shape = std::move(*shape);
+  auto call = std::make_shared<Call>(*endpoint, path == "/messages");
+  call->provider = std::move(provider);
+  call->org = org;
+  STUB_ASSIGN_OR_RETURN(call->shape, ReadLlmCall(*endpoint, body, request.body.size()));
   auto price = call->provider->models.find(call->shape.model);
   if (price == call->provider->models.end()) {
-    return LlmError(anthropic, 400, "invalid_request",
-                    "model '" + call->shape.model + "' has no price at provider '" +
-                        call->provider->name + "': an admin adds it to the provider's models");
+    return InvalidArgument("model '" + call->shape.model + "' has no price at provider '" +
+                               call->provider->name +
+                               "': an admin adds it to the provider's models",
+                           "invalid_request");
   }
   call->price = price->second;
-  std::optional<std::int64_t> max_output = call->shape.max_output;
-  if (!max_output) max_output = call->price.max_output_tokens;
-  auto most = HoldFor(call->price, call->shape.input_tokens_bound, max_output);
-  if (!most.ok() && !max_output) {
-    return LlmError(anthropic, 400, "invalid_request",
-                    "the call does not bound its output: set max_tokens, or an admin sets the "
-                    "model's max_output_tokens");
-  }
-  if (!most.ok()) return LlmError(anthropic, most.status());
+  return call;
+}
 
-  // Hold the most it can cost.
+Result<HoldRequest> LlmGateway::HoldRequestFor(const ApiRequest& request, const Call& call,
+                                               const Caller& caller) const {
+  std::optional<std::int64_t> max_output = call.shape.max_output;
+  if (!max_output) max_output = call.price.max_output_tokens;
+  auto most = stub::HoldFor(call.price, call.shape.input_tokens_bound, max_output);
+  if (!most.ok() && !max_output) {
+    return InvalidArgument(
+        "the call does not bound its output: set max_tokens, or an admin sets the model's "
+        "max_output_tokens",
+        "invalid_request");
+  }
+  if (!most.ok()) return most.status();
   HoldRequest hold;
   hold.ttl = kLlmHoldTtl;
+  // Once forwarded, the call may cost its provider money: a hold whose
+  // capture never comes (the server stopped mid-call) is booked in full.
+  hold.capture_on_expiry = true;
   SpendRequest& spend = hold.spend;
-  spend.org = p.org;
-  spend.agent = agent;
+  spend.org = caller.org;
+  spend.agent = caller.agent;
   spend.amount = std::max<Micros>(*most, 1);
-  spend.vendor = call->provider->vendor;
-  spend.category = call->provider->default_category;
+  spend.vendor = call.provider->vendor;
+  spend.category = call.provider->default_category;
   spend.session = std::string(request.Header("stub-session"));
   spend.user = std::string(request.Header("stub-user"));
   spend.intent = std::string(request.Header("stub-intent"));
-  spend.key_check = p.key_check;
+  spend.key_check = caller.key_check;
   for (const auto& [field, value, max] :
        {std::tuple{"Stub-Session", &spend.session, kMaxSessionTextBytes},
         std::tuple{"Stub-User", &spend.user, kMaxUserTextBytes},
         std::tuple{"Stub-Intent", &spend.intent, kMaxIntentTextBytes}}) {
-    if (Status s = CheckTextField(field, *value, max); !s.ok()) return LlmError(anthropic, s);
+    STUB_RETURN_IF_ERROR(CheckTextField(field, *value, max));
   }
+  return hold;
+}
+
+Result<std::string> LlmGateway::IdempotencyKeyOf(const ApiRequest& request) {
   std::string key(request.Header("idempotency-key"));
-  if (key.empty()) {
-    key = NewId("llm");
-  } else if (Status s = ValidateIdempotencyKey(key); !s.ok()) {
-    return LlmError(anthropic, s);
-  } else if (key.size() > kMaxLlmIdempotencyKey) {
-    return LlmError(anthropic, 400, "invalid_request",
-                    "an Idempotency-Key for the gateway has at most " +
-                        std::to_string(kMaxLlmIdempotencyKey) + " characters");
+  if (key.empty()) return NewId("llm");
+  STUB_RETURN_IF_ERROR(ValidateIdempotencyKey(key));
+  if (key.size() > kMaxLlmIdempotencyKey) {
+    return InvalidArgument("an Idempotency-Key for the gateway has at most " +
+                               std::to_string(kMaxLlmIdempotencyKey) + " characters",
+                           "invalid_request");
   }
+  return key;
+}
+
+std::variant<Outcome, ApiResponse> LlmGateway::Reserve(HoldRequest hold, const std::string& key,
+                                                       const Call& call) {
+  const bool anthropic = call.anthropic;
   std::optional<SpendResult> held;
   for (int attempt = 0; attempt < kMaxLlmAttempts && !held; ++attempt) {
-    spend.idempotency_key = "llm:" + key;
-    if (attempt > 0) spend.idempotency_key += "#" + std::to_string(attempt);
-    auto result = engine_.Hold(hold);
+    hold.spend.idempotency_key = "llm:" + key;
+    if (attempt > 0) hold.spend.idempotency_key += "#" + std::to_string(attempt);
+    auto result = batcher_.Apply(hold);
     if (!result.ok()) return LlmError(anthropic, result.status());
     const Outcome& o = result->outcome;
     if (!result->replayed || o.status == OutcomeStatus::kDenied ||
@@ -310,7 +355,7 @@ ApiResponse LlmGateway::Handle(const ApiRequest& request, std::string_view provi
       break;
     }
     // A retry: what became of the earlier attempt?
-    auto earlier = engine_.GetHold(p.org, o.id);
+    auto earlier = engine_.GetHold(call.org, o.id);
     if (!earlier.ok()) return LlmError(anthropic, earlier.status());
     if (!*earlier) continue;
     const HoldStatus status = (*earlier)->status;
@@ -347,23 +392,12 @@ ApiResponse LlmGateway::Handle(const ApiRequest& request, std::string_view provi
   }
   if (o.status == OutcomeStatus::kPendingApproval) {
     // A call cannot wait for a person: its hold goes, the answer says why.
-    (void)engine_.Void(p.org, o.id);
+    (void)engine_.Void(call.org, o.id);
     return LlmError(anthropic, 402, "approval_required",
                     "this call may cost more than the approval threshold; calls through the "
                     "gateway cannot wait for an approval");
   }
-  call->hold_id = o.id;
-  call->held = o.amount;
-
-  // The upstream request: the client's body (OpenAI streams are asked for
-  // their usage).
-  std::string upstream_body;
-  if (call->shape.stream && AskForStreamUsage(*endpoint, *body)) {
-    upstream_body = body->dump();
-  } else {
-    upstream_body = request.body;
-  }
-  return Forward(std::move(call), std::move(upstream_body));
+  return std::move(held->outcome);
 }
 
 ApiResponse LlmGateway::Forward(std::shared_ptr<Call> call, std::string upstream_body) {
@@ -408,7 +442,7 @@ ApiResponse LlmGateway::Finish(std::shared_ptr<Call> call) {
   if (!answer.ok()) {
     // The provider answered and then broke off: it may have charged, so the
     // hold is captured in full.
-    if (auto settled = call->Settle(engine_, std::nullopt, {{"upstream_broke", true}});
+    if (auto settled = call->Settle(engine_, batcher_, std::nullopt, {{"upstream_broke", true}});
         !settled.ok()) {
       spdlog::error("llm gateway: hold {} not settled: {}", call->hold_id,
                     settled.status().message());
@@ -423,10 +457,10 @@ ApiResponse LlmGateway::Finish(std::shared_ptr<Call> call) {
     auto id = parsed.find("id");
     if (id != parsed.end() && id->is_string()) call->answer_id = id->get<std::string>();
   }
-  auto settled = call->Settle(engine_, usage, Json::object());
+  auto settled = call->Settle(engine_, batcher_, usage, Json::object());
   if (!settled.ok()) {
     // The call was made: its answer still goes to the agent (a retry would
-    // pay the provider twice); the hold stays pending until it expires.
+    // pay the provider twice); the hold is booked in full at its expiry.
     spdlog::error("llm gateway: hold {} not captured: {}", call->hold_id,
                   settled.status().ToString());
   }
@@ -477,7 +511,7 @@ ApiResponse LlmGateway::Stream(std::shared_ptr<Call> call) {
     }
     std::optional<TokenUsage> usage;
     if (call->meter.final_usage()) usage = call->meter.usage();
-    if (auto settled = call->Settle(engine_, usage, std::move(flags)); !settled.ok()) {
+    if (auto settled = call->Settle(engine_, batcher_, usage, std::move(flags)); !settled.ok()) {
       spdlog::error("llm gateway: hold {} not settled: {}", call->hold_id,
                     settled.status().message());
     }

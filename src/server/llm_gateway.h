@@ -33,9 +33,14 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <variant>
 
 #include "core/status.h"
+#include "engine/batcher.h"
 #include "engine/clock.h"
 #include "engine/engine.h"
 #include "engine/provider_service.h"
@@ -47,7 +52,9 @@
 namespace stub {
 
 // How long a gateway hold lives: longer than any call may take (the
-// upstream time-outs), so a call's capture never finds its hold expired.
+// upstream time-outs), so a call's capture never finds its hold expired. A
+// hold still pending then (the server stopped mid-call, or the capture could
+// not be booked) is captured in full (Hold::capture_on_expiry).
 inline constexpr Timestamp kLlmHoldTtl = 30 * 60 * kMicrosPerSecond;
 // The largest request body the gateway takes (prompts with documents or
 // images; the server's other routes keep their 1 MiB).
@@ -58,9 +65,11 @@ inline constexpr std::size_t kMaxLlmAnswerBytes = 64 << 20;
 
 class LlmGateway {
  public:
-  // Every reference must outlive the gateway.
-  LlmGateway(Engine& engine, ProviderService& providers, const Authenticator& auth,
-             UpstreamTimeouts timeouts = {});
+  // Every reference must outlive the gateway. Holds and captures go through
+  // `batcher` (group commit with every other spend); voids, rare, straight
+  // to `engine`.
+  LlmGateway(Engine& engine, SpendBatcher& batcher, ProviderService& providers,
+             const Authenticator& auth, UpstreamTimeouts timeouts = {});
   ~LlmGateway();
 
   // Registers the gateway's routes (POST only).
@@ -71,11 +80,33 @@ class LlmGateway {
 
  private:
   struct Call;
+  // Who calls: the org, and the agent the call is for.
+  struct Caller {
+    std::string org;
+    std::string agent;
+    std::optional<KeyCheck> key_check;
+  };
+  // Each step of Handle; errors are answered in the provider's shape.
+  Result<Caller> Identify(const ApiRequest& request) const;
+  // The provider, endpoint, shape and price of the call.
+  Result<std::shared_ptr<Call>> Prepare(const ApiRequest& request, const nlohmann::json& body,
+                                        const std::string& org, std::string_view provider_name,
+                                        std::string_view path);
+  // The hold of the most the call may cost.
+  Result<HoldRequest> HoldRequestFor(const ApiRequest& request, const Call& call,
+                                     const Caller& caller) const;
+  // The caller's Idempotency-Key, or a fresh one.
+  static Result<std::string> IdempotencyKeyOf(const ApiRequest& request);
+  // Holds, attempt after attempt of the key: the hold's outcome, or the
+  // answer to give instead (a denial, a replay, a call in flight).
+  std::variant<Outcome, ApiResponse> Reserve(HoldRequest hold, const std::string& key,
+                                             const Call& call);
   ApiResponse Forward(std::shared_ptr<Call> call, std::string upstream_body);
   ApiResponse Finish(std::shared_ptr<Call> call);
   ApiResponse Stream(std::shared_ptr<Call> call);
 
   Engine& engine_;
+  SpendBatcher& batcher_;
   ProviderService& providers_;
   const Authenticator& auth_;
   UpstreamTimeouts timeouts_;

@@ -28,7 +28,7 @@ StubServer::StubServer(Store& store, const Clock& clock, ServerOptions options)
       ui_(options_.ui),
       providers_(store, engine_, clock, options_.secret_key),
       providers_handler_(providers_, auth_),
-      gateway_(engine_, providers_, auth_, options_.llm_timeouts),
+      gateway_(engine_, batcher_, providers_, auth_, options_.llm_timeouts),
       api_(store, clock, engine_, batcher_, keys_, auth_, sessions_, ui_, options_.streams,
            options_.ready_timeout),
       http_(std::make_unique<HttpServer>(

@@ -234,6 +234,25 @@ TEST_F(LlmGatewayTest, ACallIsHeldThenCapturedAtItsUsagePrice) {
   EXPECT_EQ(spend.body.find(kProviderKey), std::string::npos);
 }
 
+// Once forwarded, a call may have cost its provider money: its hold is one
+// the engine books in full at its expiry should its capture never come.
+TEST_F(LlmGatewayTest, AGatewayHoldIsCapturedInFullShouldItsCaptureNeverCome) {
+  auto r = Chat(kCall);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto hold = Client(admin_).Get("/v1/holds/" + r.header("stub-hold-id"));
+  ASSERT_EQ(hold.status, 200) << hold.body;
+  EXPECT_EQ(hold.json()["on_expiry"], "capture");
+  EXPECT_EQ(hold.json()["status"], "captured");
+  EXPECT_EQ(hold.json()["captured"], "0.0007");
+  // A hold made through the API keeps the usual expiry.
+  auto plain = Client(agent_).Post(
+      "/v1/holds",
+      {{"amount", "0.01"}, {"vendor", "api.example.com"}, {"idempotency_key", "plain-1"}});
+  ASSERT_EQ(plain.status, 201) << plain.body;
+  auto got = Client(admin_).Get("/v1/holds/" + plain.json()["id"].get<std::string>());
+  EXPECT_EQ(got.json()["on_expiry"], "expire");
+}
+
 TEST_F(LlmGatewayTest, ADeniedCallAnswersInTheProvidersShapeAndReachesNoUpstream) {
   Json big = kCall;
   big["max_tokens"] = 200'000;  // 2.00 of output at most: over the 1.00 limit
