@@ -10,7 +10,7 @@ import { startStub, type StubServer } from './harness/stub.ts';
 import { decimal, llmCostMicro, micro } from './harness/money.ts';
 import {
   ANTHROPIC_MODELS, agentLimit, expectCaptured, expectNothingHeldOrSpent, pricesMicro, readEvents,
-  recordingFetch, settledHold, sleep, spend, tenant, type Tenant,
+  PROMPT, recordingFetch, settledHold, sleep, spend, tenant, thrown, type Tenant,
 } from './harness/gateway.ts';
 
 let up: AnthropicUpstream;
@@ -33,18 +33,6 @@ function client(t: Tenant, opts: Partial<NonNullable<ConstructorParameters<typeo
 async function setup(limit?: string) {
   return tenant(stub, 'anthropic', up, { limit });
 }
-async function thrown(p: Promise<unknown>): Promise<any> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('the call succeeded; an error was expected');
-}
-// The gateway holds an upper estimate of the prompt's tokens before it forwards, and a capture may
-// not exceed its hold: so every prompt is at least as long as the input usage the fixture reports
-// for it (at most 1,350 tokens here). 3,000 words ≈ 3,000 tokens by any tokenizer (18 KB).
-const PROMPT = 'hello '.repeat(3000);
 const msg = (max_tokens = 100) => ({ model: 'claude-test', max_tokens, messages: [{ role: 'user' as const, content: PROMPT }] });
 
 function expectUpstreamAuth() {

@@ -10,7 +10,7 @@ import { startStub, type StubServer } from './harness/stub.ts';
 import { decimal, llmCostMicro, micro } from './harness/money.ts';
 import {
   OPENAI_MODELS, agentLimit, expectCaptured, expectNothingHeldOrSpent, pricesMicro, readEvents,
-  recordingFetch, settledHold, sleep, spend, tenant, type Tenant,
+  PROMPT, recordingFetch, settledHold, sleep, spend, tenant, thrown, type Tenant,
 } from './harness/gateway.ts';
 
 let up: OpenAIUpstream;
@@ -34,19 +34,6 @@ function client(t: Tenant, opts: Partial<ConstructorParameters<typeof OpenAI>[0]
 async function setup(limit?: string) {
   return tenant(stub, 'openai', up, { limit });
 }
-/** The error a call rejects with (fails the test if it resolves). */
-async function thrown(p: Promise<unknown>): Promise<any> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('the call succeeded; an error was expected');
-}
-// The gateway holds an upper estimate of the prompt's tokens before it forwards, and a capture may
-// not exceed its hold: so every prompt is at least as long as the input usage the fixture reports
-// for it (at most 1,350 tokens here). 3,000 words ≈ 3,000 tokens by any tokenizer (18 KB).
-const PROMPT = 'hello '.repeat(3000);
 const chat = (content = PROMPT) => ({ model: 'gpt-test', messages: [{ role: 'user' as const, content }] });
 
 describe('providers', () => {

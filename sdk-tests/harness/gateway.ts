@@ -44,6 +44,21 @@ export async function tenant(
   return { org, agent: 'a1', agentKey, provider };
 }
 
+// The gateway holds an upper estimate of the prompt's tokens before it forwards, and a capture may
+// not exceed its hold: so every prompt is at least as long as the input usage the fixtures report
+// for it (at most 1,350 tokens). 3,000 words ≈ 3,000 tokens by any tokenizer (18 KB).
+export const PROMPT = 'hello '.repeat(3000);
+
+/** The error a call rejects with (fails the test if it resolves). */
+export async function thrown(p: Promise<unknown>): Promise<any> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('the call succeeded; an error was expected');
+}
+
 export function sleep(ms: number) {
   return new Promise<void>((r) => setTimeout(r, ms));
 }
