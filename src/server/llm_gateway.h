@@ -18,7 +18,10 @@
 //      read only once the last one was written: backpressure) and is
 //      captured when it ends; a client that went away is captured from the
 //      final usage if it was seen, else for the whole hold
-//      (usage_known: false).
+//      (usage_known: false). Holds and captures join the SpendBatcher's
+//      group commits. A hold whose capture never comes (the server stopped
+//      mid-call, the store refused the capture) is captured in full at its
+//      expiry (Hold::capture_on_expiry), never released.
 // Receipt: provider, model, endpoint, input/cached/output tokens, the
 // upstream request id, the unit prices, stream, usage_known and flags.
 // Headers Stub-Session, Stub-User, Stub-Intent attribute the spend;
