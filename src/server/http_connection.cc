@@ -1,6 +1,7 @@
 #include "server/http_connection.h"
 
 #include <cctype>
+#include <chrono>
 #include <utility>
 //
 #include <boost/asio.hpp>
@@ -19,12 +20,25 @@ struct HttpConnection::Conn {
   beast::tcp_stream stream{io};
   beast::flat_buffer buffer;
   bool open = false;
+
+  // Runs the operation `start` begins on `stream` to its end: its result, or
+  // beast::error::timeout once the stream's expiry (expires_at) passed.
+  template <typename Start>
+  beast::error_code Run(Start start) {
+    beast::error_code result;
+    start([&result](beast::error_code ec, auto&&...) { result = ec; });
+    io.restart();
+    io.run();
+    return result;
+  }
 };
 
-HttpConnection::HttpConnection(std::string host, std::uint16_t port, bool keep_headers)
+HttpConnection::HttpConnection(std::string host, std::uint16_t port, bool keep_headers,
+                               std::chrono::milliseconds timeout)
     : host_(std::move(host)),
       port_(port),
       keep_headers_(keep_headers),
+      timeout_(timeout),
       conn_(std::make_unique<Conn>()) {}
 
 HttpConnection::~HttpConnection() = default;
@@ -35,11 +49,14 @@ Result<HttpAnswer> HttpConnection::Send(std::string_view method, std::string_vie
   std::string failure;
   for (int attempt = 0; attempt < 2; ++attempt) {
     beast::error_code ec;
+    const auto deadline = std::chrono::steady_clock::now() + timeout_;
     if (!conn_->open) {
       conn_ = std::make_unique<Conn>();
       const auto address = asio::ip::make_address(host_, ec);
       if (ec) return InvalidArgument("bad host '" + host_ + "'");
-      conn_->stream.connect(tcp::endpoint(address, port_), ec);
+      const tcp::endpoint endpoint(address, port_);
+      conn_->stream.expires_at(deadline);
+      ec = conn_->Run([&](auto done) { conn_->stream.async_connect(endpoint, done); });
       if (ec) {
         return Unavailable("cannot connect to " + host_ + ":" + std::to_string(port_) + ": " +
                            ec.message());
@@ -57,12 +74,20 @@ Result<HttpAnswer> HttpConnection::Send(std::string_view method, std::string_vie
     req.body() = std::string(body);
     req.keep_alive(true);
     req.prepare_payload();
-    http::write(conn_->stream, req, ec);
+    conn_->stream.expires_at(deadline);
+    ec = conn_->Run([&](auto done) { http::async_write(conn_->stream, req, done); });
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 << 20);
-    if (!ec) http::read(conn_->stream, conn_->buffer, parser, ec);
+    if (!ec) {
+      ec = conn_->Run(
+          [&](auto done) { http::async_read(conn_->stream, conn_->buffer, parser, done); });
+    }
     if (ec) {
       conn_->open = false;
+      if (ec == beast::error::timeout) {
+        return Unavailable("no answer from " + host_ + ":" + std::to_string(port_) + " within " +
+                           std::to_string(timeout_.count()) + " ms");
+      }
       failure = ec.message();
       continue;  // a keep-alive connection the server closed: retry once on a fresh one
     }
