@@ -367,7 +367,8 @@ Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
       hold.intent = request.intent;
       hold.amount = request.amount;
       hold.created_at = now;
-      hold.capture_on_expiry = is_hold && hold_request->capture_on_expiry;
+      // An approval's hold is released at its expiry, whatever asked for it.
+      hold.capture_on_expiry = is_hold && !approval && hold_request->capture_on_expiry;
       hold.expires_at = now > std::numeric_limits<Timestamp>::max() - ttl
                             ? std::numeric_limits<Timestamp>::max()
                             : now + ttl;

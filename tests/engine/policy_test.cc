@@ -380,7 +380,13 @@ TEST_P(PolicyTest, ApprovalsHoldThenCaptureReleaseOrExpire) {
   row = engine_->GetNode("acme", "marketing");
   EXPECT_EQ(CurrentBalance((*row)->balances, Period::kMonth, kT0).held, 0);
 
-  const Outcome third = Spend("mkt-1", "8.00", "k3");
+  // A hold asking to be captured at its expiry (as the LLM gateway's do):
+  // over the threshold it is an approval's hold, released when it expires.
+  auto third_hold = engine_->Hold({.spend = MakeSpend("mkt-1", "8.00", "k3"),
+                                   .ttl = kDefaultHoldTtl,
+                                   .capture_on_expiry = true});
+  ASSERT_TRUE(third_hold.ok()) << third_hold.status().ToString();
+  const Outcome third = third_hold->outcome;
   ASSERT_EQ(third.status, OutcomeStatus::kPendingApproval);
   clock_.Advance(kApprovalTtl);
   auto listed_expired = engine_->ListApprovals("acme", ApprovalStatus::kExpired, 10);
@@ -394,6 +400,7 @@ TEST_P(PolicyTest, ApprovalsHoldThenCaptureReleaseOrExpire) {
   EXPECT_EQ((*stored)->decided_by, "system");
   row = engine_->GetNode("acme", "marketing");
   EXPECT_EQ(CurrentBalance((*row)->balances, Period::kMonth, clock_.Now()).held, 0);
+  EXPECT_EQ(CurrentBalance((*row)->balances, Period::kMonth, kT0).spent, Amt("11.00"));
 
   auto decided = ConfigReceipts(kActionApprovalDecided);
   ASSERT_EQ(decided.size(), 3u);
