@@ -95,7 +95,7 @@ SpendBatcher::~SpendBatcher() {
   if (watchdog_.joinable()) watchdog_.join();
 }
 
-void SpendBatcher::Submit(MoneyRequest request, Callback done) {
+void SpendBatcher::Submit(MoneyRequest request, Callback done, AnswerAt at) {
   auto waiter = std::make_shared<Waiter>();
   waiter->done = std::move(done);
   const auto now = std::chrono::steady_clock::now();
@@ -112,7 +112,7 @@ void SpendBatcher::Submit(MoneyRequest request, Callback done) {
           Overloaded("too many spends queued (" + std::to_string(queue_.size()) + "); retry later");
     } else {
       if (in_flight_++ == 0) last_progress_ = now;  // idle until now: not stalled
-      queue_.push_back(Pending{std::move(request), waiter});
+      queue_.push_back(Pending{std::move(request), waiter, at});
     }
     if (!refused.ok()) ++stats_.refused;
   }
@@ -172,11 +172,12 @@ void SpendBatcher::WatchLoop() {
   }
 }
 
-Result<SpendResult> SpendBatcher::Apply(MoneyRequest request) {
+Result<SpendResult> SpendBatcher::Apply(MoneyRequest request, AnswerAt at) {
   std::promise<Result<SpendResult>> promise;
   std::future<Result<SpendResult>> result = promise.get_future();
-  Submit(std::move(request),
-         [&promise](Result<SpendResult> r) { promise.set_value(std::move(r)); });
+  Submit(
+      std::move(request), [&promise](Result<SpendResult> r) { promise.set_value(std::move(r)); },
+      at);
   return result.get();
 }
 
@@ -185,16 +186,25 @@ BatcherStats SpendBatcher::Stats() const {
   return stats_;
 }
 
-void SpendBatcher::Deliver(Committed& committed) {
+void SpendBatcher::Deliver(Committed& committed, AnswerAt which) {
+  auto due = [which](const Pending& p) {
+    return p.waiter != nullptr && (which == AnswerAt::kDurable || p.at == AnswerAt::kCommit);
+  };
+  const auto count =
+      static_cast<std::size_t>(std::count_if(committed.batch.begin(), committed.batch.end(), due));
+  if (count == 0) return;
   {
     // Before any answer: a caller that hears its answer sees it accounted.
     std::lock_guard lock(mu_);
-    in_flight_ -= committed.batch.size();
+    in_flight_ -= count;
     MarkProgress();
   }
   std::uint64_t late = 0;
   for (std::size_t i = 0; i < committed.batch.size(); ++i) {
-    if (!committed.batch[i].waiter->Answer(std::move(committed.results[i]))) ++late;
+    Pending& p = committed.batch[i];
+    if (!due(p)) continue;
+    if (!p.waiter->Answer(std::move(committed.results[i]))) ++late;
+    p.waiter.reset();
   }
   if (late > 0) {
     std::lock_guard lock(mu_);
@@ -238,6 +248,7 @@ void SpendBatcher::CommitLoop() {
     // Before the batch's first Begin (its replays read other commits).
     next.mark = engine_.DurabilityMark();
     next.results = engine_.ApplyBatch(requests, /*wait_durable=*/!pipelined_);
+    if (pipelined_) Deliver(next, AnswerAt::kCommit);
     {
       std::lock_guard lock(mu_);
       ++stats_.batches;
@@ -248,7 +259,7 @@ void SpendBatcher::CommitLoop() {
     if (pipelined_) {
       sync_wake_.notify_one();
     } else {
-      Deliver(next);
+      Deliver(next, AnswerAt::kDurable);
     }
   }
   sync_wake_.notify_one();
@@ -277,7 +288,7 @@ void SpendBatcher::SyncLoop() {
       if (!durable.ok()) {
         for (auto& r : c.results) r = durable;
       }
-      Deliver(c);
+      Deliver(c, AnswerAt::kDurable);
     }
     ready.clear();
   }

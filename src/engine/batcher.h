@@ -20,6 +20,12 @@
 // only after that — or kUnavailable if the store reports a commit among them
 // in doubt (e.g. its database server restarted before the flush). With a
 // store whose commits are durable, results are delivered right after commit.
+// A caller that submits with AnswerAt::kCommit hears at commit, before the
+// flush: only for a request whose loss in a machine crash is already covered
+// by durable state (a capture of a capture-on-expiry hold: lost, the hold is
+// captured in full at its expiry). Its commit still becomes durable with the
+// batch — and the log is sequential, so no durable later commit can depend
+// on it having been lost.
 //
 // Deadlines and backpressure: every caller hears within `answer_timeout` of
 // Submit. A spend still unanswered then (the store stalls, the queue is backed
@@ -62,6 +68,10 @@ struct BatcherOptions {
   std::chrono::milliseconds stall_after{1000};
 };
 
+// When a caller hears its result: once it is durable (the default), or as
+// soon as it committed (see the class comment for when that is sound).
+enum class AnswerAt { kDurable, kCommit };
+
 struct BatcherStats {
   std::uint64_t batches = 0;
   std::uint64_t spends = 0;     // requests applied through batches
@@ -88,16 +98,17 @@ class SpendBatcher {
   SpendBatcher& operator=(const SpendBatcher&) = delete;
 
   // Queues the spend, hold or capture; `done` is called exactly once with its
-  // result (same contract as Engine::Apply), after the result is durable — or, when that
-  // takes longer than answer_timeout, with kUnavailable "overloaded" at the
-  // deadline (on the watchdog thread); a success is never reported after it.
+  // result (same contract as Engine::Apply), after the result is durable
+  // (kCommit: once committed) — or, when that takes longer than
+  // answer_timeout, with kUnavailable "overloaded" at the deadline (on the
+  // watchdog thread); a success is never reported after it.
   // Refused at once (`done` called on this thread) with kUnavailable after
   // shutdown began, and with kUnavailable "overloaded" when max_queue
   // requests are already queued.
-  void Submit(MoneyRequest request, Callback done);
+  void Submit(MoneyRequest request, Callback done, AnswerAt at = AnswerAt::kDurable);
 
   // Submit, and block until the result arrives.
-  Result<SpendResult> Apply(MoneyRequest request);
+  Result<SpendResult> Apply(MoneyRequest request, AnswerAt at = AnswerAt::kDurable);
 
   BatcherStats Stats() const;
 
@@ -121,7 +132,8 @@ class SpendBatcher {
   };
   struct Pending {
     MoneyRequest request;
-    std::shared_ptr<Waiter> waiter;
+    std::shared_ptr<Waiter> waiter;  // null once answered at commit
+    AnswerAt at = AnswerAt::kDurable;
   };
   struct Committed {
     std::uint64_t mark = 0;  // Engine::DurabilityMark before the batch began
@@ -131,7 +143,9 @@ class SpendBatcher {
   void CommitLoop();
   void SyncLoop();
   void WatchLoop();
-  void Deliver(Committed& committed);
+  // Answers the batch's callers not answered yet (`which` kCommit: only
+  // those that asked to hear at commit).
+  void Deliver(Committed& committed, AnswerAt which);
   void MarkProgress();  // requires mu_
 
   Engine& engine_;

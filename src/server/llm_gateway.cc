@@ -177,12 +177,16 @@ struct LlmGateway::Call {
       return Settled{};
     }
     STUB_ASSIGN_OR_RETURN(std::string text, CanonicalizeReceipt(receipt.dump()));
+    // Answered at commit, before the flush: were the capture lost in a crash,
+    // its hold (durable before the call was forwarded) is captured in full at
+    // its expiry — the books never miss the call.
     STUB_ASSIGN_OR_RETURN(SpendResult captured,
                           batcher.Apply(CaptureRequest{.org = org,
                                                        .hold_id = hold_id,
                                                        .amount = amount,
                                                        .receipt = std::move(text),
-                                                       .receipt_hash = {}}));
+                                                       .receipt_hash = {}},
+                                        AnswerAt::kCommit));
     return Settled{captured.outcome.id, amount};
   }
 };

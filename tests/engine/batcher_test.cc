@@ -122,8 +122,10 @@ TEST_P(BatcherTest, HoldsAndCapturesShareBatchesAndNeverOverspend) {
             continue;
           }
           EXPECT_EQ(held->outcome.status, OutcomeStatus::kHeld);
+          // Half the threads hear their captures at commit, as the gateway does.
           auto spent = batcher.Apply(
-              CaptureRequest{.org = "acme", .hold_id = held->outcome.id, .amount = Amt("0.1")});
+              CaptureRequest{.org = "acme", .hold_id = held->outcome.id, .amount = Amt("0.1")},
+              t % 2 == 0 ? AnswerAt::kDurable : AnswerAt::kCommit);
           if (!spent.ok()) {
             ++errors;
             ADD_FAILURE() << spent.status().ToString();
@@ -239,6 +241,47 @@ TEST(BatcherDurabilityTest, AnswersOnlyAfterTheCommitIsDurable) {
     EXPECT_EQ(r->outcome.status, OutcomeStatus::kApproved);
   }
   EXPECT_GE(store.syncs.load(), 1);
+}
+
+TEST(BatcherDurabilityTest, ACallerWhoAsksHearsAtCommitTheOthersAfterTheFlush) {
+  GatedStore store;
+  SystemClock clock;
+  Engine engine(store, clock);
+  MakeTree(engine, {}, {}, {});
+  std::promise<Result<SpendResult>> at_commit, at_flush;
+  {
+    SpendBatcher batcher(engine, {.max_wait = std::chrono::milliseconds(200)});
+    auto held = batcher.Apply(HoldRequest{.spend = MakeSpend("mkt-1", "1", "h1")});
+    ASSERT_TRUE(held.ok()) << held.status().ToString();
+    ASSERT_EQ(held->outcome.status, OutcomeStatus::kHeld);
+    store.HoldSyncs();
+    // One batch (max_wait lets the second join the first): the capture is
+    // heard while the flush is held, the spend only after it.
+    batcher.Submit(MakeSpend("mkt-1", "2", "s1"),
+                   [&](Result<SpendResult> r) { at_flush.set_value(std::move(r)); });
+    batcher.Submit(
+        CaptureRequest{.org = "acme", .hold_id = held->outcome.id, .amount = Amt("0.25")},
+        [&](Result<SpendResult> r) { at_commit.set_value(std::move(r)); }, AnswerAt::kCommit);
+    Result<SpendResult> captured = at_commit.get_future().get();
+    ASSERT_TRUE(captured.ok()) << captured.status().ToString();
+    EXPECT_EQ(captured->outcome.status, OutcomeStatus::kApproved);
+    EXPECT_EQ(captured->outcome.amount, Amt("0.25"));
+    auto spent = at_flush.get_future();
+    EXPECT_EQ(spent.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+    store.ReleaseSyncs();
+    Result<SpendResult> r = spent.get();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->outcome.status, OutcomeStatus::kApproved);
+    const BatcherStats stats = batcher.Stats();
+    EXPECT_EQ(stats.spends, 3u);
+    EXPECT_EQ(stats.batches, 2u);
+    EXPECT_EQ(stats.late, 0u);
+  }
+  auto node = engine.GetNode("acme", "mkt-1");
+  ASSERT_TRUE(node.ok() && node->has_value());
+  const BucketBalance now = CurrentBalance((*node)->balances, Period::kMonth, clock.Now());
+  EXPECT_EQ(now.spent, Amt("2.25"));
+  EXPECT_EQ(now.held, 0);
 }
 
 TEST(BatcherDurabilityTest, AFailedSyncFailsTheBatchAndAReplayTellsTheTruth) {
