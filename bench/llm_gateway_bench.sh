@@ -11,7 +11,10 @@
 #   - latency, one connection, closed loop (wrk --latency, SECONDS_PER_RUN
 #     each, default 10): p50/p99 direct and through the gateway; the
 #     difference is the gateway's added latency;
-#   - throughput at CONNECTIONS (default 64): calls/s direct and through;
+#   - throughput at CONNECTIONS (default 64): calls/s direct and through,
+#     and the CPU Stub, the fake provider and the rest (wrk) used meanwhile
+#     (from /proc): calls/s with the fixture's and wrk's cost excluded is
+#     calls/s × cores / Stub's cores;
 #   - time to first byte of a streamed call (curl's time_starttransfer, the
 #     median of STREAMS calls, default 200), direct and through.
 # Every gateway call is a hold and a capture in the ledger; `stub verify`
@@ -85,13 +88,35 @@ for target in direct gateway; do
     "$(awk '/Requests\/sec/{print $2}' "$tmp/lat.$target")"
 done
 
+cpu_ticks() {  # pid → user+system CPU time so far, in clock ticks
+  sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+stub_pid=${pids[1]}
+fake_pid=${pids[0]}
+tick=$(getconf CLK_TCK)
+cores=$(nproc)
+
 echo "=== throughput, $conns connections, ${seconds}s each"
 for target in direct gateway; do
   t=$direct; [ "$target" = gateway ] && t=$gateway
+  stub0=$(cpu_ticks "$stub_pid"); fake0=$(cpu_ticks "$fake_pid")
   wrk -t2 -c"$conns" -d"${seconds}s" --latency -s "$tmp/call.lua" "$t" >"$tmp/tp.$target"
-  printf '%-8s %s calls/s  p50 %s  non-2xx: %s\n' "$target" \
-    "$(awk '/Requests\/sec/{print $2}' "$tmp/tp.$target")" "$(awk '$1=="50%"{print $2}' "$tmp/tp.$target")" \
-    "$(awk '/Non-2xx/{print $NF}' "$tmp/tp.$target")"
+  stub1=$(cpu_ticks "$stub_pid"); fake1=$(cpu_ticks "$fake_pid")
+  rate=$(awk '/Requests\/sec/{print $2}' "$tmp/tp.$target")
+  printf '%-8s %s calls/s  p50 %s  non-2xx: %s\n' "$target" "$rate" \
+    "$(awk '$1=="50%"{print $2}' "$tmp/tp.$target")" "$(awk '/Non-2xx/{print $NF}' "$tmp/tp.$target")"
+  # Where the machine's CPU went: Stub, the fake provider, and the rest
+  # (wrk, idle). The fixture's and the load
+  # generator's cost excluded, Stub would serve rate × cores / stub_cores.
+  awk -v s=$((stub1 - stub0)) -v f=$((fake1 - fake0)) -v hz="$tick" -v secs="$seconds" \
+    -v cores="$cores" -v rate="$rate" -v target="$target" 'BEGIN {
+      stub = s / hz / secs; fake = f / hz / secs
+      printf "%-8s cpu: stub %.2f, fake provider %.2f, the rest (wrk, idle) %.2f of %d cores", target, stub, fake,
+        cores - stub - fake, cores
+      if (target == "gateway" && stub > 0)
+        printf "; %.0f calls/s on %d cores of Stub alone (%.0f us of Stub CPU per call)",
+          rate * cores / stub, cores, stub * 1e6 / rate
+      printf "\n" }'
 done
 
 echo "=== time to first byte of a stream, median of $streams calls"
