@@ -207,6 +207,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.01, 3600.0))
       ->capture_default_str();
   serve_cmd
+      ->add_option("--gateway-calls", serve.gateway_calls,
+                   "LLM gateway calls in flight at once, each on a thread of its own apart from "
+                   "the API's workers (a call waits seconds on its provider); one more is "
+                   "answered 503 overloaded (with Retry-After)")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  serve_cmd
       ->add_option("--session-ttl", serve.session_ttl_seconds,
                    "seconds a dashboard sign-in lasts (the session cookie's Max-Age)")
       ->check(CLI::Range(60.0, 30.0 * 24 * 3600))

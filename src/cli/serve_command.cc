@@ -78,6 +78,7 @@ Status RunServe(const ServeConfig& config) {
   options.handle_signals = true;
   options.batcher.answer_timeout =
       std::chrono::milliseconds(static_cast<std::int64_t>(config.answer_timeout_seconds * 1000.0));
+  options.http.slow_lane_threads = config.gateway_calls;
   options.sessions.ttl =
       std::chrono::seconds(static_cast<std::int64_t>(config.session_ttl_seconds));
   options.cookie_secure = config.cookie_secure;

@@ -3,6 +3,7 @@
 // batcher, close the store).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -19,6 +20,9 @@ struct ServeConfig {
   bool demo = false;
   // A spend not answered within this is answered 503 "overloaded".
   double answer_timeout_seconds = 5.0;
+  // LLM gateway calls in flight at once (each waits on its provider on a
+  // thread of its own); one more is answered 503 "overloaded".
+  std::size_t gateway_calls = 256;
   // Dashboard: session lifetime, Secure cookies behind a TLS proxy, and a
   // development build served from disk instead of the embedded one.
   double session_ttl_seconds = 12 * 60 * 60;

@@ -92,6 +92,32 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// A slot of the slow lane, taken by counting in `*count` (event-loop state)
+// and given back when the slot goes.
+class LaneSlot {
+ public:
+  LaneSlot() = default;
+  explicit LaneSlot(std::size_t& count) : count_(&count) { ++count; }
+  LaneSlot(LaneSlot&& other) noexcept : count_(std::exchange(other.count_, nullptr)) {}
+  LaneSlot& operator=(LaneSlot&& other) noexcept {
+    if (this != &other) {
+      Release();
+      count_ = std::exchange(other.count_, nullptr);
+    }
+    return *this;
+  }
+  LaneSlot(const LaneSlot&) = delete;
+  LaneSlot& operator=(const LaneSlot&) = delete;
+  ~LaneSlot() { Release(); }
+
+ private:
+  void Release() {
+    if (count_ != nullptr) --*count_;
+    count_ = nullptr;
+  }
+  std::size_t* count_ = nullptr;
+};
+
 struct Conn {
   explicit Conn(tcp::socket socket) : stream(std::move(socket)) {}
   beast::tcp_stream stream;
@@ -109,9 +135,15 @@ class HttpServer::Impl {
         io_(1),
         acceptor_(io_),
         pool_(options_.worker_threads == 0 ? 1 : options_.worker_threads),
+        slow_pool_(options_.slow_lane_prefix.empty() || options_.slow_lane_threads == 0
+                       ? 1
+                       : options_.slow_lane_threads),
         signals_(io_) {}
 
-  ~Impl() { pool_.join(); }
+  ~Impl() {
+    pool_.join();
+    slow_pool_.join();
+  }
 
   Status Start() {
     beast::error_code ec;
@@ -176,17 +208,17 @@ class HttpServer::Impl {
     }
   }
 
-  // Runs f() on the worker pool; resumes the caller on the event loop with
-  // its result. Keeps the loop alive meanwhile.
+  // Runs f() on `pool`; resumes the caller on the event loop with its
+  // result. Keeps the loop alive meanwhile.
   //
   // g++ 12 may destroy a temporary with a non-trivial destructor inside a
   // co_await expression twice: such values are named locals here.
   template <typename R, typename F>
-  asio::awaitable<R> OnPool(F f) {
-    auto initiation = [this, f = std::move(f)](auto handler) mutable {
+  asio::awaitable<R> OnPool(asio::thread_pool& pool, F f) {
+    auto initiation = [this, &pool, f = std::move(f)](auto handler) mutable {
       auto guard = asio::make_work_guard(io_);
-      asio::post(pool_, [this, f = std::move(f), handler = std::move(handler),
-                         guard = std::move(guard)]() mutable {
+      asio::post(pool, [this, f = std::move(f), handler = std::move(handler),
+                        guard = std::move(guard)]() mutable {
         R result = f();
         auto ex = asio::get_associated_executor(handler, io_.get_executor());
         asio::post(ex, [handler = std::move(handler), result = std::move(result)]() mutable {
@@ -254,7 +286,7 @@ class HttpServer::Impl {
         f();
         return true;
       };
-      co_await OnPool<bool>(std::move(call));
+      co_await OnPool<bool>(pool_, std::move(call));
     }
   }
 
@@ -277,7 +309,7 @@ class HttpServer::Impl {
   // Sends the head of a streaming response, then what res.stream produces,
   // until it ends, the client goes away, or the server stops.
   asio::awaitable<void> Stream(Conn& c, ApiResponse& res, unsigned version,
-                               const std::string& request_id) {
+                               const std::string& request_id, asio::thread_pool& pool) {
     http::response<http::empty_body> head{static_cast<http::status>(res.status), version};
     head.set(http::field::server, "stub");
     head.set(http::field::content_type, res.content_type);
@@ -306,7 +338,7 @@ class HttpServer::Impl {
         return out;
       };
       std::pair<bool, std::string> chunk =
-          co_await OnPool<std::pair<bool, std::string>>(std::move(next));
+          co_await OnPool<std::pair<bool, std::string>>(pool, std::move(next));
       const auto now = std::chrono::steady_clock::now();
       if (chunk.second.empty() && now - last_write >= options_.stream_heartbeat) {
         chunk.second = ": keep-alive\n\n";
@@ -333,7 +365,7 @@ class HttpServer::Impl {
         res.stream_done(completed);
         return true;
       };
-      co_await OnPool<bool>(std::move(done));
+      co_await OnPool<bool>(pool, std::move(done));
     }
   }
 
@@ -444,19 +476,32 @@ class HttpServer::Impl {
       const std::string request_id = api.request_id;
       const unsigned version = req.version();
       bool keep_alive = req.keep_alive();
+      const bool slow =
+          !options_.slow_lane_prefix.empty() && api.path.starts_with(options_.slow_lane_prefix);
+      asio::thread_pool& pool = slow ? slow_pool_ : pool_;
+      LaneSlot slot;  // a slow-lane request's, until it is answered
       ApiResponse res;
       if (std::optional<ApiResponse> quick = OnLoop(api)) {
         res = std::move(*quick);
+      } else if (slow && slow_in_flight_ >= options_.slow_lane_threads) {
+        res = Logged(api,
+                     ErrorResponse(Status(StatusCode::kUnavailable,
+                                          "the server is at its limit of " +
+                                              std::to_string(options_.slow_lane_threads) +
+                                              " such calls in flight; retry shortly",
+                                          "overloaded")),
+                     std::chrono::steady_clock::now());
       } else {
+        if (slow) slot = LaneSlot(slow_in_flight_);
         auto work = [this, api = std::move(api)]() mutable { return Dispatch(api); };
-        res = co_await OnPool<ApiResponse>(std::move(work));
+        res = co_await OnPool<ApiResponse>(pool, std::move(work));
       }
       if (res.pending) {
         std::shared_ptr<PendingAnswer> pending = std::move(res.pending);
         res = co_await AwaitPending(std::move(pending));
       }
       if (res.stream) {
-        co_await Stream(*c, res, version, request_id);
+        co_await Stream(*c, res, version, request_id, pool);
         break;
       }
       keep_alive = keep_alive && !stopping_;
@@ -531,11 +576,13 @@ class HttpServer::Impl {
   asio::io_context io_;
   tcp::acceptor acceptor_;
   asio::thread_pool pool_;
+  asio::thread_pool slow_pool_;  // the slow lane's (one idle thread without one)
   asio::signal_set signals_;
   std::uint16_t port_ = 0;
   // Event-loop state (touched only on the loop thread).
   bool stopping_ = false;
   std::set<std::shared_ptr<Conn>> conns_;
+  std::size_t slow_in_flight_ = 0;  // slow-lane requests not yet answered
   std::vector<std::shared_ptr<asio::steady_timer>> timers_;
   std::atomic<std::uint64_t> accepted_{0};
   std::atomic<std::uint64_t> rejected_{0};

@@ -6,8 +6,8 @@
 // The event loop runs on the thread that calls Run() and never blocks: each
 // request is offered to the LoopHandler first (answers that need no waiting,
 // such as a spend handed to the batcher), else handed to the Handler on a
-// worker pool, and the connection resumes on the event loop when the answer
-// is ready.
+// worker pool (the slow lane's own pool for its paths), and the connection
+// resumes on the event loop when the answer is ready.
 //
 // Thread-safety: Start, then Run on one thread; Stop may be called from any
 // thread (or a signal handler running on the loop) at any time.
@@ -41,6 +41,15 @@ struct HttpServerOptions {
   std::chrono::milliseconds write_timeout{15'000};
   std::size_t max_connections = 1024;  // connections beyond it are closed at once
   std::size_t worker_threads = 64;     // handler calls that may block at once
+  // The slow lane: requests to paths starting with `slow_lane_prefix` (when
+  // not empty), which wait long on someone else (the LLM gateway's calls to
+  // providers take seconds), run on their own pool of slow_lane_threads, so
+  // that however many of them wait, the other routes keep their workers. A
+  // request holds its lane slot until it is answered (a stream: until it
+  // ends); when every slot is taken, the next one is answered 503
+  // "overloaded" (Retry-After: 1) at once rather than queued.
+  std::string slow_lane_prefix;
+  std::size_t slow_lane_threads = 256;
   // Streams (ApiResponse::stream): how often to ask for more when there was
   // nothing new, and how often to send a heartbeat comment when idle.
   std::chrono::milliseconds stream_poll{200};

@@ -8,17 +8,19 @@
 namespace stub {
 namespace {
 
-// The gateway's routes take larger bodies than the rest of the API.
-ServerOptions WithGatewayBodies(ServerOptions options) {
+// The gateway's routes take larger bodies than the rest of the API, and
+// wait on providers in a lane of their own.
+ServerOptions WithGatewayRoutes(ServerOptions options) {
   options.http.large_body_prefix = std::string(kLlmPathPrefix);
   options.http.max_large_body_bytes = std::max(options.http.max_body_bytes, kMaxLlmBodyBytes);
+  options.http.slow_lane_prefix = std::string(kLlmPathPrefix);
   return options;
 }
 
 }  // namespace
 
 StubServer::StubServer(Store& store, const Clock& clock, ServerOptions options)
-    : options_(WithGatewayBodies(std::move(options))),
+    : options_(WithGatewayRoutes(std::move(options))),
       engine_(store, clock, options_.engine),
       batcher_(engine_, options_.batcher),
       keys_(store, clock, options_.keys),

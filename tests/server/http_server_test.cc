@@ -178,6 +178,57 @@ TEST(HttpServerLimits, GracefulStopFinishesInFlightRequests) {
   EXPECT_EQ(idle.Get("/healthz").status, 0);  // nobody listens any more
 }
 
+// Requests that wait long (the slow lane: the LLM gateway's calls) run on a
+// pool of their own: with every slot taken, the other routes are still
+// served by their workers, one more slow request is refused at once with 503
+// "overloaded", and a slot is free again once its request is answered.
+TEST(HttpServerLimits, TheSlowLaneNeverTakesTheOtherRoutesWorkers) {
+  HttpServerOptions options;
+  options.port = 0;
+  options.worker_threads = 2;
+  options.slow_lane_prefix = "/llm/";
+  options.slow_lane_threads = 3;
+  std::atomic<int> waiting{0};
+  std::atomic<bool> release{false};
+  HttpServer server(options, [&](ApiRequest& request) {
+    ApiResponse r;
+    r.body = "{\"path\":\"" + request.path + "\"}";
+    if (request.path.starts_with("/llm/")) {
+      ++waiting;
+      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return r;
+  });
+  ASSERT_TRUE(server.Start().ok());
+  std::thread loop([&] { server.Run(); });
+  std::vector<HttpResult> slow(3);
+  std::vector<std::thread> callers;
+  for (std::size_t i = 0; i < slow.size(); ++i) {
+    callers.emplace_back([&, i] { slow[i] = HttpClient(server.port()).Get("/llm/call"); });
+  }
+  while (waiting.load() < 3) std::this_thread::yield();
+  // Every slot waits: more routes than the 2 workers still get answers...
+  HttpClient other(server.port());
+  for (int i = 0; i < 4; ++i) {
+    auto r = other.Get("/v1/other");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "{\"path\":\"/v1/other\"}");
+  }
+  // ...and one more slow request is refused, not queued.
+  auto refused = HttpClient(server.port()).Get("/llm/call");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.code(), "overloaded");
+  EXPECT_EQ(refused.header("retry-after"), "1");
+  EXPECT_EQ(waiting.load(), 3);
+  release = true;
+  for (auto& t : callers) t.join();
+  for (const HttpResult& r : slow) EXPECT_EQ(r.status, 200);
+  // The slots are free again.
+  EXPECT_EQ(HttpClient(server.port()).Get("/llm/call").status, 200);
+  server.Stop();
+  loop.join();
+}
+
 // Writes each part on one connection, pausing between parts, then reads
 // until the server closes it (the last request should say Connection: close).
 std::string Exchange(std::uint16_t port, const std::vector<std::string>& parts) {

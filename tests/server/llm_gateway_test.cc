@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "server/http_server.h"
 #include "server_fixture.h"
@@ -49,6 +50,8 @@ class FakeProvider {
   }
 
   int status = 200;
+  // While true, answers wait (a provider that takes its time).
+  std::atomic<bool> hold_answers{false};
   Json usage = {{"prompt_tokens", 100},
                 {"completion_tokens", 50},
                 {"prompt_tokens_details", {{"cached_tokens", 40}}}};
@@ -56,6 +59,7 @@ class FakeProvider {
  private:
   ApiResponse Answer(ApiRequest& r) {
     ++requests_;
+    while (hold_answers) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     {
       std::lock_guard lock(mu_);
       last_ = r;
@@ -127,10 +131,14 @@ class FakeProvider {
 
 class LlmGatewayTest : public ServerTest {
  protected:
-  void SetUp() override {
+  virtual ServerOptions GatewayOptions() {
     ServerOptions options;
     options.secret_key = SecretKey::Parse(kSecretKeyHex).value();
-    StartServer(MakeStore(), options);
+    return options;
+  }
+
+  void SetUp() override {
+    StartServer(MakeStore(), GatewayOptions());
     admin_ = CreateOrg("acme");
     auto admin = Client(admin_);
     ASSERT_EQ(admin.Put("/v1/teams/research", Json::object()).status, 201);
@@ -356,6 +364,51 @@ TEST_F(LlmGatewayTest, WrongKeysAreRefusedInTheProvidersShape) {
                                {{"Authorization", "Bearer " + agent_}});
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(upstream_.requests(), 0);
+}
+
+// A server with 2 API workers and room for 4 gateway calls at once.
+class LlmGatewayLaneTest : public LlmGatewayTest {
+ protected:
+  ServerOptions GatewayOptions() override {
+    ServerOptions options = LlmGatewayTest::GatewayOptions();
+    options.http.worker_threads = 2;
+    options.http.slow_lane_threads = 4;
+    return options;
+  }
+};
+
+// LLM calls take seconds: however many wait on their provider, the API's own
+// workers stay free, and a call beyond the gateway's room is refused at once
+// (503 overloaded, which the SDKs retry) before it is held or forwarded.
+TEST_F(LlmGatewayLaneTest, CallsWaitingOnTheirProviderNeverTakeTheApisWorkers) {
+  upstream_.hold_answers = true;
+  std::vector<HttpResult> calls(4);
+  std::vector<std::thread> agents;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    agents.emplace_back([&, i] { calls[i] = Chat(kCall); });
+  }
+  while (upstream_.requests() < 4) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // Reads run on the API's workers: more of them than it has, all answered.
+  for (int i = 0; i < 3; ++i) {
+    const Json limit = Limit();
+    EXPECT_EQ(limit["spent"], "0");
+    EXPECT_NE(limit["held"], "0");
+  }
+  auto fifth = Chat(kCall);
+  EXPECT_EQ(fifth.status, 503) << fifth.body;
+  EXPECT_EQ(fifth.code(), "overloaded");
+  EXPECT_EQ(fifth.header("retry-after"), "1");
+  EXPECT_EQ(upstream_.requests(), 4);
+  upstream_.hold_answers = false;
+  for (auto& t : agents) t.join();
+  for (const HttpResult& r : calls) {
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("stub-amount"), "0.0007");
+  }
+  const Json limit = Limit();
+  EXPECT_EQ(limit["spent"], "0.0028");
+  EXPECT_EQ(limit["held"], "0");
+  EXPECT_EQ(Chat(kCall).status, 200);  // the room is free again
 }
 
 class LlmGatewayWithoutSecretTest : public ServerTest {};
