@@ -266,12 +266,36 @@ TEST_P(PolicyTest, FreezeAndKillSwitchAreAuditedAndEnforced) {
   ASSERT_TRUE(engine_->SetKillSwitch("acme", false, "", "key_admin").ok());
   EXPECT_EQ(Spend("mkt-2", "0.10", "k5").status, OutcomeStatus::kApproved);
 
+  // Holds taken before the switch: a plain one is not captured while it is
+  // engaged; one covering money already gone (a gateway call made) is, so
+  // the books record what was spent, exactly.
+  auto plain = engine_->Hold({MakeSpend("mkt-2", "0.20", "h2"), 60 * kSec});
+  auto made = engine_->Hold(
+      {.spend = MakeSpend("mkt-2", "0.30", "h3"), .ttl = 60 * kSec, .capture_on_expiry = true});
+  ASSERT_TRUE(plain.ok() && made.ok());
+  ASSERT_EQ(plain->outcome.status, OutcomeStatus::kHeld);
+  ASSERT_EQ(made->outcome.status, OutcomeStatus::kHeld);
+  ASSERT_TRUE(engine_->SetKillSwitch("acme", true, "incident 43", "key_admin").ok());
+  EXPECT_EQ(engine_->Capture({.org = "acme", .hold_id = plain->outcome.id, .amount = Amt("0.2")})
+                .status()
+                .reason(),
+            "kill_switch");
+  auto booked =
+      engine_->Capture({.org = "acme", .hold_id = made->outcome.id, .amount = Amt("0.05")});
+  ASSERT_TRUE(booked.ok()) << booked.status().ToString();
+  EXPECT_EQ(booked->outcome.status, OutcomeStatus::kApproved);
+  EXPECT_EQ(booked->outcome.amount, Amt("0.05"));
+  ExpectDenied(Spend("mkt-2", "0.10", "k6"), DenyReason::kKillSwitch, "acme");
+  // Voiding either is always allowed: it releases money.
+  ASSERT_TRUE(engine_->Void("acme", plain->outcome.id).ok());
+  ASSERT_TRUE(engine_->SetKillSwitch("acme", false, "", "key_admin").ok());
+
   auto ks = ConfigReceipts(kActionKillSwitchEngaged);
-  ASSERT_EQ(ks.size(), 1u);
+  ASSERT_EQ(ks.size(), 2u);
   EXPECT_EQ(ks[0]["reason"], "incident 42");
   EXPECT_EQ(ks[0]["old"], false);
   EXPECT_EQ(ks[0]["new"], true);
-  EXPECT_EQ(ConfigReceipts(kActionKillSwitchReleased).size(), 1u);
+  EXPECT_EQ(ConfigReceipts(kActionKillSwitchReleased).size(), 2u);
   ExpectVerifies(*engine_);
 }
 
