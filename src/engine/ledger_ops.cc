@@ -254,8 +254,12 @@ Result<SpendResult> ApplySpendOrHold(LedgerTxn& lt, const SpendRequest& request,
   if (is_hold && hold_request->ttl <= 0) {
     return InvalidArgument("expires_in must be positive", "invalid_request");
   }
-  const std::string fingerprint =
-      Fingerprint(is_hold ? "hold" : "spend", request, is_hold ? hold_request->ttl : 0);
+  // A hold booked in full at its expiry is another request than one released
+  // then: a kind of its own (so the bytes of the others stay as they were).
+  const std::string_view kind = !is_hold                          ? "spend"
+                                : hold_request->capture_on_expiry ? "hold:capture"
+                                                                  : "hold";
+  const std::string fingerprint = Fingerprint(kind, request, is_hold ? hold_request->ttl : 0);
 
   Transaction& txn = lt.txn();
   STUB_ASSIGN_OR_RETURN(const IdempotencyRecord* existing,

@@ -49,6 +49,12 @@ Json BuildToolList() {
   hold_props["expires_in"] = {{"type", "integer"},
                               {"description", "seconds until the hold expires (default 300)"},
                               {"minimum", 1}};
+  hold_props["on_expiry"] = {
+      {"type", "string"},
+      {"enum", {"expire", "capture"}},
+      {"description",
+       "if neither captured nor released in time: expire (default: the money is released) or "
+       "capture (booked in full: for a payment that may be made as soon as the hold is taken)"}};
   Json hold = ObjectSchema(std::move(hold_props), {"amount", "vendor"});
   const Json hold_id = StringProp("the id of the hold", 128);
   Json tools = Json::array();
@@ -393,7 +399,7 @@ Json StubTools::Hold(const Json& args) { return Spend(args, /*hold=*/true); }
 Json StubTools::Spend(const Json& args, bool hold) {
   Json body = Json::object();
   for (const char* field : {"amount", "vendor", "category", "session", "user", "intent",
-                            "idempotency_key", "receipt", "expires_in"}) {
+                            "idempotency_key", "receipt", "expires_in", "on_expiry"}) {
     const auto it = args.find(field);
     if (it != args.end() && !it->is_null()) body[field] = *it;
   }

@@ -60,6 +60,18 @@ Result<SpendRequest> ParseSpendBody(const ApiRequest& request, const Json& body,
   return r;
 }
 
+// A hold's "on_expiry": "expire" (default: released) or "capture" (booked in
+// full, for money that may be gone once the hold is taken).
+Result<bool> CaptureOnExpiry(const Json& body) {
+  STUB_ASSIGN_OR_RETURN(auto on_expiry, OptionalString(body, "on_expiry"));
+  if (!on_expiry || *on_expiry == "expire") return false;
+  if (*on_expiry == "capture") return true;
+  return InvalidArgument(
+      "on_expiry is \"expire\" (the default: released) or \"capture\" "
+      "(booked in full)",
+      "invalid_request");
+}
+
 Status RequireSpender(const Principal& p) {
   STUB_RETURN_IF_ERROR(RequireRole(p, {KeyRole::kAdmin, KeyRole::kAgent}));
   return Status::Ok();
@@ -104,7 +116,9 @@ ApiResponse Api::PostHold(const ApiRequest& request, const PathParams&, const Pr
   if (!spend.ok()) return ErrorResponse(spend.status());
   auto expires_in = OptionalInt(*body, "expires_in", 1, kMaxHoldSeconds);
   if (!expires_in.ok()) return ErrorResponse(expires_in.status());
-  HoldRequest hold{.spend = std::move(*spend)};
+  auto capture_on_expiry = CaptureOnExpiry(*body);
+  if (!capture_on_expiry.ok()) return ErrorResponse(capture_on_expiry.status());
+  HoldRequest hold{.spend = std::move(*spend), .capture_on_expiry = *capture_on_expiry};
   if (*expires_in) hold.ttl = **expires_in * kMicrosPerSecond;
   auto result = engine_.Hold(hold);
   if (!result.ok()) return ErrorResponse(result.status());

@@ -158,6 +158,13 @@ Json Schemas() {
                               {"minimum", 1},
                               {"maximum", 2592000},
                               {"description", "seconds; default 300"}};
+  hold_props["on_expiry"] = {
+      {"type", "string"},
+      {"enum", {"expire", "capture"}},
+      {"description",
+       "what becomes of the hold if it is neither captured nor voided in time: released "
+       "(expire, the default) or captured in full (capture: for money that may be gone once "
+       "the hold is taken, such as a call already made)"}};
   s["HoldRequest"] = Obj(hold_props, {"amount", "vendor"});
   s["CaptureRequest"] =
       Obj({{"amount", Ref("Amount")}, {"receipt", {{"type", "object"}}}}, {"amount"});

@@ -413,6 +413,58 @@ TEST_P(ApiTest, HoldLifecycleCaptureVoidAndExpiry) {
   EXPECT_EQ(Client(admin_key_).Get("/v1/verify").json()["ok"], true);
 }
 
+// A hold may ask to be booked in full, not released, if it is never settled
+// (money that may be gone once the hold is taken).
+TEST_P(ApiTest, AHoldMayAskToBeCapturedAtItsExpiry) {
+  auto agent = Client(agent_key_);
+  const std::string before = Books();
+  auto bad = agent.Post(
+      "/v1/holds",
+      {{"amount", "0.40"}, {"vendor", "x.com"}, {"idempotency_key", "c-1"}, {"on_expiry", "keep"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.code(), "invalid_request");
+  auto not_text = agent.Post(
+      "/v1/holds",
+      {{"amount", "0.40"}, {"vendor", "x.com"}, {"idempotency_key", "c-1"}, {"on_expiry", true}});
+  EXPECT_EQ(not_text.status, 400);
+  EXPECT_EQ(Books(), before);
+
+  const json body = {{"amount", "0.40"},
+                     {"vendor", "x.com"},
+                     {"idempotency_key", "c-1"},
+                     {"expires_in", 5},
+                     {"on_expiry", "capture"}};
+  auto held = agent.Post("/v1/holds", body);
+  ASSERT_EQ(held.status, 201) << held.body;
+  const std::string id = held.json()["id"];
+  EXPECT_EQ(agent.Get("/v1/holds/" + id).json()["on_expiry"], "capture");
+  EXPECT_EQ(agent.Post("/v1/holds", body).header("idempotent-replayed"), "true");
+  // The same key for a hold that would be released is another request.
+  json released = body;
+  released["on_expiry"] = "expire";
+  auto reused = agent.Post("/v1/holds", released);
+  EXPECT_EQ(reused.status, 409);
+  EXPECT_EQ(reused.code(), "idempotency_key_reused");
+
+  clock_.Advance(6 * kMicrosPerSecond);
+  auto due = agent.Get("/v1/holds/" + id).json();
+  EXPECT_EQ(due["status"], "held");  // not "expired": it is being booked
+  for (;;) {                         // the sweeper runs every 20 ms
+    auto journal = Client(admin_key_).Get("/v1/journal").json()["entries"];
+    if (journal.back()["kind"] == "capture") break;
+    std::this_thread::yield();
+  }
+  auto got = agent.Get("/v1/holds/" + id).json();
+  EXPECT_EQ(got["status"], "captured");
+  EXPECT_EQ(got["captured"], "0.4");
+  auto spend = Client(admin_key_).Get("/v1/spends/" + got["spend_id"].get<std::string>());
+  ASSERT_EQ(spend.status, 200) << spend.body;
+  EXPECT_EQ(spend.json()["receipt"], json({{"settled_at_expiry", true}}));
+  EXPECT_EQ(agent.Get("/v1/budgets/a1").json()["limits"][0]["held"], "0");
+  EXPECT_EQ(agent.Get("/v1/budgets/a1").json()["limits"][0]["spent"], "0.4");
+  EXPECT_EQ(Client(admin_key_).Get("/v1/verify").json()["ok"], true);
+}
+
 // Many connections race one budget through the batcher: exactly what fits
 // is approved, never more.
 TEST_P(ApiTest, ConcurrentSpendsOnOneBudgetApproveExactlyWhatFits) {
