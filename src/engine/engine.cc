@@ -388,6 +388,24 @@ Result<std::optional<NodeRow>> Engine::GetNode(std::string_view org, std::string
   return txn->GetNode(org, node);
 }
 
+Result<std::vector<NodeRow>> Engine::GetPath(std::string_view org, std::string_view node) {
+  TxnOptions read = options_.txn;
+  read.read_only = true;
+  STUB_ASSIGN_OR_RETURN(auto txn, store_.Begin(read));
+  std::vector<NodeRow> path;
+  std::string cursor(node);
+  while (!cursor.empty() && path.size() < kMaxTreeDepth) {
+    STUB_ASSIGN_OR_RETURN(auto row, txn->GetNode(org, cursor));
+    if (!row) {
+      if (path.empty()) return NotFound("unknown node '" + cursor + "'", "not_found");
+      return Internal("node '" + path.back().node.id + "' names a missing parent '" + cursor + "'");
+    }
+    cursor = row->node.parent;
+    path.push_back(std::move(*row));
+  }
+  return path;
+}
+
 Result<std::optional<OrgRow>> Engine::GetOrg(std::string_view org) {
   TxnOptions read = options_.txn;
   read.read_only = true;

@@ -77,6 +77,9 @@ class Engine {
   Result<NodeRow> PutNode(std::string_view org, const Node& node,
                           std::string_view actor = "system");
   Result<std::optional<NodeRow>> GetNode(std::string_view org, std::string_view node);
+  // The node and its ancestors up to the org root, in that order, read in one
+  // snapshot. Errors: kNotFound (no such node).
+  Result<std::vector<NodeRow>> GetPath(std::string_view org, std::string_view node);
   Result<std::optional<OrgRow>> GetOrg(std::string_view org);
 
   // --- safety (see safety_ops.h; each change is a config journal entry) ---

@@ -148,7 +148,9 @@ Json BuildResourceList() {
                        {"title", "My policy"},
                        {"description",
                         "The spending policy set on this key's budget node (limits per spend, "
-                        "windows, vendor and category lists, approval threshold, velocity)."},
+                        "windows, vendor and category lists, approval threshold, velocity), and "
+                        "under \"inherited\" those of its teams and org, nearest first: every "
+                        "one of them applies."},
                        {"mimeType", "application/json"}}});
 }
 

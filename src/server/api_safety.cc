@@ -50,10 +50,17 @@ ApiResponse Api::GetPolicy(const ApiRequest&, const PathParams& params, const Pr
              !s.ok()) {
     return ErrorResponse(s);
   }
-  auto row = engine_.GetNode(p.org, params.at("node"));
-  if (!row.ok()) return ErrorResponse(row.status());
-  if (!*row) return ErrorResponse(NotFound("unknown node", "not_found"));
-  return JsonResponse(200, PolicyView(**row));
+  auto path = engine_.GetPath(p.org, params.at("node"));
+  if (!path.ok()) return ErrorResponse(path.status());
+  // Every policy on the path applies to a spend of the node's subtree: the
+  // ancestors' that are set, nearest first.
+  Json view = PolicyView(path->front());
+  Json inherited = Json::array();
+  for (std::size_t i = 1; i < path->size(); ++i) {
+    if (!(*path)[i].policy.empty()) inherited.push_back(PolicyView((*path)[i]));
+  }
+  view["inherited"] = std::move(inherited);
+  return JsonResponse(200, view);
 }
 
 ApiResponse Api::FreezeAgent(const ApiRequest& request, const PathParams& params,

@@ -83,9 +83,20 @@ TEST_P(ApiSafetyTest, PoliciesArePutReadAndEnforcedWithExplanations) {
   EXPECT_EQ(Client(keys_["approver"]).Get("/v1/policies/acme").status, 200);
   EXPECT_EQ(Client(keys_["agent"]).Get("/v1/policies/acme").status, 403);
   // …except its own agent's policy (MCP's stub://policy), and no other agent's.
+  // It shows the agent's own (none) and every one it inherits, nearest first.
   auto own = Client(keys_["agent"]).Get("/v1/policies/a1");
   ASSERT_EQ(own.status, 200) << own.body;
   EXPECT_EQ(own.json()["node"], "a1");
+  EXPECT_EQ(own.json()["policy"], json::object());
+  const json inherited = own.json()["inherited"];
+  ASSERT_EQ(inherited.size(), 2u) << own.body;
+  EXPECT_EQ(inherited[0]["node"], "marketing");
+  EXPECT_EQ(inherited[0]["kind"], "team");
+  EXPECT_EQ(inherited[0]["policy"]["max_per_spend"], "1");
+  EXPECT_EQ(inherited[1]["node"], "acme");
+  EXPECT_EQ(inherited[1]["kind"], "org");
+  EXPECT_EQ(inherited[1]["policy"]["vendors"]["block"], json({"evil.example"}));
+  EXPECT_EQ(got.json()["inherited"].size(), 1u);  // marketing inherits the org's
   EXPECT_EQ(Client(keys_["agent"]).Get("/v1/policies/a2").status, 403);
   EXPECT_EQ(Client(keys_["agent"]).Get("/v1/policies/marketing").status, 403);
   EXPECT_EQ(admin.Get("/v1/policies/ghost").status, 404);

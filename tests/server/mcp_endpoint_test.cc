@@ -298,6 +298,7 @@ TEST_P(McpEndpointTest, ResourcesAreTheKeysBudgetAndPolicy) {
   json policy = json::parse(c[0]["text"].get<std::string>());
   EXPECT_EQ(policy["node"], "a1");
   EXPECT_EQ(policy["policy"]["max_per_spend"], "5");
+  EXPECT_EQ(policy["inherited"], json::array());  // no ancestor has one
   json a = Rpc(agent_key_, "resources/read", {{"uri", "stub://secrets"}});
   EXPECT_EQ(a["error"]["code"], -32002);
 }
