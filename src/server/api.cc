@@ -317,6 +317,24 @@ ApiResponse Api::Metrics(const ApiRequest&, const PathParams&) {
   counter("stub_batched_spends_total", "Spends applied through batches.", b.spends);
   counter("stub_holds_expired_total", "Holds expired by the server's sweeper.",
           holds_expired_.load());
+  if (transport_stats_) {
+    const HttpServer::Stats t = transport_stats_();
+    auto gauge = [&out](const char* name, const char* help, std::uint64_t v) {
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name +
+             " " + std::to_string(v) + "\n";
+    };
+    gauge("stub_http_connections_open", "Open client connections.", t.open);
+    counter("stub_http_connections_rejected_total",
+            "Connections closed at once: the server was at its connection bound.", t.rejected);
+    gauge("stub_gateway_calls_in_flight",
+          "LLM gateway calls (streams included) not yet answered, each on a thread of the "
+          "gateway's lane.",
+          t.slow_in_flight);
+    counter("stub_gateway_calls_refused_total",
+            "LLM gateway calls answered 503 overloaded: every slot of the lane was taken "
+            "(stub serve --gateway-calls).",
+            t.slow_refused);
+  }
   ApiResponse r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = std::move(out);

@@ -11,6 +11,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -26,6 +27,7 @@
 #include "server/api_types.h"
 #include "server/auth.h"
 #include "server/feed_hub.h"
+#include "server/http_server.h"
 #include "server/json_body.h"
 #include "server/mcp_handler.h"
 #include "server/router.h"
@@ -48,6 +50,12 @@ class Api {
       const Authenticator& auth, SessionService& sessions, const UiHandler& ui,
       StreamOptions streams = {},
       std::chrono::milliseconds ready_timeout = std::chrono::milliseconds{1000});
+
+  // Where /metrics reads the transport's figures (connections, the gateway's
+  // lane); none: not reported. Call before serving.
+  void SetTransportStats(std::function<HttpServer::Stats()> stats) {
+    transport_stats_ = std::move(stats);
+  }
 
   ApiResponse Handle(const ApiRequest& request);
   // The answer when it can be had without blocking (for the event loop):
@@ -176,6 +184,7 @@ class Api {
   std::map<int, std::uint64_t> responses_by_status_;
   std::map<std::string, std::uint64_t> outcomes_;  // "approved", "held", "denied:<reason>"
   std::atomic<std::uint64_t> holds_expired_{0};
+  std::function<HttpServer::Stats()> transport_stats_;
   // Handling time (worker side, queueing excluded), a Prometheus histogram.
   static constexpr std::array<double, 11> kLatencyBuckets = {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};

@@ -92,12 +92,12 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// A slot of the slow lane, taken by counting in `*count` (event-loop state)
-// and given back when the slot goes.
+// A slot of the slow lane, taken by counting in `*count` and given back
+// when the slot goes.
 class LaneSlot {
  public:
   LaneSlot() = default;
-  explicit LaneSlot(std::size_t& count) : count_(&count) { ++count; }
+  explicit LaneSlot(std::atomic<std::uint64_t>& count) : count_(&count) { ++count; }
   LaneSlot(LaneSlot&& other) noexcept : count_(std::exchange(other.count_, nullptr)) {}
   LaneSlot& operator=(LaneSlot&& other) noexcept {
     if (this != &other) {
@@ -115,7 +115,7 @@ class LaneSlot {
     if (count_ != nullptr) --*count_;
     count_ = nullptr;
   }
-  std::size_t* count_ = nullptr;
+  std::atomic<std::uint64_t>* count_ = nullptr;
 };
 
 struct Conn {
@@ -192,6 +192,8 @@ class HttpServer::Impl {
     s.accepted = accepted_.load();
     s.rejected = rejected_.load();
     s.open = open_.load();
+    s.slow_in_flight = slow_in_flight_.load();
+    s.slow_refused = slow_refused_.load();
     return s;
   }
 
@@ -483,7 +485,8 @@ class HttpServer::Impl {
       ApiResponse res;
       if (std::optional<ApiResponse> quick = OnLoop(api)) {
         res = std::move(*quick);
-      } else if (slow && slow_in_flight_ >= options_.slow_lane_threads) {
+      } else if (slow && slow_in_flight_.load() >= options_.slow_lane_threads) {
+        ++slow_refused_;
         res = Logged(api,
                      ErrorResponse(Status(StatusCode::kUnavailable,
                                           "the server is at its limit of " +
@@ -582,11 +585,13 @@ class HttpServer::Impl {
   // Event-loop state (touched only on the loop thread).
   bool stopping_ = false;
   std::set<std::shared_ptr<Conn>> conns_;
-  std::size_t slow_in_flight_ = 0;  // slow-lane requests not yet answered
   std::vector<std::shared_ptr<asio::steady_timer>> timers_;
   std::atomic<std::uint64_t> accepted_{0};
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint64_t> open_{0};
+  // Changed on the loop only; atomic for GetStats.
+  std::atomic<std::uint64_t> slow_in_flight_{0};  // slow-lane requests not yet answered
+  std::atomic<std::uint64_t> slow_refused_{0};
 };
 
 HttpServer::HttpServer(HttpServerOptions options, Handler handler, LoopHandler on_loop)

@@ -97,7 +97,11 @@ class HttpServer {
     std::uint64_t accepted = 0;
     std::uint64_t rejected = 0;  // closed at once: over max_connections
     std::uint64_t open = 0;
+    std::uint64_t slow_in_flight = 0;  // slow-lane requests not yet answered
+    std::uint64_t slow_refused = 0;    // slow-lane requests answered 503: no slot
   };
+  // Thread-safe.
+
   Stats GetStats() const;
 
   class Impl;

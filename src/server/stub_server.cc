@@ -38,6 +38,7 @@ StubServer::StubServer(Store& store, const Clock& clock, ServerOptions options)
           [this](ApiRequest& r) { return api_.TryHandleOnLoop(r); })) {
   providers_handler_.AddRoutes(api_.routes());
   gateway_.AddRoutes(api_.routes());
+  api_.SetTransportStats([this] { return http_->GetStats(); });
 }
 
 StubServer::~StubServer() {

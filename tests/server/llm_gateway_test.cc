@@ -369,6 +369,16 @@ TEST_F(LlmGatewayTest, WrongKeysAreRefusedInTheProvidersShape) {
 // A server with 2 API workers and room for 4 gateway calls at once.
 class LlmGatewayLaneTest : public LlmGatewayTest {
  protected:
+  // The value of an unlabelled metric of /metrics ("" when absent).
+  std::string Metric(const std::string& name) {
+    const std::string text = Client().Get("/metrics").body;
+    const std::string line = "\n" + name + " ";
+    const std::size_t at = text.find(line);
+    if (at == std::string::npos) return "";
+    const std::size_t from = at + line.size();
+    return text.substr(from, text.find('\n', from) - from);
+  }
+
   ServerOptions GatewayOptions() override {
     ServerOptions options = LlmGatewayTest::GatewayOptions();
     options.http.worker_threads = 2;
@@ -394,11 +404,14 @@ TEST_F(LlmGatewayLaneTest, CallsWaitingOnTheirProviderNeverTakeTheApisWorkers) {
     EXPECT_EQ(limit["spent"], "0");
     EXPECT_NE(limit["held"], "0");
   }
+  EXPECT_EQ(Metric("stub_gateway_calls_in_flight"), "4");
+  EXPECT_EQ(Metric("stub_gateway_calls_refused_total"), "0");
   auto fifth = Chat(kCall);
   EXPECT_EQ(fifth.status, 503) << fifth.body;
   EXPECT_EQ(fifth.code(), "overloaded");
   EXPECT_EQ(fifth.header("retry-after"), "1");
   EXPECT_EQ(upstream_.requests(), 4);
+  EXPECT_EQ(Metric("stub_gateway_calls_refused_total"), "1");
   upstream_.hold_answers = false;
   for (auto& t : agents) t.join();
   for (const HttpResult& r : calls) {
@@ -409,6 +422,12 @@ TEST_F(LlmGatewayLaneTest, CallsWaitingOnTheirProviderNeverTakeTheApisWorkers) {
   EXPECT_EQ(limit["spent"], "0.0028");
   EXPECT_EQ(limit["held"], "0");
   EXPECT_EQ(Chat(kCall).status, 200);  // the room is free again
+  // A slot is given back once its answer is written, just after the client
+  // may have read it.
+  for (int i = 0; i < 1000 && Metric("stub_gateway_calls_in_flight") != "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(Metric("stub_gateway_calls_in_flight"), "0");
 }
 
 class LlmGatewayWithoutSecretTest : public ServerTest {};
