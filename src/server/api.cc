@@ -315,6 +315,15 @@ ApiResponse Api::Metrics(const ApiRequest&, const PathParams&) {
   counter("stub_contention_denials_total", "Spends denied after exhausting retries.", e.contention);
   counter("stub_batches_total", "Group-commit batches.", b.batches);
   counter("stub_batched_spends_total", "Spends applied through batches.", b.spends);
+  counter("stub_batch_syncs_total", "Flushes that made committed batches durable.", b.syncs);
+  counter("stub_spends_refused_total",
+          "Spends, holds and captures refused at once, 503 overloaded: the batcher's queue was "
+          "full (or it was shutting down).",
+          b.refused);
+  counter("stub_spends_timed_out_total",
+          "Spends, holds and captures answered 503 overloaded at their deadline (stub serve "
+          "--answer-timeout): the store did not answer in time.",
+          b.timed_out);
   counter("stub_holds_expired_total", "Holds expired by the server's sweeper.",
           holds_expired_.load());
   if (transport_stats_) {

@@ -58,6 +58,9 @@ TEST_F(StalledStoreServerTest, SpendsAre503OverloadedAndReadyzFailsUntilTheStore
   EXPECT_EQ(stalled.status, 503) << stalled.body;
   EXPECT_EQ(stalled.code(), "overloaded");
   EXPECT_EQ(stalled.header("retry-after"), "1");
+  // An operator sees it in /metrics.
+  EXPECT_NE(Client().Get("/metrics").body.find("\nstub_spends_timed_out_total 1\n"),
+            std::string::npos);
   auto ready = Client().Get("/readyz");
   EXPECT_EQ(ready.status, 503) << ready.body;
   EXPECT_EQ(ready.json().value("store_answers", true), false);
