@@ -11,7 +11,7 @@ PACKAGES=(
   build-essential g++ cmake ninja-build pkg-config git clang-format
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libssl-dev libfmt-dev libspdlog-dev
-  libboost-dev libjemalloc-dev libsqlite3-dev sqlite3 libpq-dev postgresql libidn2-dev wrk
+  libboost-dev libjemalloc-dev libsecp256k1-dev libsqlite3-dev sqlite3 libpq-dev postgresql libidn2-dev wrk
   clang libclang-rt-14-dev
   chromium
 )
