@@ -1,0 +1,71 @@
+#include "x402/payment_payload.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/base64.h"
+#include "core/json_input.h"
+#include "core/sha256.h"
+
+namespace stub::x402 {
+
+using nlohmann::json;
+
+HeaderField EncodePaymentHeader(const PaymentRequired& required, const PaymentRequirement& chosen,
+                                const TransferAuthorization& auth, const Signature& signature) {
+  const json payload = {{"authorization",
+                         {{"from", ToChecksumHex(auth.from)},
+                          {"to", ToChecksumHex(auth.to)},
+                          {"value", Uint128ToDecimal(auth.value)},
+                          {"validAfter", std::to_string(auth.valid_after)},
+                          {"validBefore", std::to_string(auth.valid_before)},
+                          {"nonce", "0x" + ToHex(auth.nonce)}}},
+                        {"signature", SignatureHex(signature)}};
+  if (required.version == 1) {
+    const json doc = {{"x402Version", 1},
+                      {"scheme", chosen.scheme},
+                      {"network", chosen.network},
+                      {"payload", payload}};
+    return {"X-PAYMENT", EncodeBase64(doc.dump())};
+  }
+  json doc = {{"x402Version", 2},
+              {"payload", payload},
+              {"resource", required.resource},
+              {"accepted", chosen.raw}};
+  if (!required.extensions.is_null()) doc["extensions"] = required.extensions;
+  return {"PAYMENT-SIGNATURE", EncodeBase64(doc.dump())};
+}
+
+std::string_view SettlementHeaderName(int version) {
+  return version == 1 ? "X-PAYMENT-RESPONSE" : "PAYMENT-RESPONSE";
+}
+
+Result<Settlement> ParseSettlementHeader(std::string_view header_value) {
+  const auto invalid = [](std::string why) {
+    return InvalidArgument("the settlement header is malformed: " + std::move(why),
+                           "x402_invalid_settlement");
+  };
+  if (header_value.size() > 16 * 1024) return invalid("too large");
+  std::string text;
+  if (!DecodeBase64(header_value, text)) return invalid("not base64");
+  JsonLimits limits;
+  limits.max_bytes = 16 * 1024;
+  limits.max_depth = 8;
+  auto doc = ParseBoundedJson(text, limits);
+  if (!doc.ok()) return invalid(doc.status().message());
+  if (!doc->is_object()) return invalid("not a JSON object");
+  const auto success = doc->find("success");
+  if (success == doc->end() || !success->is_boolean()) return invalid("success is not a boolean");
+  const auto str = [&](const char* key) {
+    const auto it = doc->find(key);
+    return it != doc->end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  Settlement s;
+  s.success = success->get<bool>();
+  s.transaction = str("transaction");
+  s.network = str("network");
+  s.payer = str("payer");
+  s.error_reason = str("errorReason");
+  return s;
+}
+
+}  // namespace stub::x402

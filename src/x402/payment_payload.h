@@ -1,0 +1,52 @@
+// What Stub sends back to an x402 resource server, and what it answers:
+//   v2 — PAYMENT-SIGNATURE: base64 of JSON {x402Version: 2, payload:
+//        {authorization, signature}, extensions, resource, accepted} where
+//        `accepted` is the chosen option verbatim; the settlement comes back
+//        in PAYMENT-RESPONSE;
+//   v1 — X-PAYMENT: base64 of JSON {x402Version: 1, scheme, network, payload:
+//        {authorization, signature}}; the settlement comes back in
+//        X-PAYMENT-RESPONSE.
+// `authorization` is {from, to, value, validAfter, validBefore, nonce}: the
+// addresses EIP-55 checksummed, the integers as decimal strings, the nonce
+// as 0x + 64 hex digits — as @x402/evm writes it.
+//
+// Pure and thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "x402/eip3009.h"
+#include "x402/payment_required.h"
+#include "x402/signer.h"
+
+namespace stub::x402 {
+
+struct HeaderField {
+  std::string name;
+  std::string value;
+};
+
+// The header that retries the request with a payment for option `chosen` of
+// `required`. REQUIRES: chosen is one of required.accepts.
+HeaderField EncodePaymentHeader(const PaymentRequired& required, const PaymentRequirement& chosen,
+                                const TransferAuthorization& auth, const Signature& signature);
+
+// The header a settlement answer comes back in, for `version`.
+std::string_view SettlementHeaderName(int version);
+
+// A facilitator's settlement as the resource server relays it.
+struct Settlement {
+  bool success = false;
+  std::string transaction;  // the settlement transaction hash
+  std::string network;
+  std::string payer;
+  std::string error_reason;
+};
+
+// Parses a PAYMENT-RESPONSE / X-PAYMENT-RESPONSE value (base64 JSON). Errors:
+// kInvalidArgument "x402_invalid_settlement".
+Result<Settlement> ParseSettlementHeader(std::string_view header_value);
+
+}  // namespace stub::x402
