@@ -25,6 +25,7 @@ inline constexpr std::string_view kActionMaxSpendUpdated = "max_spend.updated";
 inline constexpr std::string_view kActionApprovalRequested = "approval.requested";
 inline constexpr std::string_view kActionApprovalDecided = "approval.decided";
 inline constexpr std::string_view kActionProviderUpdated = "provider.updated";
+inline constexpr std::string_view kActionWalletUpdated = "wallet.updated";
 
 // Actors that are not API keys.
 inline constexpr std::string_view kActorSystem = "system";  // the engine itself (velocity)

@@ -63,15 +63,7 @@ std::string_view ProviderKindName(ProviderKind kind) {
   return kind == ProviderKind::kAnthropic ? "anthropic" : "openai";
 }
 
-bool IsProviderName(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (!alnum && (i == 0 || (c != '-' && c != '_'))) return false;
-  }
-  return true;
-}
+bool IsProviderName(std::string_view name) { return IsSlug(name); }
 
 Result<ProviderConfig> ProviderFromJson(std::string_view name, const Json& body) {
   if (!IsProviderName(name)) {

@@ -15,4 +15,14 @@ Status CheckTextField(std::string_view field, std::string_view value, std::size_
   return Status::Ok();
 }
 
+bool IsSlug(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '-' && c != '_'))) return false;
+  }
+  return true;
+}
+
 }  // namespace stub

@@ -27,4 +27,8 @@ inline constexpr std::size_t kMaxReasonTextBytes = 1024;  // freeze, kill-switch
 // "'intent' is longer than 1024 bytes".
 Status CheckTextField(std::string_view field, std::string_view value, std::size_t max_bytes);
 
+// Whether `name` is a slug that may name an admin-made object in a URL path
+// (a provider, a wallet): 1–64 of [a-z0-9_-], starting with a letter or digit.
+bool IsSlug(std::string_view name);
+
 }  // namespace stub

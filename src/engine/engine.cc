@@ -14,6 +14,7 @@
 #include "engine/ledger_txn.h"
 #include "engine/provider_ops.h"
 #include "engine/safety_ops.h"
+#include "engine/wallet_ops.h"
 
 namespace stub {
 namespace {
@@ -325,6 +326,11 @@ Result<bool> Engine::PutProvider(ProviderRow row, std::string_view actor) {
       [&](LedgerTxn& lt, Timestamp now) { return ApplyPutProvider(lt, row, actor, now); });
 }
 
+Result<bool> Engine::PutWallet(WalletRow row, std::string_view actor) {
+  return RunOperator(
+      [&](LedgerTxn& lt, Timestamp now) { return ApplyPutWallet(lt, row, actor, now); });
+}
+
 Result<ApprovalDecision> Engine::DecideApproval(std::string_view org, std::string_view approval_id,
                                                 bool approve, std::string_view note,
                                                 std::string_view actor) {
@@ -547,6 +553,20 @@ Result<SpendResult> Engine::Capture(const CaptureRequest& original) {
 
 Result<stub::Hold> Engine::Void(std::string_view org, std::string_view hold_id) {
   return Run([&](LedgerTxn& lt, Timestamp now) { return ApplyVoid(lt, org, hold_id, now); });
+}
+
+Result<std::optional<WalletRow>> Engine::GetWallet(std::string_view org, std::string_view id) {
+  TxnOptions read = options_.txn;
+  read.read_only = true;
+  STUB_ASSIGN_OR_RETURN(auto txn, store_.Begin(read));
+  return txn->GetWallet(org, id);
+}
+
+Result<std::vector<WalletRow>> Engine::ListWallets(std::string_view org) {
+  TxnOptions read = options_.txn;
+  read.read_only = true;
+  STUB_ASSIGN_OR_RETURN(auto txn, store_.Begin(read));
+  return txn->ListWallets(org);
 }
 
 Result<std::optional<stub::Hold>> Engine::GetHold(std::string_view org, std::string_view hold_id) {

@@ -105,6 +105,15 @@ class Engine {
   // kNotFound (org), kResourceExhausted "too_many_providers".
   Result<bool> PutProvider(ProviderRow row, std::string_view actor);
 
+  // --- x402 wallets (see wallet_ops.h) ---
+  // Stores `row` as wallet row.id of `org`, audited by a config journal
+  // entry. Returns true when the wallet is new. Errors: kNotFound (org),
+  // kResourceExhausted "too_many_wallets".
+  Result<bool> PutWallet(WalletRow row, std::string_view actor);
+  // The org's wallet `id`, or nullopt; the org's wallets by id. Read-only.
+  Result<std::optional<WalletRow>> GetWallet(std::string_view org, std::string_view id);
+  Result<std::vector<WalletRow>> ListWallets(std::string_view org);
+
   // --- approvals (see ledger_ops.h ApplyDecideApproval) ---
   Result<ApprovalDecision> DecideApproval(std::string_view org, std::string_view approval_id,
                                           bool approve, std::string_view note,

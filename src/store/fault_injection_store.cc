@@ -204,6 +204,18 @@ class FaultInjectionTxn final : public Transaction {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
     return base_->ListProviders(org);
   }
+  Status PutWallet(WalletRow row) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kWrite));
+    return base_->PutWallet(std::move(row));
+  }
+  Result<std::optional<WalletRow>> GetWallet(std::string_view org, std::string_view id) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
+    return base_->GetWallet(org, id);
+  }
+  Result<std::vector<WalletRow>> ListWallets(std::string_view org) override {
+    STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kRead));
+    return base_->ListWallets(org);
+  }
   Status InsertSession(SessionRow row) override {
     STUB_RETURN_IF_ERROR(store_.Pass(FaultPoint::kWrite));
     return base_->InsertSession(std::move(row));

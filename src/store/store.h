@@ -43,6 +43,7 @@
 #include "core/session.h"
 #include "core/spend_daily.h"
 #include "core/status.h"
+#include "core/wallet_row.h"
 #include "core/window.h"
 #include "query/query_plan.h"
 
@@ -272,6 +273,13 @@ class Transaction {
   // The org's providers ordered by name (callers keep an org to
   // kMaxProvidersPerOrg).
   virtual Result<std::vector<ProviderRow>> ListProviders(std::string_view org) = 0;
+
+  // --- x402 wallets (core/wallet_row.h) ---
+  // Inserts the wallet, or replaces the row with the same (org, id).
+  virtual Status PutWallet(WalletRow row) = 0;
+  virtual Result<std::optional<WalletRow>> GetWallet(std::string_view org, std::string_view id) = 0;
+  // The org's wallets ordered by id (callers keep an org to kMaxWalletsPerOrg).
+  virtual Result<std::vector<WalletRow>> ListWallets(std::string_view org) = 0;
 
   // --- questions (read-only) ---
   // Runs a plan (query/query_plan.h) over the org's journal (status approved:

@@ -365,6 +365,7 @@ TEST_F(SqliteStoreTest, RollupMigrationBackfillsAVersionFourDatabase) {
   RawQuery(DbPath(),
            "CREATE INDEX entries_spend_time ON entries (org, created_at, agent, vendor, category, "
            "amount, kind) WHERE kind IN ('spend', 'capture')");
+  RawQuery(DbPath(), "DROP TABLE wallets");                               // migration 14
   RawQuery(DbPath(), "ALTER TABLE holds DROP COLUMN capture_on_expiry");  // migration 13
   RawQuery(DbPath(), "DROP TABLE providers");                             // migration 12
   RawQuery(DbPath(), "DROP TABLE sessions");                              // migration 10

@@ -56,6 +56,7 @@ using WindowLogKey = std::tuple<std::string, std::string, Timestamp, std::int64_
 using ApprovalKey = std::tuple<std::string, std::string>;  // org, id
 using SessionKey = std::tuple<std::string>;                // hash of the token
 using ProviderKey = std::tuple<std::string, std::string>;  // org, name
+using WalletKey = std::tuple<std::string, std::string>;    // org, id
 // A session's versions: nullopt once deleted (the tables keep no tombstones
 // of their own outside the pending-holds index).
 using SessionSlot = std::optional<SessionRow>;
@@ -130,6 +131,7 @@ class MemoryStore::Impl {
   MvccTable<ApprovalKey, ApprovalRow> approvals;
   MvccTable<SessionKey, SessionSlot> sessions;
   MvccTable<ProviderKey, ProviderRow> providers;
+  MvccTable<WalletKey, WalletRow> wallets;
   std::uint64_t commits = 0;
   std::uint64_t conflicts = 0;
 };
@@ -518,6 +520,31 @@ class MemoryTransaction final : public Transaction {
     });
   }
 
+  // --- x402 wallets ---
+
+  Status PutWallet(WalletRow row) override {
+    return WriteCall([&] {
+      const std::string org = row.org, id = row.id;  // outlive the moved row
+      wallet_writes_.Put(View2(org, id), std::move(row));
+      return Status::Ok();
+    });
+  }
+
+  Result<std::optional<WalletRow>> GetWallet(std::string_view org, std::string_view id) override {
+    return ReadCall<std::optional<WalletRow>>(
+        [&] { return PointGet(store_->wallets, wallet_writes_, wallet_reads_, View2(org, id)); });
+  }
+
+  Result<std::vector<WalletRow>> ListWallets(std::string_view org) override {
+    return ReadCall<std::vector<WalletRow>>([&]() -> Result<std::vector<WalletRow>> {
+      ScanRange<WalletKey> range{WalletKey(org, std::string_view()), std::nullopt, false, true};
+      auto own = wallet_writes_.Collect(range);
+      auto committed = Scan(store_->wallets, range, kNoLimit, wallet_reads_);
+      return Merge(committed, own, kNoLimit,
+                   [](const WalletRow& w) { return std::string_view(w.id); });
+    });
+  }
+
   // --- rolling-window log ---
 
   Status AppendWindowLog(WindowLogRow row) override {
@@ -833,7 +860,7 @@ class MemoryTransaction final : public Transaction {
     return !org_writes_.empty() || !node_writes_.empty() || !entry_writes_.empty() ||
            !idempotency_writes_.empty() || !hold_writes_.empty() || !denial_writes_.empty() ||
            !key_writes_.empty() || !window_writes_.empty() || !approval_writes_.empty() ||
-           !session_writes_.empty() || !provider_writes_.empty();
+           !session_writes_.empty() || !provider_writes_.empty() || !wallet_writes_.empty();
   }
 
   // Checks the writes of one table against versions committed after the
@@ -880,6 +907,7 @@ class MemoryTransaction final : public Transaction {
     if (!ValidateWrites(s.window_log, window_writes_)) return "a window log row it appends";
     if (!ValidateWrites(s.approvals, approval_writes_)) return "an approval it writes";
     if (!ValidateWrites(s.providers, provider_writes_)) return "a provider it writes";
+    if (!ValidateWrites(s.wallets, wallet_writes_)) return "a wallet it writes";
     if (!ValidateWrites(s.sessions, session_writes_)) return "a session it writes";
     if (!record_reads_) return nullptr;
     if (org_reads_.ChangedSince(s.orgs, snapshot_)) return "an org row it read";
@@ -897,6 +925,7 @@ class MemoryTransaction final : public Transaction {
     if (window_reads_.ChangedSince(s.window_log, snapshot_)) return "a window log range it read";
     if (approval_reads_.ChangedSince(s.approvals, snapshot_)) return "an approval it read";
     if (provider_reads_.ChangedSince(s.providers, snapshot_)) return "a provider it read";
+    if (wallet_reads_.ChangedSince(s.wallets, snapshot_)) return "a wallet it read";
     if (session_reads_.ChangedSince(s.sessions, snapshot_)) return "a session it read";
     return nullptr;
   }
@@ -993,6 +1022,7 @@ class MemoryTransaction final : public Transaction {
     InstallWrites(s.window_log, window_writes_, ts);
     InstallWrites(s.approvals, approval_writes_, ts);
     InstallWrites(s.providers, provider_writes_, ts);
+    InstallWrites(s.wallets, wallet_writes_, ts);
     InstallWrites(s.sessions, session_writes_, ts);
     ++s.commits;
 
@@ -1022,6 +1052,7 @@ class MemoryTransaction final : public Transaction {
     PruneWrites(s.window_log, window_writes_, s.active);
     PruneWrites(s.approvals, approval_writes_, s.active);
     PruneWrites(s.providers, provider_writes_, s.active);
+    PruneWrites(s.wallets, wallet_writes_, s.active);
     PruneWrites(s.sessions, session_writes_, s.active);
     for (const auto& key : index_touched) s.pending_holds.Prune(key, s.active);
     return Status::Ok();
@@ -1038,6 +1069,7 @@ class MemoryTransaction final : public Transaction {
     window_writes_.Clear();
     approval_writes_.Clear();
     provider_writes_.Clear();
+    wallet_writes_.Clear();
     session_writes_.Clear();
     if (!record_reads_) return;
     org_reads_ = {};
@@ -1051,6 +1083,7 @@ class MemoryTransaction final : public Transaction {
     window_reads_ = {};
     approval_reads_ = {};
     provider_reads_ = {};
+    wallet_reads_ = {};
     session_reads_ = {};
   }
 
@@ -1071,6 +1104,7 @@ class MemoryTransaction final : public Transaction {
   WriteSet<WindowLogKey, WindowLogRow> window_writes_;
   WriteSet<ApprovalKey, ApprovalRow> approval_writes_;
   WriteSet<ProviderKey, ProviderRow> provider_writes_;
+  WriteSet<WalletKey, WalletRow> wallet_writes_;
   WriteSet<SessionKey, SessionSlot> session_writes_;
 
   ReadSet<OrgKey> org_reads_;
@@ -1084,6 +1118,7 @@ class MemoryTransaction final : public Transaction {
   ReadSet<WindowLogKey> window_reads_;
   ReadSet<ApprovalKey> approval_reads_;
   ReadSet<ProviderKey> provider_reads_;
+  ReadSet<WalletKey> wallet_reads_;
   ReadSet<SessionKey> session_reads_;
 };
 
@@ -1116,11 +1151,12 @@ MemoryStore::Stats MemoryStore::GetStats() const {
   Stats stats;
   stats.commits = s.commits;
   stats.conflicts = s.conflicts;
-  stats.versions =
-      s.orgs.version_count() + s.nodes.version_count() + s.entries.version_count() +
-      s.idempotency.version_count() + s.holds.version_count() + s.pending_holds.version_count() +
-      s.denials.version_count() + s.keys.version_count() + s.window_log.version_count() +
-      s.approvals.version_count() + s.sessions.version_count() + s.providers.version_count();
+  stats.versions = s.orgs.version_count() + s.nodes.version_count() + s.entries.version_count() +
+                   s.idempotency.version_count() + s.holds.version_count() +
+                   s.pending_holds.version_count() + s.denials.version_count() +
+                   s.keys.version_count() + s.window_log.version_count() +
+                   s.approvals.version_count() + s.sessions.version_count() +
+                   s.providers.version_count() + s.wallets.version_count();
   return stats;
 }
 

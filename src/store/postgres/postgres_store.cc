@@ -29,6 +29,7 @@
 #include "store/provider_table.h"
 #include "store/query_sql.h"
 #include "store/row_codec.h"
+#include "store/wallet_table.h"
 
 namespace stub {
 namespace {
@@ -415,6 +416,18 @@ const std::vector<Migration>& Migrations() {
             "DEFAULT 0",
             nullptr},
        }},
+      // x402 wallets (store/wallet_table.h): settings only, never a key.
+      {14,
+       "x402 wallets",
+       {
+           {R"sql(CREATE TABLE IF NOT EXISTS wallets (
+  org TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  config TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (org, id)))sql",
+            nullptr},
+       }},
   };
   return kMigrations;
 }
@@ -492,6 +505,9 @@ enum StmtId : std::size_t {
   kPutProvider,
   kGetProvider,
   kListProviders,
+  kPutWallet,
+  kGetWallet,
+  kListWallets,
   kStmtCount,
 };
 
@@ -753,6 +769,13 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
       {"list_providers",
        "SELECT " STUB_PROVIDER_COLS " FROM providers WHERE org = $1 ORDER BY name",
        {T}},
+      {"put_wallet",
+       "INSERT INTO wallets (" STUB_WALLET_COLS ") VALUES ($1, $2, $3, $4) "
+       "ON CONFLICT (org, id) DO UPDATE SET config = excluded.config, "
+       "updated_at = excluded.updated_at",
+       {T, T, T, I}},
+      {"get_wallet", "SELECT " STUB_WALLET_COLS " FROM wallets WHERE org = $1 AND id = $2", {T, T}},
+      {"list_wallets", "SELECT " STUB_WALLET_COLS " FROM wallets WHERE org = $1 ORDER BY id", {T}},
   }};
   static_assert(kTimeOrderedSpendIdLength == 31, "get_spend_entry's and entries_legacy_ref's 31");
   return kStmts;
@@ -766,6 +789,7 @@ const std::array<StmtDef, kStmtCount>& Stmts() {
 #undef STUB_SESSION_COLS
 #undef STUB_APPROVAL_COLS
 #undef STUB_PROVIDER_COLS
+#undef STUB_WALLET_COLS
 
 // Statements per pipeline sync: bounds what either side buffers unread.
 constexpr std::size_t kPipelineChunk = 256;
@@ -1814,6 +1838,27 @@ class PostgresTransaction final : public Transaction {
     Params p;
     p.Text(org);
     return Collect<ProviderRow>(kListProviders, p, "provider", provider_table::ReadProvider<Row>);
+  }
+
+  // --- x402 wallets ---
+
+  Status PutWallet(WalletRow row) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    Params p;
+    wallet_table::BindWallet(p, row);
+    return Buffer(kPutWallet, std::move(p), OnDuplicate::kConflict);
+  }
+
+  Result<std::optional<WalletRow>> GetWallet(std::string_view org, std::string_view id) override {
+    Params p;
+    p.Text(org).Text(id);
+    return One<WalletRow>(kGetWallet, p, "wallet", wallet_table::ReadWallet<Row>);
+  }
+
+  Result<std::vector<WalletRow>> ListWallets(std::string_view org) override {
+    Params p;
+    p.Text(org);
+    return Collect<WalletRow>(kListWallets, p, "wallet", wallet_table::ReadWallet<Row>);
   }
 
   // --- dashboard sessions ---

@@ -31,6 +31,7 @@
 #include "store/query_sql.h"
 #include "store/row_codec.h"
 #include "store/thread_name.h"
+#include "store/wallet_table.h"
 #include "store/write_behind.h"
 
 namespace stub {
@@ -309,6 +310,16 @@ CREATE TABLE providers (
     {13, "holds captured at expiry", R"sql(
 ALTER TABLE holds ADD COLUMN capture_on_expiry INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    // x402 wallets (store/wallet_table.h): settings only, never a key.
+    {14, "x402 wallets", R"sql(
+CREATE TABLE wallets (
+  org TEXT NOT NULL,
+  id TEXT NOT NULL,
+  config TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (org, id)
+) WITHOUT ROWID, STRICT;
+)sql"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -366,6 +377,9 @@ enum StmtId : std::size_t {
   kPutProvider,
   kGetProvider,
   kListProviders,
+  kPutWallet,
+  kGetWallet,
+  kListWallets,
   kStmtCount,
 };
 
@@ -493,6 +507,12 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "sealed_key = excluded.sealed_key, updated_at = excluded.updated_at",
     "SELECT " STUB_PROVIDER_COLS " FROM providers WHERE org = ?1 AND name = ?2",
     "SELECT " STUB_PROVIDER_COLS " FROM providers WHERE org = ?1 ORDER BY name",
+    "INSERT INTO wallets (" STUB_WALLET_COLS
+    ") VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (org, id) DO UPDATE SET config = excluded.config, updated_at = "
+    "excluded.updated_at",
+    "SELECT " STUB_WALLET_COLS " FROM wallets WHERE org = ?1 AND id = ?2",
+    "SELECT " STUB_WALLET_COLS " FROM wallets WHERE org = ?1 ORDER BY id",
 };
 static_assert(kTimeOrderedSpendIdLength == 31, "kGetSpendEntry's and entries_legacy_ref's 31");
 
@@ -504,6 +524,7 @@ static_assert(kTimeOrderedSpendIdLength == 31, "kGetSpendEntry's and entries_leg
 #undef STUB_SESSION_COLS
 #undef STUB_APPROVAL_COLS
 #undef STUB_PROVIDER_COLS
+#undef STUB_WALLET_COLS
 
 // --- errors -----------------------------------------------------------------
 
@@ -1627,6 +1648,33 @@ class SqliteTransaction final : public Transaction {
     q.Text(org);
     return Collect<ProviderRow>(q, "ListProviders", "provider",
                                 FromQuery<provider_table::ReadProvider<QueryRow>>);
+  }
+
+  // --- x402 wallets ---
+
+  Status PutWallet(WalletRow row) override {
+    STUB_RETURN_IF_ERROR(CheckWritable());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kPutWallet));
+    Query q(*conn_, s);
+    wallet_table::BindWallet(q, row);
+    return Done(q, "PutWallet");
+  }
+
+  Result<std::optional<WalletRow>> GetWallet(std::string_view org, std::string_view id) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kGetWallet));
+    Query q(*conn_, s);
+    q.Text(org).Text(id);
+    return One<WalletRow>(q, "GetWallet", "wallet", FromQuery<wallet_table::ReadWallet<QueryRow>>);
+  }
+
+  Result<std::vector<WalletRow>> ListWallets(std::string_view org) override {
+    STUB_RETURN_IF_ERROR(CheckOpen());
+    STUB_ASSIGN_OR_RETURN(sqlite3_stmt * s, conn_->Prepare(kListWallets));
+    Query q(*conn_, s);
+    q.Text(org);
+    return Collect<WalletRow>(q, "ListWallets", "wallet",
+                              FromQuery<wallet_table::ReadWallet<QueryRow>>);
   }
 
   // --- end ---
