@@ -15,6 +15,7 @@
 #include "core/json_input.h"
 #include "core/llm_call.h"
 #include "core/text_limits.h"
+#include "engine/hold_reservation.h"
 #include "engine/ids.h"
 #include "server/api_error.h"
 
@@ -346,45 +347,34 @@ Result<std::string> LlmGateway::IdempotencyKeyOf(const ApiRequest& request) {
 std::variant<Outcome, ApiResponse> LlmGateway::Reserve(HoldRequest hold, const std::string& key,
                                                        const Call& call) {
   const bool anthropic = call.anthropic;
-  std::optional<SpendResult> held;
-  for (int attempt = 0; attempt < kMaxLlmAttempts && !held; ++attempt) {
-    hold.spend.idempotency_key = "llm:" + key;
-    if (attempt > 0) hold.spend.idempotency_key += "#" + std::to_string(attempt);
-    auto result = batcher_.Apply(hold);
-    if (!result.ok()) return LlmError(anthropic, result.status());
-    const Outcome& o = result->outcome;
-    if (!result->replayed || o.status == OutcomeStatus::kDenied ||
-        o.status == OutcomeStatus::kPendingApproval) {
-      held = std::move(*result);
-      break;
-    }
-    // A retry: what became of the earlier attempt?
-    auto earlier = engine_.GetHold(call.org, o.id);
-    if (!earlier.ok()) return LlmError(anthropic, earlier.status());
-    if (!*earlier) continue;
-    const HoldStatus status = (*earlier)->status;
-    if (status == HoldStatus::kCaptured) {
+  auto reserved = ReserveHold(batcher_, engine_, std::move(hold), "llm:" + key, kMaxLlmAttempts);
+  if (!reserved.ok()) return LlmError(anthropic, reserved.status());
+  using Kind = Reservation::Kind;
+  switch (reserved->kind) {
+    case Kind::kAlreadyCharged: {
       ApiResponse r =
           LlmError(anthropic, 409, "idempotent_replay",
-                   "this call was made and charged already (spend " + (*earlier)->spend_id +
+                   "this call was made and charged already (spend " + reserved->spend_id +
                        "); its answer is not kept, so it is not repeated");
-      r.headers.emplace_back("Stub-Hold-Id", o.id);
-      r.headers.emplace_back("Stub-Spend-Id", (*earlier)->spend_id);
+      r.headers.emplace_back("Stub-Hold-Id", reserved->outcome.id);
+      r.headers.emplace_back("Stub-Spend-Id", reserved->spend_id);
       return r;
     }
-    if (status == HoldStatus::kHeld) {
+    case Kind::kInFlight: {
       ApiResponse r = LlmError(anthropic, 409, "idempotency_key_in_flight",
                                "a call with this Idempotency-Key is still in flight");
-      r.headers.emplace_back("Stub-Hold-Id", o.id);
+      r.headers.emplace_back("Stub-Hold-Id", reserved->outcome.id);
       return r;
     }
-    // Voided or expired: that attempt charged nothing; this one goes on.
+    case Kind::kTooManyAttempts:
+      return LlmError(anthropic, 409, "idempotency_key_reused",
+                      "this Idempotency-Key was tried too many times");
+    case Kind::kHeld:
+    case Kind::kDenied:
+    case Kind::kPendingApproval:
+      break;
   }
-  if (!held) {
-    return LlmError(anthropic, 409, "idempotency_key_reused",
-                    "this Idempotency-Key was tried too many times");
-  }
-  const Outcome& o = held->outcome;
+  const Outcome& o = reserved->outcome;
   if (o.status == OutcomeStatus::kDenied) {
     const std::string reason(o.denial ? DenyReasonName(o.denial->reason) : "denied");
     ApiResponse r = LlmError(
@@ -401,7 +391,7 @@ std::variant<Outcome, ApiResponse> LlmGateway::Reserve(HoldRequest hold, const s
                     "this call may cost more than the approval threshold; calls through the "
                     "gateway cannot wait for an approval");
   }
-  return std::move(held->outcome);
+  return std::move(reserved->outcome);
 }
 
 ApiResponse LlmGateway::Forward(std::shared_ptr<Call> call, std::string upstream_body) {
