@@ -24,7 +24,9 @@ class LocalSigner final : public Signer {
   LocalSigner(const LocalSigner&) = delete;
   LocalSigner& operator=(const LocalSigner&) = delete;
 
-  const Address& address() const override { return address_; }
+  // Never fails.
+  Result<Address> GetAddress() override { return address_; }
+  const Address& address() const { return address_; }
   Result<Signature> Sign(const SignRequest& request) override;
 
  private:

@@ -36,11 +36,13 @@ class Signer {
  public:
   virtual ~Signer() = default;
 
-  // The address of the signer's key. Constant for the signer's lifetime.
-  virtual const Address& address() const = 0;
+  // The address of the signer's key: constant for the signer's lifetime (a
+  // remote signer is asked once, when first needed). Errors: kUnavailable
+  // when a remote signer cannot be reached. Thread-safe.
+  virtual Result<Address> GetAddress() = 0;
 
   // Signs request.digest. GUARANTEES on success: a signature from which
-  // RecoverSigner(request.digest, sig) gives address(). Errors: kUnavailable
+  // RecoverSigner(request.digest, sig) gives GetAddress(). Errors: kUnavailable
   // when a remote signer cannot be reached or answers late (nothing was
   // signed that Stub will send); kInternal when a signer answers with a
   // signature of another key. Thread-safe.
