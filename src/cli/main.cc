@@ -208,9 +208,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd
       ->add_option("--gateway-calls", serve.gateway_calls,
-                   "LLM gateway calls in flight at once, each on a thread of its own apart from "
-                   "the API's workers (a call waits seconds on its provider); one more is "
-                   "answered 503 overloaded (with Retry-After)")
+                   "LLM gateway calls and x402 fetches in flight at once, each on a thread of "
+                   "its own apart from the API's workers (a call waits seconds on its provider); "
+                   "one more is answered 503 overloaded (with Retry-After)")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   serve_cmd
@@ -228,6 +228,13 @@ int main(int argc, char** argv) {
                         "file holding the server's secret key (at least 32 random bytes, hex or "
                         "base64) that seals LLM providers' API keys at rest; default: "
                         "$STUB_SECRET_KEY. Without one, providers cannot be stored");
+  serve_cmd->add_option("--signer", serve.signers,
+                        "an x402 signer wallets may name (repeatable): NAME=PATH (a file holding a "
+                        "0x-hex secp256k1 key, not readable by others), NAME=env:VAR, or "
+                        "NAME=https://… (an external signer: KMS, HSM, custody service)");
+  serve_cmd->add_flag("--allow-private-fetch", serve.allow_private_fetch,
+                      "let x402 fetches reach loopback and private addresses (local fixtures "
+                      "and tests only: an agent could otherwise reach internal services)");
   serve_cmd->add_flag("--demo", serve.demo,
                       "seed the demo org (idempotent) and print a fresh admin key, the URL and a "
                       "curl example");

@@ -91,6 +91,8 @@ Status RunServe(const ServeConfig& config) {
     options.ui.dir = config.ui_dir;
   }
   STUB_ASSIGN_OR_RETURN(options.secret_key, ServerSecretKey(config.secret_key_file));
+  options.signers = config.signers;
+  options.allow_private_fetch = config.allow_private_fetch;
   const std::string url = config.db.empty() ? DefaultStoreUrl() : config.db;
   STUB_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(url));
   SystemClock clock;

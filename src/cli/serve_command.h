@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -31,6 +32,10 @@ struct ServeConfig {
   // The server's secret key (sealing providers' keys): this file, else
   // $STUB_SECRET_KEY, else none.
   std::string secret_key_file;
+  // x402 signers, "NAME=PATH", "NAME=env:VAR" or "NAME=https://…" each.
+  std::vector<std::string> signers;
+  // Let x402 fetches reach loopback and private addresses.
+  bool allow_private_fetch = false;
 };
 
 // The store URL serve uses when --db is not given.

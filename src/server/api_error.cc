@@ -15,7 +15,7 @@ struct ReasonMapping {
   int status;
 };
 
-constexpr std::array<ReasonMapping, 26> kByReason = {{
+constexpr ReasonMapping kByReason[] = {
     {"invalid_json", 400},
     {"invalid_amount", 400},
     {"invalid_request", 400},
@@ -43,9 +43,23 @@ constexpr std::array<ReasonMapping, 26> kByReason = {{
     {"idempotent_replay", 409},
     {"idempotency_key_in_flight", 409},
     {"upstream_unavailable", 502},
+    {"upstream_no_answer", 502},
+    // x402 payments (server/x402_payer.h): what Stub will not pay is a 402,
+    // as a denial is; what the org has not set up, a 409.
+    {"x402_over_max_amount", 402},
+    {"x402_asset_not_allowed", 402},
+    {"x402_network_not_allowed", 402},
+    {"x402_no_payable_option", 402},
+    {"x402_invalid_requirements", 502},
+    {"x402_no_wallet", 409},
+    {"x402_signer_missing", 409},
+    {"x402_signer_changed", 409},
+    {"too_many_wallets", 409},
+    {"target_not_public", 403},
+    {"approval_required", 402},
     {"upstream_too_large", 502},
     {"secret_unreadable", 500},
-}};
+};
 
 // Whether `message` came from a store adapter (they prefix their messages
 // and quote the database's own).

@@ -74,4 +74,10 @@ Status RequireRole(const Principal& p, std::initializer_list<KeyRole> roles) {
   return Forbidden("a " + std::string(KeyRoleName(p.role)) + " key may not do this");
 }
 
+Status RequireOrgAdmin(const Principal& p) {
+  STUB_RETURN_IF_ERROR(RequireRole(p, {KeyRole::kAdmin}));
+  if (p.org.empty()) return Forbidden("this endpoint needs an admin key of an org");
+  return Status::Ok();
+}
+
 }  // namespace stub

@@ -75,4 +75,7 @@ class Authenticator {
 // kOk if `p` has one of `roles`; else 403 forbidden.
 Status RequireRole(const Principal& p, std::initializer_list<KeyRole> roles);
 
+// kOk if `p` is an admin key of an org (not the root key); else 403.
+Status RequireOrgAdmin(const Principal& p);
+
 }  // namespace stub

@@ -5,6 +5,7 @@
 //
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -135,7 +136,7 @@ class HttpServer::Impl {
         io_(1),
         acceptor_(io_),
         pool_(options_.worker_threads == 0 ? 1 : options_.worker_threads),
-        slow_pool_(options_.slow_lane_prefix.empty() || options_.slow_lane_threads == 0
+        slow_pool_(options_.slow_lane_prefixes.empty() || options_.slow_lane_threads == 0
                        ? 1
                        : options_.slow_lane_threads),
         signals_(io_) {}
@@ -479,7 +480,8 @@ class HttpServer::Impl {
       const unsigned version = req.version();
       bool keep_alive = req.keep_alive();
       const bool slow =
-          !options_.slow_lane_prefix.empty() && api.path.starts_with(options_.slow_lane_prefix);
+          std::any_of(options_.slow_lane_prefixes.begin(), options_.slow_lane_prefixes.end(),
+                      [&](const std::string& prefix) { return api.path.starts_with(prefix); });
       asio::thread_pool& pool = slow ? slow_pool_ : pool_;
       LaneSlot slot;  // a slow-lane request's, until it is answered
       ApiResponse res;

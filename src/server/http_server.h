@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "server/api_types.h"
@@ -41,14 +42,14 @@ struct HttpServerOptions {
   std::chrono::milliseconds write_timeout{15'000};
   std::size_t max_connections = 1024;  // connections beyond it are closed at once
   std::size_t worker_threads = 64;     // handler calls that may block at once
-  // The slow lane: requests to paths starting with `slow_lane_prefix` (when
-  // not empty), which wait long on someone else (the LLM gateway's calls to
-  // providers take seconds), run on their own pool of slow_lane_threads, so
-  // that however many of them wait, the other routes keep their workers. A
+  // The slow lane: requests to paths starting with one of
+  // `slow_lane_prefixes`, which wait long on someone else (the LLM gateway's
+  // calls to providers, x402 fetches of paid resources: seconds), run on their own pool of
+  // slow_lane_threads, so that however many of them wait, the other routes keep their workers. A
   // request holds its lane slot until it is answered (a stream: until it
   // ends); when every slot is taken, the next one is answered 503
   // "overloaded" (Retry-After: 1) at once rather than queued.
-  std::string slow_lane_prefix;
+  std::vector<std::string> slow_lane_prefixes;
   std::size_t slow_lane_threads = 256;
   // Streams (ApiResponse::stream): how often to ask for more when there was
   // nothing new, and how often to send a heartbeat comment when idle.

@@ -59,6 +59,18 @@ const std::vector<std::string> kErrorCodes = {"invalid_json",
                                               "upstream_unavailable",
                                               "upstream_too_large",
                                               "secret_unreadable",
+                                              "upstream_no_answer",
+                                              "x402_over_max_amount",
+                                              "x402_asset_not_allowed",
+                                              "x402_network_not_allowed",
+                                              "x402_no_payable_option",
+                                              "x402_invalid_requirements",
+                                              "x402_no_wallet",
+                                              "x402_signer_missing",
+                                              "x402_signer_changed",
+                                              "too_many_wallets",
+                                              "target_not_public",
+                                              "approval_required",
                                               "internal"};
 
 Json Schemas() {
@@ -282,6 +294,51 @@ Json Schemas() {
   shown["api_key_set"] = {{"type", "boolean"}};
   s["Provider"] = Obj(shown, {"name", "kind", "base_url", "vendor", "models", "default_category"});
   s["ProviderList"] = Obj({{"items", ArrayOf(Ref("Provider"))}}, {"items"});
+  const Json wallet_fields = {
+      {"signer", Str("a signer the server was started with (stub serve --signer NAME=…)")},
+      {"networks",
+       ArrayOf(Str("eip155:<chain id> or an x402 network name (base, base-sepolia, …)"))},
+      {"assets",
+       {{"type", "object"},
+        {"description", "by token address: its decimals and rate (org currency per whole token)"},
+        {"additionalProperties",
+         Obj({{"decimals", {{"type", "integer"}, {"minimum", 0}, {"maximum", 36}}},
+              {"rate", Ref("Amount")}},
+             {"decimals", "rate"})}}},
+      {"category", Str("what payments are booked under (default x402)")}};
+  s["WalletPut"] = Obj(wallet_fields, {"signer", "networks", "assets"});
+  Json wallet_shown = wallet_fields;
+  wallet_shown["id"] = Str();
+  wallet_shown["address"] = Str("the signer's address (EIP-55), derived when the wallet was put");
+  s["Wallet"] = Obj(wallet_shown, {"id", "signer", "address", "networks", "assets", "category"});
+  s["WalletList"] = Obj({{"items", ArrayOf(Ref("Wallet"))}}, {"items"});
+  s["X402Fetch"] = Obj({{"url", Str("the resource, http(s); private addresses refused")},
+                        {"method", Enum({"GET", "POST", "PUT", "PATCH", "DELETE"})},
+                        {"headers", {{"type", "object"}, {"additionalProperties", Str()}}},
+                        {"body", Str()},
+                        {"body_base64", Str()},
+                        {"max_amount", Ref("Amount")},
+                        {"wallet", Str("the wallet to pay from (default: the org's only one)")},
+                        {"session", Str()},
+                        {"user", Str()},
+                        {"intent", Str()},
+                        {"idempotency_key", Str("a retry with the same key never pays twice")}},
+                       {"url", "idempotency_key"});
+  s["X402Result"] =
+      Obj({{"decision", Enum({"free", "paid", "not_paid"})},
+           {"status", {{"type", "integer"}}},
+           {"headers", {{"type", "object"}, {"additionalProperties", Str()}}},
+           {"body", Str("the resource's body when it is UTF-8")},
+           {"body_base64", Str("the resource's body otherwise")},
+           {"hold_id", Str()},
+           {"spend_id", Str()},
+           {"amount", Ref("Amount")},
+           {"payment",
+            {{"type", "object"},
+             {"description",
+              "the receipt's x402 part: scheme, network, asset, pay_to, amount_atomic, payer, "
+              "nonce, valid_after, valid_before, transaction, settled, resource, description"}}}},
+          {"decision"});
   s["LlmRequest"] = {{"type", "object"},
                      {"description",
                       "the provider's own request body (OpenAI or Anthropic), passed through; "
@@ -364,6 +421,25 @@ const std::map<std::string, Operation>& Operations() {
         {}}},
       {"GET /v1/providers/{name}",
        {"One LLM provider, without its key (admin)", "", {{200, "Provider", "the provider"}}, {}}},
+      {"PUT /v1/wallets/{id}",
+       {"Configure an x402 wallet (admin): a registered signer, networks and assets with "
+        "rates. No key is stored. 409 x402_signer_missing when the server has no such signer",
+        "WalletPut",
+        {{201, "Wallet", "created"}, {200, "Wallet", "replaced"}},
+        {}}},
+      {"GET /v1/wallets",
+       {"The org's x402 wallets (admin)", "", {{200, "WalletList", "by id"}}, {}}},
+      {"GET /v1/wallets/{id}",
+       {"One x402 wallet (admin)", "", {{200, "Wallet", "the wallet"}}, {}}},
+      {"POST /v1/x402/fetch",
+       {"Fetch a URL for the agent, paying an x402 402 from the org's wallet within its limits "
+        "and policies (agent key)",
+        "X402Fetch",
+        {{200, "X402Result", "the resource's answer and what was paid"},
+         {402, "Error", "denied by a limit or policy, or a payment Stub will not make"},
+         {409, "Error", "no wallet, signer missing or changed, or an idempotent replay"},
+         {502, "Error", "the resource could not be reached, or sent unreadable requirements"}},
+        {}}},
       {"POST /llm/{provider}/v1/chat/completions",
        {"OpenAI chat completions through the metering gateway (agent key as the SDK's API key): "
         "held, forwarded, captured at the usage's price; denials are 402 in OpenAI's error shape",

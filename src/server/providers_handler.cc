@@ -9,12 +9,6 @@
 namespace stub {
 namespace {
 
-Status RequireOrgAdmin(const Principal& p) {
-  STUB_RETURN_IF_ERROR(RequireRole(p, {KeyRole::kAdmin}));
-  if (p.org.empty()) return Forbidden("this endpoint needs an admin key of an org");
-  return Status::Ok();
-}
-
 Json ProviderAnswer(const ProviderConfig& c) {
   Json j = ProviderToJson(c);
   j["api_key_set"] = true;

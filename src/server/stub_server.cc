@@ -8,12 +8,12 @@
 namespace stub {
 namespace {
 
-// The gateway's routes take larger bodies than the rest of the API, and
-// wait on providers in a lane of their own.
+// The gateway's routes take larger bodies than the rest of the API; they and
+// x402 fetches wait on someone else, in a lane of their own.
 ServerOptions WithGatewayRoutes(ServerOptions options) {
   options.http.large_body_prefix = std::string(kLlmPathPrefix);
   options.http.max_large_body_bytes = std::max(options.http.max_body_bytes, kMaxLlmBodyBytes);
-  options.http.slow_lane_prefix = std::string(kLlmPathPrefix);
+  options.http.slow_lane_prefixes = {std::string(kLlmPathPrefix), std::string(kX402PathPrefix)};
   return options;
 }
 
@@ -31,6 +31,11 @@ StubServer::StubServer(Store& store, const Clock& clock, ServerOptions options)
       providers_(store, engine_, clock, options_.secret_key),
       providers_handler_(providers_, auth_),
       gateway_(engine_, batcher_, providers_, auth_, options_.llm_timeouts),
+      signers_(signer_pool_),
+      wallets_handler_(engine_, signers_, auth_),
+      x402_payer_(engine_, batcher_, signers_, clock, options_.allow_private_fetch,
+                  options_.fetch_timeouts),
+      x402_handler_(x402_payer_, auth_),
       api_(store, clock, engine_, batcher_, keys_, auth_, sessions_, ui_, options_.streams,
            options_.ready_timeout),
       http_(std::make_unique<HttpServer>(
@@ -38,6 +43,8 @@ StubServer::StubServer(Store& store, const Clock& clock, ServerOptions options)
           [this](ApiRequest& r) { return api_.TryHandleOnLoop(r); })) {
   providers_handler_.AddRoutes(api_.routes());
   gateway_.AddRoutes(api_.routes());
+  wallets_handler_.AddRoutes(api_.routes());
+  x402_handler_.AddRoutes(api_.routes());
   api_.SetTransportStats([this] { return http_->GetStats(); });
 }
 
@@ -46,6 +53,7 @@ StubServer::~StubServer() {
 }
 
 Status StubServer::Start() {
+  for (const std::string& spec : options_.signers) STUB_RETURN_IF_ERROR(signers_.Register(spec));
   if (options_.root_key.empty()) {
     STUB_ASSIGN_OR_RETURN(created_root_key_, keys_.EnsureRootKey());
   }

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/batcher.h"
 #include "engine/clock.h"
@@ -25,6 +26,10 @@
 #include "server/http_server.h"
 #include "server/llm_gateway.h"
 #include "server/providers_handler.h"
+#include "server/signer_registry.h"
+#include "server/wallets_handler.h"
+#include "server/x402_handler.h"
+#include "server/x402_payer.h"
 #include "store/store.h"
 
 namespace stub {
@@ -63,6 +68,15 @@ struct ServerOptions {
   std::optional<SecretKey> secret_key;
   // The LLM gateway's deadlines towards providers.
   UpstreamTimeouts llm_timeouts;
+  // x402 signers, "NAME=SOURCE" each (`stub serve --signer`,
+  // server/signer_registry.h), registered by Start.
+  std::vector<std::string> signers;
+  // Let x402 fetches reach loopback and private addresses
+  // (`--allow-private-fetch`: local fixtures and tests only).
+  bool allow_private_fetch = false;
+  // The x402 fetch's deadlines towards resource servers.
+  UpstreamTimeouts fetch_timeouts{std::chrono::milliseconds(30'000),
+                                  std::chrono::milliseconds(30'000)};
 };
 
 class StubServer {
@@ -101,6 +115,11 @@ class StubServer {
   ProviderService providers_;
   ProvidersHandler providers_handler_;
   LlmGateway gateway_;
+  UpstreamPool signer_pool_;  // external signers' requests
+  SignerRegistry signers_;
+  WalletsHandler wallets_handler_;
+  X402Payer x402_payer_;
+  X402Handler x402_handler_;
   Api api_;
   std::optional<IssuedKey> created_root_key_;
   std::unique_ptr<HttpServer> http_;  // destroyed first: in-flight requests end before the batcher

@@ -13,6 +13,8 @@
 #include <limits>
 #include <optional>
 
+#include "server/outbound_address.h"
+
 namespace stub {
 
 namespace asio = boost::asio;
@@ -27,8 +29,14 @@ constexpr std::size_t kReadPiece = 64 * 1024;
 constexpr std::uint32_t kMaxHeadBytes = 64 * 1024;
 
 Status Unreachable(std::string what) {
-  return Status(StatusCode::kUnavailable, "the provider could not be reached: " + what,
+  return Status(StatusCode::kUnavailable, "the upstream could not be reached: " + what,
                 "upstream_unavailable");
+}
+
+// After the request was (maybe partly) written: the upstream may have acted on it.
+Status NoAnswer(std::string what) {
+  return Status(StatusCode::kUnavailable, "the upstream did not answer: " + what,
+                "upstream_no_answer");
 }
 
 std::string PoolKey(const UpstreamTarget& t) {
@@ -161,6 +169,17 @@ Result<std::unique_ptr<UpstreamCall>> UpstreamCall::Start(
                                });
       });
       if (ec) return Unreachable("cannot resolve " + target.host + ": " + ec.message());
+      if (pool.reach_ == UpstreamReach::kPublicOnly) {
+        for (const auto& endpoint : endpoints) {
+          if (!IsPublicAddress(endpoint.endpoint().address())) {
+            return Status(StatusCode::kFailedPrecondition,
+                          target.host + " resolves to " +
+                              endpoint.endpoint().address().to_string() +
+                              ", which is not a public address",
+                          "target_not_public");
+          }
+        }
+      }
       if (target.tls) {
         auto* ctx = static_cast<ssl::context*>(pool.TlsContext());
         c->tls.emplace(c->io, *ctx);
@@ -206,8 +225,8 @@ Result<std::unique_ptr<UpstreamCall>> UpstreamCall::Start(
           c->reused && (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
                         ec == asio::error::broken_pipe || ec == asio::error::eof);
       if (stale && attempt == 0) continue;
-      if (ec == asio::error::timed_out) return Unreachable("no answer from " + key + " in time");
-      return Unreachable("the request to " + key + " failed: " + ec.message());
+      if (ec == asio::error::timed_out) return NoAnswer("no answer from " + key + " in time");
+      return NoAnswer("the request to " + key + " failed: " + ec.message());
     }
     std::unique_ptr<UpstreamCall> call(new UpstreamCall(pool, std::move(c)));
     call->timeouts_ = timeouts;
@@ -284,7 +303,8 @@ Result<std::string> UpstreamCall::ReadAll(std::size_t max_bytes) {
   }
 }
 
-UpstreamPool::UpstreamPool(std::size_t max_idle_per_host) : max_idle_(max_idle_per_host) {}
+UpstreamPool::UpstreamPool(std::size_t max_idle_per_host, UpstreamReach reach)
+    : max_idle_(max_idle_per_host), reach_(reach) {}
 UpstreamPool::~UpstreamPool() = default;
 
 std::unique_ptr<UpstreamCall::Conn> UpstreamPool::Take(const std::string& key) {

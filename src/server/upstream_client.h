@@ -52,8 +52,12 @@ class UpstreamCall {
   // Sends `method path` with `headers` and `body` to `target`, on a pooled
   // connection when one is idle (a stale one is retried once on a fresh
   // connection, only when nothing of the answer arrived), and reads the
-  // answer's head. Errors: kUnavailable "upstream_unavailable" (cannot
-  // connect, TLS fails, no answer before the deadline).
+  // answer's head. Errors: kFailedPrecondition "target_not_public" (the
+  // pool reaches public addresses only, and the host resolves to another:
+  // nothing was sent); kUnavailable "upstream_unavailable" when nothing was
+  // sent (cannot resolve, connect or set up TLS), "upstream_no_answer" when
+  // the request went out, or partly, and no answer's head came back in time
+  // (the upstream may have acted on it).
   static Result<std::unique_ptr<UpstreamCall>> Start(
       UpstreamPool& pool, const UpstreamTarget& target, std::string_view method,
       std::string_view path, const std::vector<std::pair<std::string, std::string>>& headers,
@@ -92,9 +96,15 @@ class UpstreamCall {
   friend class UpstreamPool;
 };
 
+// What a pool's connections may reach. kPublicOnly is for targets a client
+// chose (server/outbound_address.h): every address the host resolves to
+// must be public, and the connection goes to one of those very addresses.
+enum class UpstreamReach { kAny, kPublicOnly };
+
 class UpstreamPool {
  public:
-  explicit UpstreamPool(std::size_t max_idle_per_host = 64);
+  explicit UpstreamPool(std::size_t max_idle_per_host = 64,
+                        UpstreamReach reach = UpstreamReach::kAny);
   ~UpstreamPool();
   UpstreamPool(const UpstreamPool&) = delete;
   UpstreamPool& operator=(const UpstreamPool&) = delete;
@@ -106,6 +116,7 @@ class UpstreamPool {
   void* TlsContext();  // boost::asio::ssl::context*, made on first use
 
   std::size_t max_idle_;
+  UpstreamReach reach_;
   std::mutex mu_;
   std::map<std::string, std::vector<std::unique_ptr<UpstreamCall::Conn>>> idle_;  // guarded
   std::shared_ptr<void> tls_;                                                     // guarded

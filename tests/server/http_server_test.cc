@@ -186,7 +186,7 @@ TEST(HttpServerLimits, TheSlowLaneNeverTakesTheOtherRoutesWorkers) {
   HttpServerOptions options;
   options.port = 0;
   options.worker_threads = 2;
-  options.slow_lane_prefix = "/llm/";
+  options.slow_lane_prefixes = {"/llm/"};
   options.slow_lane_threads = 3;
   std::atomic<int> waiting{0};
   std::atomic<bool> release{false};
