@@ -125,6 +125,35 @@ Json BuildToolList() {
         "allow it, with the current budget's numbers."},
        {"inputSchema", ObjectSchema({{"spend_id", StringProp("the id of the denied spend", 128)}},
                                     {"spend_id"})}});
+  tools.push_back(
+      {{"name", "pay_and_fetch"},
+       {"title", "Fetch a paid (x402) resource"},
+       {"description",
+        "Fetch a URL; if it asks for an x402 payment (HTTP 402), Stub decides within this "
+        "key's budget and policies, signs with the org's wallet, pays and books it. Returns "
+        "the resource (status, headers, body) and what was paid. A denial or a payment Stub "
+        "will not make is a tool error naming the reason; nothing is paid then."},
+       {"inputSchema",
+        ObjectSchema(
+            {{"url", StringProp("the resource (http or https)", 8192)},
+             {"method",
+              {{"type", "string"},
+               {"enum", {"GET", "POST", "PUT", "PATCH", "DELETE"}},
+               {"description", "default GET"}}},
+             {"headers",
+              {{"type", "object"},
+               {"description", "request headers"},
+               {"additionalProperties", {{"type", "string"}}}}},
+             {"body", StringProp("the request body (text)", 512 * 1024)},
+             {"max_amount", StringProp("pay at most this much (decimal string)", 40)},
+             {"session", StringProp("the agent's session, for attribution", 256)},
+             {"user", StringProp("the user the agent acts for, for attribution", 256)},
+             {"intent", StringProp("why the money is spent, in a few words", 1024)},
+             {"idempotency_key",
+              StringProp("makes a retried call pay once; pass one (without it a random key is "
+                         "used, and a retried tool call may pay twice)",
+                         255)}},
+            {"url"})}});
   tools.push_back({{"name", "ask"},
                    {"title", "Ask about spending"},
                    {"description",
@@ -367,6 +396,7 @@ std::optional<Json> StubTools::Call(std::string_view name, const Json& arguments
       {"list_my_spends", &StubTools::ListMySpends},
       {"explain_denial", &StubTools::ExplainDenial},
       {"ask", &StubTools::Ask},
+      {"pay_and_fetch", &StubTools::PayAndFetch},
   };
   const Json* schema = nullptr;
   for (const Json& tool : ToolList()) {
@@ -512,6 +542,32 @@ Json StubTools::Ask(const Json& args) {
   if (!a.ok()) return FailureFromStatus(a.status());
   if (a->status != 200) return FailureFromAnswer(a->status, a->body);
   const std::string text = Str(a->body, "answer");
+  return ToolSuccess(std::move(a->body), text);
+}
+
+Json StubTools::PayAndFetch(const Json& args) {
+  Json body = Json::object();
+  for (const char* field : {"url", "method", "headers", "body", "max_amount", "session", "user",
+                            "intent", "idempotency_key"}) {
+    const auto it = args.find(field);
+    if (it != args.end() && !it->is_null()) body[field] = *it;
+  }
+  if (!body.contains("idempotency_key")) body["idempotency_key"] = RandomIdempotencyKey();
+  auto a = CallJson({"POST", "/v1/x402/fetch", {}, RpcText(body)});
+  if (!a.ok()) return FailureFromStatus(a.status());
+  if (a->status != 200) return FailureFromAnswer(a->status, a->body);
+  const Json& r = a->body;
+  const std::string url = Arg(args, "url");
+  const std::string status = r.contains("status") ? r["status"].dump() : "?";
+  std::string text;
+  if (Str(r, "decision") == "paid") {
+    text = "paid " + Str(r, "amount") + " for " + url + " (spend " + Str(r, "spend_id") +
+           "); it answered " + status;
+  } else if (Str(r, "decision") == "not_paid") {
+    text = url + " refused the payment (nothing was spent); it answered " + status;
+  } else {
+    text = url + " answered " + status + "; nothing was paid";
+  }
   return ToolSuccess(std::move(a->body), text);
 }
 

@@ -2,7 +2,8 @@
 // Schema input) and what each call does through a StubApi.
 //
 // Tools: get_budget, request_spend, hold, capture, void, list_my_spends,
-// explain_denial, ask. Every result is an MCP CallToolResult: success carries
+// explain_denial, ask, pay_and_fetch (the x402 paying fetch, POST
+// /v1/x402/fetch). Every result is an MCP CallToolResult: success carries
 // `structuredContent` (a JSON object) and one text item with a one-line
 // summary; every failure (invalid arguments, a denial, an API error, Stub
 // unreachable) is `isError: true` with text "<reason>: <message>" and
@@ -75,6 +76,7 @@ class StubTools {
   Json ListMySpends(const Json& args);
   Json ExplainDenial(const Json& args);
   Json Ask(const Json& args);
+  Json PayAndFetch(const Json& args);
 
   StubApi& api_;
   std::optional<KeyIdentity> me_;

@@ -72,6 +72,46 @@ TEST(McpServerTest, ListMySpendsAsksForTheKeysAgentOnly) {
   EXPECT_EQ(api.calls.size(), 3u);
 }
 
+TEST(McpServerTest, PayAndFetchPostsTheFetchAndSaysWhatWasPaid) {
+  RecordingApi api;
+  McpServer server(api, "t");
+  api.answers = {
+      {200, R"({"decision":"paid","amount":"0.01","spend_id":"sp_9","hold_id":"hd_9","status":200,)"
+            R"("headers":{},"body":"ok","payment":{"settled":true}})"},
+      {200, R"({"decision":"free","status":404,"headers":{},"body":""})"},
+      {402, R"({"error":{"code":"x402_over_max_amount","message":"every payable option costs more )"
+            R"(than max_amount"}})"}};
+  Json r =
+      Call(server, "pay_and_fetch",
+           {{"url", "https://data.example/r"}, {"max_amount", "0.05"}, {"idempotency_key", "k1"}});
+  EXPECT_EQ(r["isError"], false);
+  EXPECT_EQ(r["content"][0]["text"],
+            "paid 0.01 for https://data.example/r (spend sp_9); it answered 200");
+  EXPECT_EQ(r["structuredContent"]["payment"]["settled"], true);
+  ASSERT_EQ(api.calls.size(), 1u);
+  EXPECT_EQ(api.calls[0].method, "POST");
+  EXPECT_EQ(api.calls[0].path, "/v1/x402/fetch");
+  EXPECT_EQ(
+      Json::parse(api.calls[0].body),
+      Json({{"url", "https://data.example/r"}, {"max_amount", "0.05"}, {"idempotency_key", "k1"}}));
+
+  r = Call(server, "pay_and_fetch", {{"url", "https://data.example/missing"}});
+  EXPECT_EQ(r["isError"], false);
+  EXPECT_EQ(r["content"][0]["text"], "https://data.example/missing answered 404; nothing was paid");
+  EXPECT_EQ(Json::parse(api.calls[1].body)["idempotency_key"].get<std::string>().rfind("mcp-", 0),
+            0u);
+
+  r = Call(server, "pay_and_fetch",
+           {{"url", "https://data.example/dear"}, {"max_amount", "0.001"}});
+  EXPECT_EQ(r["isError"], true);
+  EXPECT_EQ(r["structuredContent"]["reason"], "x402_over_max_amount");
+
+  r = Call(server, "pay_and_fetch", {{"max_amount", "1"}});
+  EXPECT_EQ(r["isError"], true);
+  EXPECT_EQ(r["structuredContent"]["reason"], "invalid_request");
+  EXPECT_EQ(api.calls.size(), 3u);
+}
+
 TEST(McpServerTest, NoAnswerFromStubIsAToolError) {
   RecordingApi api;
   McpServer server(api, "t");
