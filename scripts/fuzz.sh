@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECONDS_EACH="${FUZZ_SECONDS:-15}"
-TARGETS="${FUZZ_TARGETS:-json_body money vendor canonical_json question_parser}"
+TARGETS="${FUZZ_TARGETS:-json_body money vendor canonical_json question_parser x402}"
 BUILD=build/fuzz
 
 launcher=()
