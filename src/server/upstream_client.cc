@@ -141,7 +141,7 @@ UpstreamCall::~UpstreamCall() {
 Result<std::unique_ptr<UpstreamCall>> UpstreamCall::Start(
     UpstreamPool& pool, const UpstreamTarget& target, std::string_view method,
     std::string_view path, const std::vector<std::pair<std::string, std::string>>& headers,
-    std::string_view body, UpstreamTimeouts timeouts) {
+    std::string_view body, UpstreamTimeouts timeouts, Resend resend) {
   const std::string key = PoolKey(target);
   http::request<http::string_body> req{
       http::string_to_verb(beast::string_view(method.data(), method.size())),
@@ -155,7 +155,8 @@ Result<std::unique_ptr<UpstreamCall>> UpstreamCall::Start(
   req.prepare_payload();
 
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<Conn> c = attempt == 0 ? pool.Take(key) : nullptr;
+    std::unique_ptr<Conn> c =
+        attempt == 0 && resend == Resend::kOnStaleConnection ? pool.Take(key) : nullptr;
     if (!c) {
       c = std::make_unique<Conn>();
       c->key = key;

@@ -58,10 +58,18 @@ class UpstreamCall {
   // sent (cannot resolve, connect or set up TLS), "upstream_no_answer" when
   // the request went out, or partly, and no answer's head came back in time
   // (the upstream may have acted on it).
+  //
+  // `resend`: kOnStaleConnection (the default) takes a pooled connection and
+  // sends once more on a fresh one if the pooled one turns out closed; kNever
+  // always opens a fresh connection and sends exactly once — for a request
+  // that must not reach the upstream twice (a signed payment), since a
+  // connection that fails before the answer may still have delivered it.
+  enum class Resend { kOnStaleConnection, kNever };
   static Result<std::unique_ptr<UpstreamCall>> Start(
       UpstreamPool& pool, const UpstreamTarget& target, std::string_view method,
       std::string_view path, const std::vector<std::pair<std::string, std::string>>& headers,
-      std::string_view body, UpstreamTimeouts timeouts = {});
+      std::string_view body, UpstreamTimeouts timeouts = {},
+      Resend resend = Resend::kOnStaleConnection);
 
   ~UpstreamCall();
   UpstreamCall(const UpstreamCall&) = delete;

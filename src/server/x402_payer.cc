@@ -49,10 +49,13 @@ struct Answer {
   }
 };
 
+// `resend` as UpstreamCall::Start's: the paid request goes exactly once, on
+// a fresh connection.
 Result<Answer> Exchange(UpstreamPool& pool, const FetchTarget& t, std::string_view method,
-                        const Headers& headers, std::string_view body, UpstreamTimeouts timeouts) {
-  STUB_ASSIGN_OR_RETURN(
-      auto call, UpstreamCall::Start(pool, t.origin, method, t.target, headers, body, timeouts));
+                        const Headers& headers, std::string_view body, UpstreamTimeouts timeouts,
+                        UpstreamCall::Resend resend = UpstreamCall::Resend::kOnStaleConnection) {
+  STUB_ASSIGN_OR_RETURN(auto call, UpstreamCall::Start(pool, t.origin, method, t.target, headers,
+                                                       body, timeouts, resend));
   Answer a;
   a.status = call->status();
   a.headers = call->headers();
@@ -269,7 +272,10 @@ Result<X402FetchResult> X402Payer::Fetch(const X402FetchRequest& request) {
                   {"url", target.url},
                   {"description", option.description},
                   {"wallet", wallet.id}};
-  auto paid = Exchange(pool_, target, method, paid_headers, body, timeouts_);
+  // Exactly once: a resend of a signed payment could be settled twice, or
+  // refused as a replay after the first was settled.
+  auto paid =
+      Exchange(pool_, target, method, paid_headers, body, timeouts_, UpstreamCall::Resend::kNever);
   if (!paid.ok() && paid.status().reason() != "upstream_no_answer") {
     // The payment never left: nothing can have been settled with it.
     void_hold("the paid request was not sent");
@@ -283,6 +289,7 @@ Result<X402FetchResult> X402Payer::Fetch(const X402FetchRequest& request) {
     if (auto proof = NotPaidProof(*paid, required.version)) {
       void_hold("the server refused the payment");
       out.decision = "not_paid";
+      receipt["settled"] = false;
       receipt["refused"] = *proof;
       out.payment = std::move(receipt);
       return out;

@@ -17,7 +17,9 @@
 //   4. The signer signs an EIP-3009 transferWithAuthorization (random
 //      nonce, valid from 10 minutes ago to maxTimeoutSeconds from now) and
 //      the request is retried once with PAYMENT-SIGNATURE (v2) or X-PAYMENT
-//      (v1), to the URL that answered 402; that retry follows no redirect.
+//      (v1), to the URL that answered 402, exactly once, on a fresh connection
+//      (never resent: a resent payment could be settled twice); it follows
+//      no redirect.
 //   5. The retry's outcome decides the books:
 //        - nothing was sent (cannot connect): the hold is voided;
 //        - the server proves it took no payment (a 402 whose settlement says
