@@ -2,6 +2,8 @@
 // the repo root), a fresh SQLite file in a temporary directory, port 0 (the bound port is read from
 // the "Listening on" line), STUB_ROOT_KEY and STUB_SECRET_KEY random per run. Everything it prints
 // (stdout and stderr) is kept in `output()` so tests can check that no secret reaches a log.
+// `startStub({args, env})` adds command-line arguments (e.g. `--signer`, `--allow-private-fetch`)
+// and environment variables for a test file that needs them.
 // Helpers make orgs, teams, agents, keys, policies and providers through the HTTP API.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +26,14 @@ export interface ApiAnswer {
   body: any;
 }
 
+/** What a test file may add to `stub serve`: extra command-line arguments and environment variables. */
+export interface StubOptions {
+  /** Appended after `serve --db … --listen …`, e.g. ['--signer', 'ops=/tmp/k', '--allow-private-fetch']. */
+  args?: string[];
+  /** Added to (and overriding) the inherited environment. */
+  env?: Record<string, string>;
+}
+
 export class StubServer {
   readonly rootKey = 'stub-root-' + randomBytes(24).toString('hex');
   readonly secretKey = randomBytes(32).toString('hex');
@@ -32,6 +42,8 @@ export class StubServer {
   private dir = '';
   private out = '';
   private orgCounter = 0;
+
+  constructor(readonly options: StubOptions = {}) {}
 
   /** Everything the server printed so far, stdout and stderr interleaved. */
   output(): string {
@@ -42,8 +54,9 @@ export class StubServer {
     const bin = stubBinary();
     if (!existsSync(bin)) throw new Error(`no stub binary at ${bin}: build it (scripts/test.sh, or cmake --build build/release --target stub) or set STUB_BIN`);
     this.dir = mkdtempSync(path.join(tmpdir(), 'stub-sdk-'));
-    const proc = spawn(bin, ['serve', '--db', `sqlite:${path.join(this.dir, 'stub.db')}`, '--listen', '127.0.0.1:0'], {
-      env: { ...process.env, STUB_ROOT_KEY: this.rootKey, STUB_SECRET_KEY: this.secretKey },
+    const args = ['serve', '--db', `sqlite:${path.join(this.dir, 'stub.db')}`, '--listen', '127.0.0.1:0', ...(this.options.args ?? [])];
+    const proc = spawn(bin, args, {
+      env: { ...process.env, STUB_ROOT_KEY: this.rootKey, STUB_SECRET_KEY: this.secretKey, ...(this.options.env ?? {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = proc;
@@ -163,6 +176,6 @@ export class Org {
   }
 }
 
-export async function startStub(): Promise<StubServer> {
-  return new StubServer().start();
+export async function startStub(options: StubOptions = {}): Promise<StubServer> {
+  return new StubServer(options).start();
 }
