@@ -146,9 +146,9 @@ Json BuildToolList() {
                {"additionalProperties", {{"type", "string"}}}}},
              {"body", StringProp("the request body (text)", 512 * 1024)},
              {"max_amount", StringProp("pay at most this much (decimal string)", 40)},
-             {"session", StringProp("the agent's session, for attribution", 256)},
-             {"user", StringProp("the user the agent acts for, for attribution", 256)},
-             {"intent", StringProp("why the money is spent, in a few words", 1024)},
+             {"session", spend["properties"]["session"]},
+             {"user", spend["properties"]["user"]},
+             {"intent", spend["properties"]["intent"]},
              {"idempotency_key",
               StringProp("makes a retried call pay once; pass one (without it a random key is "
                          "used, and a retried tool call may pay twice)",

@@ -4,6 +4,7 @@
 
 #include "server/api.h"
 #include "server/api_error.h"
+#include "server/authed_route.h"
 #include "server/json_body.h"
 
 namespace stub {
@@ -18,22 +19,17 @@ Json ProviderAnswer(const ProviderConfig& c) {
 }  // namespace
 
 void ProvidersHandler::AddRoutes(Router& router) {
-  auto authed = [this](auto endpoint) {
-    return [this, endpoint](const ApiRequest& request, const PathParams& params) {
-      auto principal = auth_.Authenticate(request);
-      if (!principal.ok()) return ErrorResponse(principal.status());
-      return endpoint(request, params, *principal);
-    };
-  };
-  router.Add(
-      "GET", "/v1/providers",
-      authed([this](const ApiRequest&, const PathParams&, const Principal& p) { return List(p); }));
+  router.Add("GET", "/v1/providers",
+             Authed(auth_, [this](const ApiRequest&, const PathParams&, const Principal& p) {
+               return List(p);
+             }));
   router.Add("GET", "/v1/providers/{name}",
-             authed([this](const ApiRequest&, const PathParams& params, const Principal& p) {
+             Authed(auth_, [this](const ApiRequest&, const PathParams& params, const Principal& p) {
                return Get(params.at("name"), p);
              }));
-  router.Add("PUT", "/v1/providers/{name}",
-             authed([this](const ApiRequest& request, const PathParams& params,
+  router.Add(
+      "PUT", "/v1/providers/{name}",
+      Authed(auth_, [this](const ApiRequest& request, const PathParams& params,
                            const Principal& p) { return Put(request, params.at("name"), p); }));
 }
 

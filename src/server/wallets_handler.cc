@@ -4,6 +4,7 @@
 
 #include "server/api.h"
 #include "server/api_error.h"
+#include "server/authed_route.h"
 #include "server/json_body.h"
 #include "x402/wallet_config.h"
 
@@ -18,22 +19,17 @@ Result<Json> Shown(const WalletRow& row) {
 }  // namespace
 
 void WalletsHandler::AddRoutes(Router& router) {
-  auto authed = [this](auto endpoint) {
-    return [this, endpoint](const ApiRequest& request, const PathParams& params) {
-      auto principal = auth_.Authenticate(request);
-      if (!principal.ok()) return ErrorResponse(principal.status());
-      return endpoint(request, params, *principal);
-    };
-  };
-  router.Add(
-      "GET", "/v1/wallets",
-      authed([this](const ApiRequest&, const PathParams&, const Principal& p) { return List(p); }));
+  router.Add("GET", "/v1/wallets",
+             Authed(auth_, [this](const ApiRequest&, const PathParams&, const Principal& p) {
+               return List(p);
+             }));
   router.Add("GET", "/v1/wallets/{id}",
-             authed([this](const ApiRequest&, const PathParams& params, const Principal& p) {
+             Authed(auth_, [this](const ApiRequest&, const PathParams& params, const Principal& p) {
                return Get(params.at("id"), p);
              }));
-  router.Add("PUT", "/v1/wallets/{id}",
-             authed([this](const ApiRequest& request, const PathParams& params,
+  router.Add(
+      "PUT", "/v1/wallets/{id}",
+      Authed(auth_, [this](const ApiRequest& request, const PathParams& params,
                            const Principal& p) { return Put(request, params.at("id"), p); }));
 }
 

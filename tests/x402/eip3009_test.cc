@@ -51,6 +51,15 @@ TEST(Eip3009Test, HashesTheTypedDataAsViemDoes) {
             "0x085bf94da27b3d28634f95a48e3d4d8d658c1cbc3b81a5ad8249e9676a923d08");
 }
 
+// EIP-712's own example (the "Ether Mail" domain of the specification and
+// its reference implementation): the domain separator it publishes.
+TEST(Eip3009Test, DomainSeparatorMatchesTheEip712Example) {
+  const Eip712Domain mail{"Ether Mail", "1", 1,
+                          Parsed("0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC")};
+  EXPECT_EQ(Hex(DomainSeparator(mail)),
+            "0xf2cee375fa42b42143804025fc449deafd50cc031ca257e0b194a650a912090f");
+}
+
 TEST(Eip3009Test, SignsExactlyAsViemDoes) {
   auto signer = LocalSigner::FromHex(kKey);
   ASSERT_TRUE(signer.ok()) << signer.status().message();
