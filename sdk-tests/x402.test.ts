@@ -97,6 +97,16 @@ beforeAll(async () => {
       // base64 of something that is not the JSON of a requirements document.
       res.writeHead(402, { 'PAYMENT-REQUIRED': Buffer.from('{"x402Version": 2, "accepts": "nope"').toString('base64') });
       res.end('{}');
+    } else if (req.url === '/redirect-same') {
+      res.writeHead(302, { location: '/echo' });
+      res.end();
+    } else if (req.url === '/redirect-cross') {
+      // The same server under another name: another origin to Stub.
+      res.writeHead(302, { location: `http://localhost:${(garbage.address() as AddressInfo).port}/echo` });
+      res.end();
+    } else if (req.url === '/echo') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(req.headers));
     } else {
       // A v1-style 402 (no header) whose body is not a v1 requirements document.
       res.writeHead(402, { 'content-type': 'text/plain' });
@@ -574,6 +584,21 @@ describe('failure paths', () => {
     });
 
   }
+
+  test('redirects are followed; the agent\'s credentials never follow one to another origin', async () => {
+    const t = await tenant();
+    const headers = { authorization: 'Bearer resource-token', cookie: 'sid=1', 'x-custom': 'kept' };
+    const same = await x402(t, { url: `${garbageUrl}/redirect-same`, headers });
+    expect(same.status).toBe(200);
+    expect(same.body.decision).toBe('free');
+    expect(JSON.parse(same.body.body)).toMatchObject({ authorization: 'Bearer resource-token', cookie: 'sid=1', 'x-custom': 'kept' });
+    const cross = await x402(t, { url: `${garbageUrl}/redirect-cross`, headers });
+    expect(cross.status).toBe(200);
+    const seen = JSON.parse(cross.body.body);
+    expect(seen['x-custom']).toBe('kept');
+    expect(seen).not.toHaveProperty('authorization');
+    expect(seen).not.toHaveProperty('cookie');
+  });
 
   test('a 402 Stub cannot read (garbage PAYMENT-REQUIRED, or a v1 body that is not requirements): 502 x402_invalid_requirements, nothing held', async () => {
     const t = await tenant();

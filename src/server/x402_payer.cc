@@ -60,7 +60,13 @@ Result<Answer> Exchange(UpstreamPool& pool, const FetchTarget& t, std::string_vi
   a.status = call->status();
   a.headers = call->headers();
   auto text = call->ReadAll(kMaxX402AnswerBytes);
-  if (!text.ok()) return text.status();
+  if (!text.ok()) {
+    // The request went out and its answer began: whatever broke, the upstream
+    // may have acted on it (a paid request is never voided past here).
+    const std::string_view reason = text.status().reason();
+    return Status(text.status().code(), text.status().message(),
+                  reason == "upstream_too_large" ? std::string(reason) : "upstream_no_answer");
+  }
   a.body = std::move(*text);
   return a;
 }
@@ -145,7 +151,14 @@ Result<X402FetchResult> X402Payer::Fetch(const X402FetchRequest& request) {
     if (!IsRedirect(first.status) || hop == kMaxRedirects) break;
     const std::string_view location = first.Header("location");
     if (location.empty()) break;
-    STUB_ASSIGN_OR_RETURN(target, target.Resolve(location));
+    STUB_ASSIGN_OR_RETURN(FetchTarget next, target.Resolve(location));
+    if (next.origin.host != target.origin.host || next.origin.port != target.origin.port ||
+        next.origin.tls != target.origin.tls) {
+      // The agent's credentials were meant for the first origin, not this one.
+      std::erase_if(
+          headers, [](const auto& h) { return h.first == "authorization" || h.first == "cookie"; });
+    }
+    target = std::move(next);
     if (first.status == 303 || ((first.status == 301 || first.status == 302) && method == "POST")) {
       method = "GET";
       body.clear();
@@ -276,8 +289,10 @@ Result<X402FetchResult> X402Payer::Fetch(const X402FetchRequest& request) {
   // refused as a replay after the first was settled.
   auto paid =
       Exchange(pool_, target, method, paid_headers, body, timeouts_, UpstreamCall::Resend::kNever);
-  if (!paid.ok() && paid.status().reason() != "upstream_no_answer") {
-    // The payment never left: nothing can have been settled with it.
+  if (!paid.ok() && (paid.status().reason() == "upstream_unavailable" ||
+                     paid.status().reason() == "target_not_public")) {
+    // The payment never left (no connection): nothing can have been settled
+    // with it. Any other failure came after it was sent.
     void_hold("the paid request was not sent");
     return paid.status();
   }
