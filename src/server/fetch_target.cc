@@ -3,11 +3,11 @@
 namespace stub {
 namespace {
 
-Status Bad(std::string why) {
+Status BadUrl(std::string why) {
   return InvalidArgument("'url' " + std::move(why), "invalid_request");
 }
 
-std::string Lower(std::string_view s) {
+std::string AsciiLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
@@ -17,25 +17,26 @@ std::string Lower(std::string_view s) {
 
 Result<FetchTarget> FetchTarget::Parse(std::string_view url) {
   if (url.size() > kMaxFetchUrlBytes) {
-    return Bad("is longer than " + std::to_string(kMaxFetchUrlBytes) + " bytes");
+    return BadUrl("is longer than " + std::to_string(kMaxFetchUrlBytes) + " bytes");
   }
   for (const char c : url) {
     const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f) return Bad("holds a space or a control character");
+    if (u <= 0x20 || u == 0x7f) return BadUrl("holds a space or a control character");
   }
   if (const auto hash = url.find('#'); hash != std::string_view::npos) url = url.substr(0, hash);
   const auto sep = url.find("://");
-  if (sep == std::string_view::npos) return Bad("must be an absolute http(s) URL");
-  const std::string scheme = Lower(url.substr(0, sep));
-  if (scheme != "http" && scheme != "https") return Bad("must be an http or https URL");
+  if (sep == std::string_view::npos) return BadUrl("must be an absolute http(s) URL");
+  const std::string scheme = AsciiLower(url.substr(0, sep));
+  if (scheme != "http" && scheme != "https") return BadUrl("must be an http or https URL");
   const std::string_view rest = url.substr(sep + 3);
   const auto end = rest.find_first_of("/?");
   const std::string_view authority = rest.substr(0, end);
-  if (authority.empty()) return Bad("has no host");
-  if (authority.find('@') != std::string_view::npos) return Bad("must not carry user information");
+  if (authority.empty()) return BadUrl("has no host");
+  if (authority.find('@') != std::string_view::npos)
+    return BadUrl("must not carry user information");
   FetchTarget t;
   auto origin = UpstreamTarget::Parse(scheme + "://" + std::string(authority));
-  if (!origin.ok()) return Bad("has an invalid host or port");
+  if (!origin.ok()) return BadUrl("has an invalid host or port");
   t.origin = std::move(*origin);
   std::string target(end == std::string_view::npos ? std::string_view() : rest.substr(end));
   if (target.empty() || target[0] == '?') target.insert(0, "/");

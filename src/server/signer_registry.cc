@@ -16,20 +16,20 @@
 namespace stub {
 namespace {
 
-Status Bad(std::string msg) { return InvalidArgument("--signer: " + std::move(msg)); }
+Status BadSpec(std::string msg) { return InvalidArgument("--signer: " + std::move(msg)); }
 
 // Reads the key file: the owner's, not readable by others, small.
 Result<std::string> ReadKeyFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Bad("cannot open " + path + ": " + std::strerror(errno));
+  if (fd < 0) return BadSpec("cannot open " + path + ": " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return Bad(path + " is not a regular file");
+    return BadSpec(path + " is not a regular file");
   }
   if ((st.st_mode & S_IROTH) != 0) {
     ::close(fd);
-    return Bad(path + " is readable by every user; chmod 600 it");
+    return BadSpec(path + " is readable by every user; chmod 600 it");
   }
   std::string text(4096, '\0');
   std::size_t got = 0;
@@ -42,7 +42,7 @@ Result<std::string> ReadKeyFile(const std::string& path) {
   ::close(fd);
   if (got == text.size()) {
     OPENSSL_cleanse(text.data(), text.size());
-    return Bad(path + " is too large to be a key");
+    return BadSpec(path + " is too large to be a key");
   }
   text.resize(got);
   return text;
@@ -54,12 +54,12 @@ SignerRegistry::SignerRegistry(UpstreamPool& pool) : pool_(pool) {}
 
 Status SignerRegistry::Register(std::string_view spec) {
   const auto eq = spec.find('=');
-  if (eq == std::string_view::npos) return Bad("expected NAME=SOURCE");
+  if (eq == std::string_view::npos) return BadSpec("expected NAME=SOURCE");
   const std::string name(spec.substr(0, eq));
   const std::string source(spec.substr(eq + 1));
-  if (!IsSlug(name)) return Bad("signer name '" + name + "' is not 1-64 of a-z, 0-9, _ and -");
-  if (signers_.count(name) != 0) return Bad("signer '" + name + "' is registered twice");
-  if (source.empty()) return Bad("signer '" + name + "' has no source");
+  if (!IsSlug(name)) return BadSpec("signer name '" + name + "' is not 1-64 of a-z, 0-9, _ and -");
+  if (signers_.count(name) != 0) return BadSpec("signer '" + name + "' is registered twice");
+  if (source.empty()) return BadSpec("signer '" + name + "' has no source");
 
   if (source.starts_with("https://") || source.starts_with("http://")) {
     STUB_ASSIGN_OR_RETURN(auto signer, HttpSigner::Make(name, source, pool_));
@@ -71,7 +71,7 @@ Status SignerRegistry::Register(std::string_view spec) {
     const std::string var = source.substr(4);
     const char* value = std::getenv(var.c_str());
     if (value == nullptr || *value == '\0') {
-      return Bad("signer '" + name + "': the environment variable " + var + " is not set");
+      return BadSpec("signer '" + name + "': the environment variable " + var + " is not set");
     }
     key = value;
   } else {
@@ -79,7 +79,7 @@ Status SignerRegistry::Register(std::string_view spec) {
   }
   auto signer = x402::LocalSigner::FromHex(key);
   OPENSSL_cleanse(key.data(), key.size());
-  if (!signer.ok()) return Bad("signer '" + name + "': " + signer.status().message());
+  if (!signer.ok()) return BadSpec("signer '" + name + "': " + signer.status().message());
   signers_.emplace(name, std::shared_ptr<x402::Signer>(std::move(*signer)));
   return Status::Ok();
 }

@@ -32,7 +32,7 @@ bool IsTokenChar(char c) {
          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-Status Bad(std::string msg) { return InvalidRequest(std::move(msg)); }
+Status BadField(std::string msg) { return InvalidRequest(std::move(msg)); }
 
 std::string StringField(const Json& body, const char* key) {
   const auto it = body.find(key);
@@ -50,50 +50,51 @@ Result<X402FetchRequest> ReadRequest(const Json& body, const Principal& p) {
   for (const char* key : {"url", "method", "body", "body_base64", "wallet", "session", "user",
                           "intent", "idempotency_key"}) {
     if (body.contains(key) && !body[key].is_string()) {
-      return Bad("'" + std::string(key) + "' must be a string");
+      return BadField("'" + std::string(key) + "' must be a string");
     }
   }
   r.url = StringField(body, "url");
-  if (r.url.empty()) return Bad("'url' is required");
+  if (r.url.empty()) return BadField("'url' is required");
   if (body.contains("method")) r.method = StringField(body, "method");
   if (r.method != "GET" && r.method != "POST" && r.method != "PUT" && r.method != "PATCH" &&
       r.method != "DELETE") {
-    return Bad("'method' must be GET, POST, PUT, PATCH or DELETE");
+    return BadField("'method' must be GET, POST, PUT, PATCH or DELETE");
   }
   if (const auto headers = body.find("headers"); headers != body.end()) {
     if (!headers->is_object() || headers->size() > kMaxFetchHeaders) {
-      return Bad("'headers' must be an object of at most " + std::to_string(kMaxFetchHeaders) +
-                 " string values");
+      return BadField("'headers' must be an object of at most " + std::to_string(kMaxFetchHeaders) +
+                      " string values");
     }
     std::size_t bytes = 0;
     for (const auto& [name, value] : headers->items()) {
-      if (!value.is_string()) return Bad("'headers." + name + "' must be a string");
+      if (!value.is_string()) return BadField("'headers." + name + "' must be a string");
       const std::string v = value.get<std::string>();
       bytes += name.size() + v.size();
       if (name.empty() || !std::all_of(name.begin(), name.end(), IsTokenChar)) {
-        return Bad("'headers' holds an invalid header name");
+        return BadField("'headers' holds an invalid header name");
       }
       if (v.find_first_of("\r\n") != std::string::npos || v.find('\0') != std::string::npos) {
-        return Bad("'headers." + name + "' holds a line break or NUL");
+        return BadField("'headers." + name + "' holds a line break or NUL");
       }
       std::string lower = name;
       for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       r.headers.emplace_back(std::move(lower), v);
     }
     if (bytes > kMaxFetchHeaderBytes) {
-      return Bad("'headers' are longer than " + std::to_string(kMaxFetchHeaderBytes) + " bytes");
+      return BadField("'headers' are longer than " + std::to_string(kMaxFetchHeaderBytes) +
+                      " bytes");
     }
   }
   if (body.contains("body") && body.contains("body_base64")) {
-    return Bad("give 'body' or 'body_base64', not both");
+    return BadField("give 'body' or 'body_base64', not both");
   }
   r.body = StringField(body, "body");
   if (body.contains("body_base64") && !DecodeBase64(StringField(body, "body_base64"), r.body)) {
-    return Bad("'body_base64' is not base64");
+    return BadField("'body_base64' is not base64");
   }
   if (r.body.size() > kMaxX402RequestBodyBytes) {
-    return Bad("the request body is longer than " + std::to_string(kMaxX402RequestBodyBytes) +
-               " bytes");
+    return BadField("the request body is longer than " + std::to_string(kMaxX402RequestBodyBytes) +
+                    " bytes");
   }
   if (body.contains("max_amount")) {
     STUB_ASSIGN_OR_RETURN(Micros max, AmountField(body.at("max_amount"), "max_amount"));
@@ -107,7 +108,7 @@ Result<X402FetchRequest> ReadRequest(const Json& body, const Principal& p) {
   STUB_RETURN_IF_ERROR(CheckTextField("user", r.user, kMaxUserTextBytes));
   STUB_RETURN_IF_ERROR(CheckTextField("intent", r.intent, kMaxIntentTextBytes));
   r.idempotency_key = StringField(body, "idempotency_key");
-  if (r.idempotency_key.empty()) return Bad("'idempotency_key' is required");
+  if (r.idempotency_key.empty()) return BadField("'idempotency_key' is required");
   STUB_RETURN_IF_ERROR(ValidateIdempotencyKey(r.idempotency_key));
   return r;
 }

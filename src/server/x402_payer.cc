@@ -33,7 +33,7 @@ bool IsHopOrStubHeader(std::string_view name) {
 }
 
 // One answer, read whole (bounded).
-struct Answer {
+struct UpstreamAnswer {
   int status = 0;
   Headers headers;
   std::string body;
@@ -51,12 +51,13 @@ struct Answer {
 
 // `resend` as UpstreamCall::Start's: the paid request goes exactly once, on
 // a fresh connection.
-Result<Answer> Exchange(UpstreamPool& pool, const FetchTarget& t, std::string_view method,
-                        const Headers& headers, std::string_view body, UpstreamTimeouts timeouts,
-                        UpstreamCall::Resend resend = UpstreamCall::Resend::kOnStaleConnection) {
+Result<UpstreamAnswer> Exchange(
+    UpstreamPool& pool, const FetchTarget& t, std::string_view method, const Headers& headers,
+    std::string_view body, UpstreamTimeouts timeouts,
+    UpstreamCall::Resend resend = UpstreamCall::Resend::kOnStaleConnection) {
   STUB_ASSIGN_OR_RETURN(auto call, UpstreamCall::Start(pool, t.origin, method, t.target, headers,
                                                        body, timeouts, resend));
-  Answer a;
+  UpstreamAnswer a;
   a.status = call->status();
   a.headers = call->headers();
   auto text = call->ReadAll(kMaxX402AnswerBytes);
@@ -81,7 +82,7 @@ Status Refused(std::string msg, std::string reason) {
 
 // The server's proof that a paid request moved no money: a 402 whose
 // settlement says success: false, or whose requirements name an error.
-std::optional<std::string> NotPaidProof(const Answer& a, int version) {
+std::optional<std::string> NotPaidProof(const UpstreamAnswer& a, int version) {
   if (a.status != 402) return std::nullopt;
   if (auto header = a.Header(x402::SettlementHeaderName(version)); !header.empty()) {
     auto s = x402::ParseSettlementHeader(header);
@@ -145,7 +146,7 @@ Result<X402FetchResult> X402Payer::Fetch(const X402FetchRequest& request) {
   // --- 1. the unpaid request, following redirects ---
   std::string method = request.method;
   std::string body = request.body;
-  Answer first;
+  UpstreamAnswer first;
   for (int hop = 0;; ++hop) {
     STUB_ASSIGN_OR_RETURN(first, Exchange(pool_, target, method, headers, body, timeouts_));
     if (!IsRedirect(first.status) || hop == kMaxRedirects) break;

@@ -12,14 +12,14 @@ namespace {
 const std::string kHexKey(64, 'a');  // 32 bytes of 0xaa
 constexpr SecretNonce kNonce = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 
-SecretKey Key(const std::string& text) {
+SecretKey ParsedKey(const std::string& text) {
   auto k = SecretKey::Parse(text);
   EXPECT_TRUE(k.ok()) << k.status().ToString();
   return k.ok() ? *k : SecretKey::Parse(kHexKey).value();
 }
 
 TEST(SecretBox, SealsAndOpensForTheSameContext) {
-  const SecretKey key = Key(kHexKey);
+  const SecretKey key = ParsedKey(kHexKey);
   auto sealed = SealSecret(key, "sk-live-123", "provider:acme/openai", kNonce);
   ASSERT_TRUE(sealed.ok()) << sealed.status().ToString();
   EXPECT_EQ(sealed->rfind("sb1.", 0), 0u) << *sealed;
@@ -32,11 +32,12 @@ TEST(SecretBox, SealsAndOpensForTheSameContext) {
 }
 
 TEST(SecretBox, AnotherContextKeyOrAlteredValueDoesNotOpen) {
-  const SecretKey key = Key(kHexKey);
+  const SecretKey key = ParsedKey(kHexKey);
   const std::string sealed = SealSecret(key, "sk-live-123", "provider:acme/openai", kNonce).value();
   EXPECT_EQ(OpenSecret(key, sealed, "provider:beta/openai").status().reason(), "secret_unreadable");
-  EXPECT_EQ(OpenSecret(Key(std::string(64, 'b')), sealed, "provider:acme/openai").status().reason(),
-            "secret_unreadable");
+  EXPECT_EQ(
+      OpenSecret(ParsedKey(std::string(64, 'b')), sealed, "provider:acme/openai").status().reason(),
+      "secret_unreadable");
   std::string altered = sealed;
   altered[10] = altered[10] == 'A' ? 'B' : 'A';
   EXPECT_EQ(OpenSecret(key, altered, "provider:acme/openai").status().code(),
@@ -50,14 +51,15 @@ TEST(SecretBox, KeysParseFromHexOrBase64AndTheSameMaterialGivesTheSameKey) {
   // 32 bytes of 0xaa as hex, standard base64 and URL-safe base64 unpadded.
   const std::string b64 = "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqo=";
   const std::string b64url = "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqo";
-  EXPECT_EQ(Key(kHexKey).bytes(), Key(b64).bytes());
-  EXPECT_EQ(Key(kHexKey).bytes(), Key(b64url).bytes());
-  EXPECT_EQ(Key(kHexKey).bytes(), Key("  " + kHexKey + "\n").bytes());  // a key file's newline
-  EXPECT_NE(Key(kHexKey).bytes(), Key(std::string(64, 'b')).bytes());
+  EXPECT_EQ(ParsedKey(kHexKey).bytes(), ParsedKey(b64).bytes());
+  EXPECT_EQ(ParsedKey(kHexKey).bytes(), ParsedKey(b64url).bytes());
+  EXPECT_EQ(ParsedKey(kHexKey).bytes(),
+            ParsedKey("  " + kHexKey + "\n").bytes());  // a key file's newline
+  EXPECT_NE(ParsedKey(kHexKey).bytes(), ParsedKey(std::string(64, 'b')).bytes());
   // The derived key is not the material itself.
   std::array<std::uint8_t, 32> material;
   material.fill(0xaa);
-  EXPECT_NE(Key(kHexKey).bytes(), material);
+  EXPECT_NE(ParsedKey(kHexKey).bytes(), material);
 }
 
 TEST(SecretBox, ShortOrMalformedKeysAreRefusedWithoutEchoingThem) {

@@ -7,13 +7,13 @@
 namespace stub::x402 {
 namespace {
 
-constexpr std::string_view kKey =
+constexpr std::string_view kSignerKey =
     "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
 
 TEST(LocalSignerTest, TakesTheKeyWithOrWithout0xAndAFilesNewline) {
   for (const std::string& text :
-       {std::string(kKey), "0x" + std::string(kKey), "0X" + std::string(kKey) + "\n",
-        "  " + std::string(kKey) + "\r\n"}) {
+       {std::string(kSignerKey), "0x" + std::string(kSignerKey),
+        "0X" + std::string(kSignerKey) + "\n", "  " + std::string(kSignerKey) + "\r\n"}) {
     auto s = LocalSigner::FromHex(text);
     ASSERT_TRUE(s.ok()) << s.status().message();
     EXPECT_EQ(ToChecksumHex((*s)->address()), "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23");
@@ -35,7 +35,7 @@ TEST(LocalSignerTest, RefusesWhatIsNotAKeyWithoutEchoingIt) {
 }
 
 TEST(LocalSignerTest, SignaturesRecoverTheSignersAddressAndNoOther) {
-  auto s = LocalSigner::FromHex(kKey);
+  auto s = LocalSigner::FromHex(kSignerKey);
   ASSERT_TRUE(s.ok());
   SignRequest req;
   for (std::size_t i = 0; i < req.digest.size(); ++i) req.digest[i] = static_cast<std::uint8_t>(i);
@@ -59,7 +59,7 @@ TEST(LocalSignerTest, SignaturesRecoverTheSignersAddressAndNoOther) {
 }
 
 TEST(LocalSignerTest, ParsesSignaturesWithEitherFormOfV) {
-  auto s = LocalSigner::FromHex(kKey);
+  auto s = LocalSigner::FromHex(kSignerKey);
   ASSERT_TRUE(s.ok());
   SignRequest req;
   auto sig = (*s)->Sign(req);

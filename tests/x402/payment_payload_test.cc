@@ -10,7 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-json Option(std::string_view network) {
+json PayloadOption(std::string_view network) {
   return {{"scheme", "exact"},
           {"network", network},
           {"amount", "10000"},
@@ -48,7 +48,7 @@ json Decoded(const HeaderField& h) {
 TEST(PaymentPayloadTest, V2EchoesTheChosenOptionAndTheResource) {
   const json doc = {{"x402Version", 2},
                     {"resource", {{"url", "http://127.0.0.1/w"}, {"mimeType", "text/plain"}}},
-                    {"accepts", json::array({Option("eip155:84532")})},
+                    {"accepts", json::array({PayloadOption("eip155:84532")})},
                     {"extensions", {{"bazaar", {{"info", 1}}}}}};
   auto pr = ParsePaymentRequiredHeader(EncodeBase64(doc.dump()));
   ASSERT_TRUE(pr.ok());
@@ -58,7 +58,7 @@ TEST(PaymentPayloadTest, V2EchoesTheChosenOptionAndTheResource) {
   EXPECT_EQ(h.name, "PAYMENT-SIGNATURE");
   const json p = Decoded(h);
   EXPECT_EQ(p["x402Version"], 2);
-  EXPECT_EQ(p["accepted"], Option("eip155:84532"));
+  EXPECT_EQ(p["accepted"], PayloadOption("eip155:84532"));
   EXPECT_EQ(p["resource"], doc["resource"]);
   EXPECT_EQ(p["extensions"], doc["extensions"]);
   const json want_auth = {{"from", "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"},
@@ -73,7 +73,7 @@ TEST(PaymentPayloadTest, V2EchoesTheChosenOptionAndTheResource) {
 }
 
 TEST(PaymentPayloadTest, V1NamesSchemeAndNetworkOnly) {
-  const json doc = {{"x402Version", 1}, {"accepts", json::array({Option("base-sepolia")})}};
+  const json doc = {{"x402Version", 1}, {"accepts", json::array({PayloadOption("base-sepolia")})}};
   auto pr = ParsePaymentRequiredBody(doc.dump());
   ASSERT_TRUE(pr.ok()) << pr.status().message();
   Signature sig{};
