@@ -5,14 +5,19 @@
 // kMaxRequirements options, each usable one on a known EVM chain with a
 // positive amount; a chosen option is usable and within max_amount; a
 // payment header for it is base64 of JSON; a parsed address prints back to
-// what parses to it.
+// what parses to it. Reader 6 is x402's MCP transport: a tool result read
+// for its requirements and settlement, and the same bytes as an event stream
+// fed in two pieces, which must give the events they give whole.
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "core/base64.h"
+#include "core/json_input.h"
+#include "core/sse_events.h"
 #include "fuzz_check.h"
+#include "x402/mcp_transport.h"
 #include "x402/payment_choice.h"
 #include "x402/payment_payload.h"
 #include "x402/payment_required.h"
@@ -55,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
   using namespace stub::x402;
-  switch (data[0] % 6) {
+  switch (data[0] % 7) {
     case 0:
       if (auto pr = ParsePaymentRequiredHeader(text); pr.ok()) CheckRequired(*pr);
       break;
@@ -86,6 +91,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 5:
       if (auto sig = ParseSignature(text); sig.ok()) (void)RecoverSigner(Hash32{}, *sig);
       break;
+    case 6: {
+      if (auto doc = stub::ParseBoundedJson(text); doc.ok()) {
+        if (auto pr = PaymentRequiredInToolResult(*doc); pr && pr->ok()) CheckRequired(**pr);
+        if (auto pr = PaymentRequiredInRpcError(*doc); pr && pr->ok()) CheckRequired(**pr);
+        (void)SettlementInToolResult(*doc);
+      }
+      stub::SseEventReader whole(1024), split(1024);
+      const auto all = whole.Feed(text);
+      auto pieces = split.Feed(text.substr(0, text.size() / 2));
+      for (auto& e : split.Feed(text.substr(text.size() / 2))) pieces.push_back(std::move(e));
+      STUB_FUZZ_CHECK(all.size() == pieces.size());
+      for (std::size_t i = 0; i < all.size(); ++i) {
+        STUB_FUZZ_CHECK(all[i].data == pieces[i].data && all[i].name == pieces[i].name);
+        STUB_FUZZ_CHECK(all[i].data.size() <= 1024);
+      }
+      break;
+    }
   }
   return 0;
 }

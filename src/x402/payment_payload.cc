@@ -10,8 +10,17 @@ namespace stub::x402 {
 
 using nlohmann::json;
 
-HeaderField EncodePaymentHeader(const PaymentRequired& required, const PaymentRequirement& chosen,
-                                const TransferAuthorization& auth, const Signature& signature) {
+namespace {
+
+Status InvalidSettlement(std::string why) {
+  return InvalidArgument("the settlement is malformed: " + std::move(why),
+                         "x402_invalid_settlement");
+}
+
+}  // namespace
+
+json EncodePaymentPayload(const PaymentRequired& required, const PaymentRequirement& chosen,
+                          const TransferAuthorization& auth, const Signature& signature) {
   const json payload = {{"authorization",
                          {{"from", ToChecksumHex(auth.from)},
                           {"to", ToChecksumHex(auth.to)},
@@ -21,18 +30,23 @@ HeaderField EncodePaymentHeader(const PaymentRequired& required, const PaymentRe
                           {"nonce", "0x" + ToHex(auth.nonce)}}},
                         {"signature", SignatureHex(signature)}};
   if (required.version == 1) {
-    const json doc = {{"x402Version", 1},
-                      {"scheme", chosen.scheme},
-                      {"network", chosen.network},
-                      {"payload", payload}};
-    return {"X-PAYMENT", EncodeBase64(doc.dump())};
+    return {{"x402Version", 1},
+            {"scheme", chosen.scheme},
+            {"network", chosen.network},
+            {"payload", payload}};
   }
   json doc = {{"x402Version", 2},
               {"payload", payload},
               {"resource", required.resource},
               {"accepted", chosen.raw}};
   if (!required.extensions.is_null()) doc["extensions"] = required.extensions;
-  return {"PAYMENT-SIGNATURE", EncodeBase64(doc.dump())};
+  return doc;
+}
+
+HeaderField EncodePaymentHeader(const PaymentRequired& required, const PaymentRequirement& chosen,
+                                const TransferAuthorization& auth, const Signature& signature) {
+  return {required.version == 1 ? "X-PAYMENT" : "PAYMENT-SIGNATURE",
+          EncodeBase64(EncodePaymentPayload(required, chosen, auth, signature).dump())};
 }
 
 std::string_view SettlementHeaderName(int version) {
@@ -40,24 +54,26 @@ std::string_view SettlementHeaderName(int version) {
 }
 
 Result<Settlement> ParseSettlementHeader(std::string_view header_value) {
-  const auto invalid = [](std::string why) {
-    return InvalidArgument("the settlement header is malformed: " + std::move(why),
-                           "x402_invalid_settlement");
-  };
-  if (header_value.size() > 16 * 1024) return invalid("too large");
+  if (header_value.size() > 16 * 1024) return InvalidSettlement("too large");
   std::string text;
-  if (!DecodeBase64(header_value, text)) return invalid("not base64");
+  if (!DecodeBase64(header_value, text)) return InvalidSettlement("not base64");
   JsonLimits limits;
   limits.max_bytes = 16 * 1024;
   limits.max_depth = 8;
   auto doc = ParseBoundedJson(text, limits);
-  if (!doc.ok()) return invalid(doc.status().message());
-  if (!doc->is_object()) return invalid("not a JSON object");
-  const auto success = doc->find("success");
-  if (success == doc->end() || !success->is_boolean()) return invalid("success is not a boolean");
+  if (!doc.ok()) return InvalidSettlement(doc.status().message());
+  return ReadSettlement(*doc);
+}
+
+Result<Settlement> ReadSettlement(const json& doc) {
+  if (!doc.is_object()) return InvalidSettlement("not a JSON object");
+  const auto success = doc.find("success");
+  if (success == doc.end() || !success->is_boolean()) {
+    return InvalidSettlement("success is not a boolean");
+  }
   const auto str = [&](const char* key) {
-    const auto it = doc->find(key);
-    return it != doc->end() && it->is_string() ? it->get<std::string>() : std::string();
+    const auto it = doc.find(key);
+    return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
   Settlement s;
   s.success = success->get<bool>();

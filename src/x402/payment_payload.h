@@ -13,6 +13,7 @@
 // Pure and thread-safe.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -28,8 +29,16 @@ struct HeaderField {
   std::string value;
 };
 
-// The header that retries the request with a payment for option `chosen` of
-// `required`. REQUIRES: chosen is one of required.accepts.
+// The payment for option `chosen` of `required`: the PaymentPayload document
+// (v2 or v1 as `required` is). x402's MCP transport sends it as it is, in a
+// tool call's `_meta["x402/payment"]`. REQUIRES: chosen is one of
+// required.accepts.
+nlohmann::json EncodePaymentPayload(const PaymentRequired& required,
+                                    const PaymentRequirement& chosen,
+                                    const TransferAuthorization& auth, const Signature& signature);
+
+// The same payment as the HTTP header that retries the request: base64 of the
+// document, in PAYMENT-SIGNATURE (v2) or X-PAYMENT (v1).
 HeaderField EncodePaymentHeader(const PaymentRequired& required, const PaymentRequirement& chosen,
                                 const TransferAuthorization& auth, const Signature& signature);
 
@@ -48,5 +57,9 @@ struct Settlement {
 // Parses a PAYMENT-RESPONSE / X-PAYMENT-RESPONSE value (base64 JSON). Errors:
 // kInvalidArgument "x402_invalid_settlement".
 Result<Settlement> ParseSettlementHeader(std::string_view header_value);
+
+// Reads a settlement already parsed (MCP's `_meta["x402/payment-response"]`).
+// Errors: as above.
+Result<Settlement> ReadSettlement(const nlohmann::json& doc);
 
 }  // namespace stub::x402

@@ -112,5 +112,29 @@ TEST(PaymentPayloadTest, ReadsASettlementAndRefusesGarbage) {
   }
 }
 
+TEST(PaymentPayloadTest, TheMcpDocumentIsTheHeadersDocument) {
+  const json doc = {{"x402Version", 2},
+                    {"resource", {{"url", "mcp://tool/report"}}},
+                    {"accepts", json::array({PayloadOption("eip155:84532")})}};
+  auto pr = ParsePaymentRequiredBody(doc.dump());
+  ASSERT_TRUE(pr.ok()) << pr.status().message();
+  Signature sig{};
+  sig[64] = 28;
+  const TransferAuthorization auth = Auth(pr->accepts[0]);
+  const json payload = EncodePaymentPayload(*pr, pr->accepts[0], auth, sig);
+  EXPECT_EQ(payload, Decoded(EncodePaymentHeader(*pr, pr->accepts[0], auth, sig)));
+  EXPECT_EQ(payload["resource"], doc["resource"]);
+  EXPECT_FALSE(payload.contains("extensions"));
+}
+
+TEST(PaymentPayloadTest, ReadsAnAlreadyParsedSettlement) {
+  auto s = ReadSettlement({{"success", true}, {"transaction", "0xdef"}});
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->success);
+  EXPECT_EQ(s->transaction, "0xdef");
+  EXPECT_EQ(ReadSettlement(json::array()).status().reason(), "x402_invalid_settlement");
+  EXPECT_EQ(ReadSettlement({{"success", 1}}).status().reason(), "x402_invalid_settlement");
+}
+
 }  // namespace
 }  // namespace stub::x402
