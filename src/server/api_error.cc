@@ -44,7 +44,7 @@ constexpr ReasonMapping kByReason[] = {
     {"idempotency_key_in_flight", 409},
     {"upstream_unavailable", 502},
     {"upstream_no_answer", 502},
-    // x402 payments (server/x402_payer.h): what Stub will not pay is a 402,
+    // x402 payments (server/x402_payments.h): what Stub will not pay is a 402,
     // as a denial is; what the org has not set up, a 409.
     {"x402_over_max_amount", 402},
     {"x402_asset_not_allowed", 402},
@@ -58,6 +58,7 @@ constexpr ReasonMapping kByReason[] = {
     {"target_not_public", 403},
     {"approval_required", 402},
     {"upstream_too_large", 502},
+    {"mcp_protocol_error", 502},
     {"secret_unreadable", 500},
 };
 

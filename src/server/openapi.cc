@@ -60,6 +60,7 @@ const std::vector<std::string> kErrorCodes = {"invalid_json",
                                               "upstream_too_large",
                                               "secret_unreadable",
                                               "upstream_no_answer",
+                                              "mcp_protocol_error",
                                               "x402_over_max_amount",
                                               "x402_asset_not_allowed",
                                               "x402_network_not_allowed",
@@ -324,6 +325,31 @@ Json Schemas() {
                         {"intent", Str()},
                         {"idempotency_key", Str("a retry with the same key never pays twice")}},
                        {"url", "idempotency_key"});
+  s["X402ToolCall"] = Obj(
+      {{"url", Str("the MCP server's Streamable HTTP endpoint, http(s); private addresses refused")},
+       {"tool", Str("the tool to call")},
+       {"arguments", {{"type", "object"}}},
+       {"headers", {{"type", "object"}, {"additionalProperties", Str()}}},
+       {"max_amount", Ref("Amount")},
+       {"wallet", Str("the wallet to pay from (default: the org's only one)")},
+       {"session", Str()},
+       {"user", Str()},
+       {"intent", Str()},
+       {"idempotency_key", Str("a retry with the same key never pays twice")}},
+      {"url", "tool", "idempotency_key"});
+  s["X402ToolResult"] =
+      Obj({{"decision", Enum({"free", "paid", "not_paid"})},
+           {"result", {{"type", "object"}, {"description", "the tool's CallToolResult, verbatim"}}},
+           {"mcp_error",
+            {{"type", "object"}, {"description", "the MCP server's JSON-RPC error, verbatim"}}},
+           {"hold_id", Str()},
+           {"spend_id", Str()},
+           {"amount", Ref("Amount")},
+           {"payment",
+            {{"type", "object"},
+             {"description", "the receipt's x402 part, as X402Result's, with transport \"mcp\" "
+                             "and the tool"}}}},
+          {"decision"});
   s["X402Result"] =
       Obj({{"decision", Enum({"free", "paid", "not_paid"})},
            {"status", {{"type", "integer"}}},
@@ -439,6 +465,18 @@ const std::map<std::string, Operation>& Operations() {
          {402, "Error", "denied by a limit or policy, or a payment Stub will not make"},
          {409, "Error", "no wallet, signer missing or changed, or an idempotent replay"},
          {502, "Error", "the resource could not be reached, or sent unreadable requirements"}},
+        {}}},
+      {"POST /v1/x402/mcp/call",
+       {"Call a tool on another MCP server for the agent, paying what it asks over x402's MCP "
+        "transport (_meta[\"x402/payment\"]) from the org's wallet within its limits and "
+        "policies (agent key)",
+        "X402ToolCall",
+        {{200, "X402ToolResult", "the tool's result and what was paid"},
+         {402, "Error", "denied by a limit or policy, or a payment Stub will not make"},
+         {409, "Error", "no wallet, signer missing or changed, or an idempotent replay"},
+         {502, "Error",
+          "the server could not be reached, does not speak MCP, or sent unreadable "
+          "requirements"}},
         {}}},
       {"POST /llm/{provider}/v1/chat/completions",
        {"OpenAI chat completions through the metering gateway (agent key as the SDK's API key): "

@@ -33,9 +33,10 @@ StubServer::StubServer(Store& store, const Clock& clock, ServerOptions options)
       gateway_(engine_, batcher_, providers_, auth_, options_.llm_timeouts),
       signers_(signer_pool_),
       wallets_handler_(engine_, signers_, auth_),
-      x402_payer_(engine_, batcher_, signers_, clock, options_.allow_private_fetch,
-                  options_.fetch_timeouts),
-      x402_handler_(x402_payer_, auth_),
+      x402_payments_(engine_, batcher_, signers_, clock),
+      x402_payer_(x402_payments_, options_.allow_private_fetch, options_.fetch_timeouts),
+      x402_mcp_payer_(x402_payments_, options_.allow_private_fetch, options_.fetch_timeouts),
+      x402_handler_(x402_payer_, x402_mcp_payer_, auth_),
       api_(store, clock, engine_, batcher_, keys_, auth_, sessions_, ui_, options_.streams,
            options_.ready_timeout),
       http_(std::make_unique<HttpServer>(

@@ -29,7 +29,9 @@
 #include "server/signer_registry.h"
 #include "server/wallets_handler.h"
 #include "server/x402_handler.h"
+#include "server/x402_mcp_payer.h"
 #include "server/x402_payer.h"
+#include "server/x402_payments.h"
 #include "store/store.h"
 
 namespace stub {
@@ -118,7 +120,9 @@ class StubServer {
   UpstreamPool signer_pool_;  // external signers' requests
   SignerRegistry signers_;
   WalletsHandler wallets_handler_;
+  X402Payments x402_payments_;
   X402Payer x402_payer_;
+  X402McpPayer x402_mcp_payer_;
   X402Handler x402_handler_;
   Api api_;
   std::optional<IssuedKey> created_root_key_;

@@ -1,6 +1,8 @@
-// POST /v1/x402/fetch (agent keys): the x402 paying fetch (server/x402_payer.h).
+// x402 payments made for agents (agent keys):
+//   POST /v1/x402/fetch     — the paying fetch (server/x402_payer.h);
+//   POST /v1/x402/mcp/call  — a paid MCP tool's call (server/x402_mcp_payer.h).
 //
-// Body: {"url", "method"? ("GET"), "headers"? {name: value},
+// /v1/x402/fetch body: {"url", "method"? ("GET"), "headers"? {name: value},
 //        "body"? (text) | "body_base64"?, "max_amount"? ("0.05"),
 //        "wallet"? (the org's only wallet when absent),
 //        "session"?, "user"?, "intent"?, "idempotency_key"}
@@ -10,6 +12,16 @@
 //        "body" | "body_base64", and when a payment was made "hold_id",
 //        "amount", "payment" (the receipt's x402 part), and "spend_id" when
 //        it was booked};
+//
+// /v1/x402/mcp/call body: {"url" (the MCP endpoint), "tool", "arguments"? {},
+//        "headers"?, "max_amount"?, "wallet"?, "session"?, "user"?,
+//        "intent"?, "idempotency_key"}; answers as the fetch does, with
+//        "result" (the tool's CallToolResult, as the server sent it) or
+//        "mcp_error" (the server's JSON-RPC error) in place of the status,
+//        headers and body, and 502 mcp_protocol_error when the server does
+//        not speak MCP as it should (before any payment).
+//
+// Both:
 //   402 {"error": {"code": <Stub's reason>}, "decision": "denied", "outcome"}
 //        when a limit or policy denies it, or x402_over_max_amount,
 //        x402_asset_not_allowed, x402_network_not_allowed,
@@ -29,6 +41,7 @@
 #include "server/api_types.h"
 #include "server/auth.h"
 #include "server/router.h"
+#include "server/x402_mcp_payer.h"
 #include "server/x402_payer.h"
 
 namespace stub {
@@ -37,14 +50,17 @@ inline constexpr std::string_view kX402PathPrefix = "/v1/x402/";
 
 class X402Handler {
  public:
-  X402Handler(X402Payer& payer, const Authenticator& auth) : payer_(payer), auth_(auth) {}
+  X402Handler(X402Payer& payer, X402McpPayer& mcp_payer, const Authenticator& auth)
+      : payer_(payer), mcp_payer_(mcp_payer), auth_(auth) {}
 
   void AddRoutes(Router& router);
 
   ApiResponse Fetch(const ApiRequest& request);
+  ApiResponse CallTool(const ApiRequest& request);
 
  private:
   X402Payer& payer_;
+  X402McpPayer& mcp_payer_;
   const Authenticator& auth_;
 };
 

@@ -11,9 +11,7 @@
 //      max_amount (x402/payment_choice.h). A refusal holds nothing.
 //   3. The amount is held through every limit and policy (vendor: the
 //      resource's host; category: the wallet's), under the caller's
-//      idempotency key. A denial signs nothing. The hold is
-//      capture_on_expiry: once a payment is signed and sent, money may
-//      move, so a hold whose outcome Stub never learns is booked in full.
+//      idempotency key (server/x402_payments.h). A denial signs nothing.
 //   4. The signer signs an EIP-3009 transferWithAuthorization (random
 //      nonce, valid from 10 minutes ago to maxTimeoutSeconds from now) and
 //      the request is retried once with PAYMENT-SIGNATURE (v2) or X-PAYMENT
@@ -33,80 +31,49 @@
 // it on a worker of the slow lane.
 #pragma once
 
-#include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <utility>
-#include <vector>
 
-#include "core/outcome.h"
 #include "core/status.h"
-#include "engine/batcher.h"
-#include "engine/clock.h"
-#include "engine/engine.h"
-#include "server/signer_registry.h"
-#include "server/upstream_client.h"
+#include "server/upstream_exchange.h"
+#include "server/x402_payments.h"
 
 namespace stub {
 
 inline constexpr int kMaxRedirects = 5;
 inline constexpr std::size_t kMaxX402AnswerBytes = 8 << 20;
 inline constexpr std::size_t kMaxX402RequestBodyBytes = 512 * 1024;
-// How long a payment hold outlives the payment's own validity window.
-inline constexpr Timestamp kX402HoldMargin = 10 * 60 * kMicrosPerSecond;
 
 struct X402FetchRequest {
-  std::string org;
-  std::string agent;
-  std::optional<KeyCheck> key_check;
+  X402Context payer;
   std::string url;
   std::string method = "GET";
-  std::vector<std::pair<std::string, std::string>> headers;  // lowercase names
+  HeaderList headers;  // lowercase names
   std::string body;
-  std::optional<Micros> max_amount;
-  std::string wallet;  // "" = the org's only wallet
-  std::string session, user, intent;
-  std::string idempotency_key;
 };
 
 struct X402FetchResult {
   // The resource's answer (absent when the paid retry got none: the payment
   // was booked unsettled, as it may have moved money).
   bool answered = false;
-  int status = 0;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  // What Stub decided: "free" (no 402), "paid", "not_paid" (the server
-  // refused the payment; the hold voided), "denied".
-  std::string decision = "free";
-  std::optional<Outcome> denial;  // decision "denied"
-  std::string hold_id, spend_id;
-  Micros amount = 0;
-  nlohmann::json payment;  // the receipt's x402 part, when a payment was made
+  UpstreamAnswer answer;
+  X402Booking booking;  // decision kFree when no payment was asked
 };
 
 class X402Payer {
  public:
   // `allow_private`: let fetches reach loopback and private addresses
   // (`stub serve --allow-private-fetch`; tests and local fixtures only).
-  X402Payer(Engine& engine, SpendBatcher& batcher, const SignerRegistry& signers,
-            const Clock& clock, bool allow_private, UpstreamTimeouts timeouts);
+  X402Payer(X402Payments& payments, bool allow_private, UpstreamTimeouts timeouts);
 
   // Errors (nothing is held unless said): kInvalidArgument (the request);
-  // kFailedPrecondition x402_no_wallet, x402_signer_missing,
-  // x402_signer_changed, x402_* choice refusals, target_not_public;
+  // X402Payments::OpenWallet's and Authorize's; target_not_public;
   // kUnavailable upstream_unavailable / upstream_no_answer (before any
-  // payment was sent); kConflict-like 409s for idempotency
-  // (idempotent_replay, idempotency_key_in_flight); x402_invalid_requirements
-  // for a 402 Stub cannot read.
+  // payment was sent); x402_invalid_requirements for a 402 Stub cannot read.
   Result<X402FetchResult> Fetch(const X402FetchRequest& request);
 
  private:
-  Engine& engine_;
-  SpendBatcher& batcher_;
-  const Clock& clock_;
-  const SignerRegistry& signers_;
+  X402Payments& payments_;
   UpstreamTimeouts timeouts_;
   UpstreamPool pool_;
 };
