@@ -154,6 +154,32 @@ Json BuildToolList() {
                          "used, and a retried tool call may pay twice)",
                          255)}},
             {"url"})}});
+  tools.push_back(
+      {{"name", "pay_and_call_tool"},
+       {"title", "Call a paid (x402) MCP tool"},
+       {"description",
+        "Call a tool on another MCP server (Streamable HTTP); if the tool asks for an x402 "
+        "payment, Stub decides within this key's budget and policies, signs with the org's "
+        "wallet, pays and books it. Returns the tool's result and what was paid. A denial or "
+        "a payment Stub will not make is a tool error naming the reason; nothing is paid then."},
+       {"inputSchema",
+        ObjectSchema(
+            {{"url", StringProp("the MCP server's endpoint (http or https)", 8192)},
+             {"tool", StringProp("the tool to call", 128)},
+             {"arguments", {{"type", "object"}, {"description", "the tool's arguments"}}},
+             {"headers",
+              {{"type", "object"},
+               {"description", "request headers for the MCP server"},
+               {"additionalProperties", {{"type", "string"}}}}},
+             {"max_amount", StringProp("pay at most this much (decimal string)", 40)},
+             {"session", spend["properties"]["session"]},
+             {"user", spend["properties"]["user"]},
+             {"intent", spend["properties"]["intent"]},
+             {"idempotency_key",
+              StringProp("makes a retried call pay once; pass one (without it a random key is "
+                         "used, and a retried tool call may pay twice)",
+                         255)}},
+            {"url", "tool"})}});
   tools.push_back({{"name", "ask"},
                    {"title", "Ask about spending"},
                    {"description",
@@ -397,6 +423,7 @@ std::optional<Json> StubTools::Call(std::string_view name, const Json& arguments
       {"explain_denial", &StubTools::ExplainDenial},
       {"ask", &StubTools::Ask},
       {"pay_and_fetch", &StubTools::PayAndFetch},
+      {"pay_and_call_tool", &StubTools::PayAndCallTool},
   };
   const Json* schema = nullptr;
   for (const Json& tool : ToolList()) {
@@ -546,27 +573,48 @@ Json StubTools::Ask(const Json& args) {
 }
 
 Json StubTools::PayAndFetch(const Json& args) {
+  return Pay(args, "/v1/x402/fetch",
+             {"url", "method", "headers", "body", "max_amount", "session", "user", "intent",
+              "idempotency_key"});
+}
+
+Json StubTools::PayAndCallTool(const Json& args) {
+  return Pay(args, "/v1/x402/mcp/call",
+             {"url", "tool", "arguments", "headers", "max_amount", "session", "user", "intent",
+              "idempotency_key"});
+}
+
+Json StubTools::Pay(const Json& args, const std::string& path,
+                    std::initializer_list<const char*> fields) {
   Json body = Json::object();
-  for (const char* field : {"url", "method", "headers", "body", "max_amount", "session", "user",
-                            "intent", "idempotency_key"}) {
+  for (const char* field : fields) {
     const auto it = args.find(field);
     if (it != args.end() && !it->is_null()) body[field] = *it;
   }
   if (!body.contains("idempotency_key")) body["idempotency_key"] = RandomIdempotencyKey();
-  auto a = CallJson({"POST", "/v1/x402/fetch", {}, RpcText(body)});
+  auto a = CallJson({"POST", path, {}, RpcText(body)});
   if (!a.ok()) return FailureFromStatus(a.status());
   if (a->status != 200) return FailureFromAnswer(a->status, a->body);
   const Json& r = a->body;
-  const std::string url = Arg(args, "url");
-  const std::string status = r.contains("status") ? r["status"].dump() : "?";
+  const std::string what = args.contains("tool")
+                               ? "tool " + Arg(args, "tool") + " at " + Arg(args, "url")
+                               : Arg(args, "url");
+  std::string answered = "the tool answered";
+  if (r.contains("status")) {
+    answered = "it answered " + r["status"].dump();
+  } else if (r.contains("mcp_error")) {
+    answered = "it answered an MCP error";
+  } else if (Str(r.value("result", Json::object()), "isError") == "true") {
+    answered = "the tool reported an error";
+  }
   std::string text;
   if (Str(r, "decision") == "paid") {
-    text = "paid " + Str(r, "amount") + " for " + url + " (spend " + Str(r, "spend_id") +
-           "); it answered " + status;
+    text = "paid " + Str(r, "amount") + " for " + what + " (spend " + Str(r, "spend_id") + "); " +
+           answered;
   } else if (Str(r, "decision") == "not_paid") {
-    text = url + " refused the payment (nothing was spent); it answered " + status;
+    text = what + " refused the payment (nothing was spent); " + answered;
   } else {
-    text = url + " answered " + status + "; nothing was paid";
+    text = what + ": nothing was paid; " + answered;
   }
   return ToolSuccess(std::move(a->body), text);
 }

@@ -3,7 +3,8 @@
 //
 // Tools: get_budget, request_spend, hold, capture, void, list_my_spends,
 // explain_denial, ask, pay_and_fetch (the x402 paying fetch, POST
-// /v1/x402/fetch). Every result is an MCP CallToolResult: success carries
+// /v1/x402/fetch), pay_and_call_tool (a paid MCP tool, POST
+// /v1/x402/mcp/call). Every result is an MCP CallToolResult: success carries
 // `structuredContent` (a JSON object) and one text item with a one-line
 // summary; every failure (invalid arguments, a denial, an API error, Stub
 // unreachable) is `isError: true` with text "<reason>: <message>" and
@@ -77,6 +78,9 @@ class StubTools {
   Json ExplainDenial(const Json& args);
   Json Ask(const Json& args);
   Json PayAndFetch(const Json& args);
+  Json PayAndCallTool(const Json& args);
+  // Both: POSTs the listed `fields` of `args` to `path` and summarizes.
+  Json Pay(const Json& args, const std::string& path, std::initializer_list<const char*> fields);
 
   StubApi& api_;
   std::optional<KeyIdentity> me_;

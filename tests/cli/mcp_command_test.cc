@@ -78,7 +78,7 @@ TEST_F(McpCommandTest, ServesTheToolsOnStdioAsTheAgentKey) {
   EXPECT_EQ(a[0]["result"]["protocolVersion"], "2025-06-18");
   EXPECT_EQ(a[0]["result"]["serverInfo"]["name"], "stub");
   EXPECT_EQ(a[1]["id"], 2);
-  EXPECT_EQ(a[1]["result"]["tools"].size(), 9u);
+  EXPECT_EQ(a[1]["result"]["tools"].size(), 10u);
   EXPECT_EQ(a[2]["id"], 3);
   EXPECT_EQ(a[2]["result"]["isError"], false) << a[2].dump();
   EXPECT_EQ(a[2]["result"]["structuredContent"]["amount"], "1.2");
