@@ -83,10 +83,10 @@ describe.each<Transport>(['streamable-http', 'stdio'])('MCP over %s', (transport
     agent = await connect(transport, agentKey);
   });
 
-  test('listTools: exactly the nine tools, each with an object input schema', async () => {
+  test('listTools: exactly the ten tools, each with an object input schema', async () => {
     const { tools } = await agent.listTools();
     expect(tools.map((t) => t.name)).toEqual([
-      'get_budget', 'request_spend', 'hold', 'capture', 'void', 'list_my_spends', 'explain_denial', 'pay_and_fetch', 'ask',
+      'get_budget', 'request_spend', 'hold', 'capture', 'void', 'list_my_spends', 'explain_denial', 'pay_and_fetch', 'pay_and_call_tool', 'ask',
     ]);
     for (const t of tools) {
       expect(t.inputSchema.type).toBe('object');

@@ -10,7 +10,6 @@
 // the facilitator received, the settlement header, and what each failure looks like to the buyer.
 // A network guard (diagnostics_channel 'net.client.socket') fails the file if any socket of this
 // process looks up or connects to anything but the loopback: no RPC, no public facilitator.
-import dc from 'node:diagnostics_channel';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createWalletClient, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -30,26 +29,13 @@ import { startResourceV2, type X402ResourceV2 } from './fixtures/x402_resource_v
 import { startResourceV1, type X402ResourceV1 } from './fixtures/x402_resource_v1.ts';
 import type { PaidRoute } from './fixtures/x402_resource_common.ts';
 import { computeVector } from './fixtures/x402_vector.ts';
+import { PAYER_KEY, PAY_TO, b64json, loopbackGuard, now, v1AcceptAt, v2Accept } from './harness/x402.ts';
 
 // ---- network guard -------------------------------------------------------------------------------
-const foreign: string[] = [];
-let socketsSeen = 0;
-const loopbackIp = (ip: string) => ip === '::1' || ip.startsWith('127.') || ip === '::ffff:127.0.0.1';
-const onClientSocket = ({ socket }: any) => {
-  socketsSeen++;
-  socket.on('connectionAttempt', (ip: string, port: number) => {
-    if (!loopbackIp(ip)) foreign.push(`connect ${ip}:${port}`);
-  });
-  socket.on('lookup', (_err: unknown, _addr: unknown, _family: unknown, host: string) => {
-    if (host !== 'localhost' && !loopbackIp(host)) foreign.push(`lookup ${host}`);
-  });
-};
-dc.subscribe('net.client.socket', onClientSocket);
+const guard = loopbackGuard();
 
 // ---- the payer, the payee, the routes ------------------------------------------------------------
-const PAYER_KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
 const account = privateKeyToAccount(PAYER_KEY);
-const PAY_TO = '0x209693Bc6afc0C5328bA36FaF03C514EF312287C' as const;
 const OTHER_PAY_TO = '0x1111111111111111111111111111111111111111' as const;
 
 const ROUTES: PaidRoute[] = [
@@ -88,7 +74,6 @@ const recordingFetch: typeof fetch = async (input: any, init?: any) => {
     throw e;
   }
 };
-const b64json = (s: string | undefined) => JSON.parse(Buffer.from(String(s), 'base64').toString('utf8'));
 
 // The official clients.
 const v2Client = new x402Client();
@@ -112,7 +97,7 @@ afterAll(async () => {
   await v2?.close();
   await v1?.close();
   await fac?.close();
-  dc.unsubscribe('net.client.socket', onClientSocket);
+  guard.stop();
 });
 beforeEach(() => {
   fac.reset();
@@ -121,32 +106,8 @@ beforeEach(() => {
   wire.length = 0;
 });
 
-const now = () => Math.floor(Date.now() / 1000);
-
-/** The v2 requirements the middleware answers for a route priced 10000 to PAY_TO. */
-const v2Accept = (amount: string, payTo: string = PAY_TO) => ({
-  scheme: 'exact',
-  network: 'eip155:84532',
-  amount,
-  asset: BASE_SEPOLIA_USDC,
-  payTo,
-  maxTimeoutSeconds: 300,
-  extra: { name: 'USDC', version: '2' },
-});
-/** The v1 requirements x402-express answers for a route. */
-const v1Accept = (path: string, amount: string, description = '', payTo: string = PAY_TO) => ({
-  scheme: 'exact',
-  network: 'base-sepolia',
-  maxAmountRequired: amount,
-  resource: `${v1.url}${path}`,
-  description,
-  mimeType: 'application/json',
-  payTo,
-  maxTimeoutSeconds: 60,
-  asset: BASE_SEPOLIA_USDC,
-  outputSchema: { input: { type: 'http', method: 'GET', discoverable: true } },
-  extra: { name: 'USDC', version: '2' },
-});
+/** The v1 requirements x402-express answers for a route of `v1`. */
+const v1Accept = (path: string, amount: string, description = '') => v1AcceptAt(`${v1.url}${path}`, amount, description);
 
 describe('facilitator fixture', () => {
   test('/supported lists exact for v2 (CAIP-2) and v1 (network name); the v2 middleware read it once at start', async () => {
@@ -543,7 +504,7 @@ describe('EIP-3009 test vector (fixtures/x402_vector.ts) for the C++ signer', ()
 
 describe('network guard', () => {
   test('no socket of this process looked up or connected to anything but the loopback', () => {
-    expect(socketsSeen).toBeGreaterThan(0);
-    expect(foreign).toEqual([]);
+    expect(guard.sockets).toBeGreaterThan(0);
+    expect(guard.foreign).toEqual([]);
   });
 });

@@ -10,28 +10,44 @@
 // admin key. Money is compared as integer micro-units.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { privateKeyToAccount } from 'viem/accounts';
 import { BASE_SEPOLIA_USDC, fakeTransactionHash, startFacilitator, type X402Facilitator } from './fixtures/x402_facilitator.ts';
 import { startResourceV2, type X402ResourceV2 } from './fixtures/x402_resource_v2.ts';
 import { startResourceV1, type X402ResourceV1 } from './fixtures/x402_resource_v1.ts';
 import { type PaidRoute, type ResourceFixture } from './fixtures/x402_resource_common.ts';
-import { startStub, StubServer, type ApiAnswer, type Org } from './harness/stub.ts';
-import { micro } from './harness/money.ts';
-import { agentLimit, settledHold, spend } from './harness/gateway.ts';
+import { startStub, StubServer, type ApiAnswer } from './harness/stub.ts';
+import { agentLimit } from './harness/gateway.ts';
+import {
+  OTHER_ASSET,
+  PAYER,
+  PAYER_KEY,
+  PAY_TO,
+  WALLET,
+  answerLog,
+  b64json,
+  expectBooked,
+  expectDenialRecorded,
+  expectNoMoneyMoved,
+  expectPaidAtFacilitator,
+  now,
+  spends,
+  startPayingStub,
+  v1AcceptAt,
+  v2Accept,
+  walletTenant,
+  x402Receipt,
+  type Tenant,
+  type TenantOptions,
+} from './harness/x402.ts';
 
-// ---- the payer, the payees, the routes -----------------------------------------------------------
-const PAYER_KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
-const PAYER = '0x2c7536E3605D9C16a7a3D7b1898e529396a65c23';
+// ---- a second payer, the routes -----------------------------------------------------------------
 // A second signer, given to the second server through the environment (`--signer NAME=env:VAR`).
 const ENV_KEY = `0x${randomBytes(32).toString('hex')}` as const;
 const ENV_PAYER = privateKeyToAccount(ENV_KEY).address;
-const PAY_TO = '0x209693Bc6afc0C5328bA36FaF03C514EF312287C' as const;
-const OTHER_ASSET = '0x1111111111111111111111111111111111111111';
 
 const ROUTES: PaidRoute[] = [
   { path: '/paid', price: '10000', payTo: PAY_TO, description: 'A paid report', body: { report: 'the paid content' } },
@@ -39,37 +55,8 @@ const ROUTES: PaidRoute[] = [
   { path: '/die-after-settle', price: '10000', payTo: PAY_TO, behavior: 'die-after-settle' },
 ];
 
-/** The wallet every tenant gets unless told otherwise: Base Sepolia USDC at 1 org unit per token. */
-const WALLET = {
-  signer: 'ops',
-  networks: ['eip155:84532', 'base-sepolia'],
-  assets: { [BASE_SEPOLIA_USDC]: { decimals: 6, rate: '1' } },
-};
-
-/** The v2 requirement @x402/express answers for a route priced 10000 to PAY_TO. */
-const v2Accept = (amount = '10000') => ({
-  scheme: 'exact',
-  network: 'eip155:84532',
-  amount,
-  asset: BASE_SEPOLIA_USDC,
-  payTo: PAY_TO,
-  maxTimeoutSeconds: 300,
-  extra: { name: 'USDC', version: '2' },
-});
-/** The v1 requirement x402-express answers for a route. */
-const v1Accept = (p: string, description = '') => ({
-  scheme: 'exact',
-  network: 'base-sepolia',
-  maxAmountRequired: '10000',
-  resource: `${v1.url}${p}`,
-  description,
-  mimeType: 'application/json',
-  payTo: PAY_TO,
-  maxTimeoutSeconds: 60,
-  asset: BASE_SEPOLIA_USDC,
-  outputSchema: { input: { type: 'http', method: 'GET', discoverable: true } },
-  extra: { name: 'USDC', version: '2' },
-});
+/** The v1 requirement x402-express answers for a route of `v1`. */
+const v1Accept = (p: string, description = '') => v1AcceptAt(`${v1.url}${p}`, '10000', description);
 
 // ---- the servers ---------------------------------------------------------------------------------
 let fac: X402Facilitator;
@@ -77,7 +64,6 @@ let v2: X402ResourceV2;
 let v1: X402ResourceV1;
 let stub: StubServer;
 let keyDir = '';
-let keyFile = '';
 /** A resource server whose 402s Stub cannot read. */
 let garbage: Server;
 let garbageUrl = '';
@@ -116,11 +102,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => garbage.listen(0, '127.0.0.1', () => r()));
   garbageUrl = `http://127.0.0.1:${(garbage.address() as AddressInfo).port}`;
 
-  keyDir = mkdtempSync(path.join(tmpdir(), 'stub-x402-key-'));
-  keyFile = path.join(keyDir, 'ops.key');
-  writeFileSync(keyFile, PAYER_KEY + '\n', { mode: 0o600 });
-  chmodSync(keyFile, 0o600);
-  stub = await startStub({ args: ['--signer', `ops=${keyFile}`, '--allow-private-fetch'] });
+  ({ stub, keyDir } = await startPayingStub('stub-x402-key-'));
 });
 afterAll(async () => {
   await stub?.stop();
@@ -139,31 +121,10 @@ beforeEach(() => {
 
 // ---- helpers -------------------------------------------------------------------------------------
 /** Every answer any server of this file gave (status, headers, body), for the "no key leaks" check. */
-const answers: string[] = [];
-function record(a: ApiAnswer) {
-  answers.push(`${a.status}\n${[...a.headers.entries()].map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${a.text}`);
-  return a;
-}
+const { answers, record } = answerLog();
 
-interface Tenant {
-  org: Org;
-  agentKey: string;
-  stub: StubServer;
-}
-
-/** A fresh org: team t1, agent a1 with `limit` a month, its key, and wallet `main` (unless null). */
-async function tenant(opts: { limit?: string; wallet?: Record<string, unknown> | null; on?: StubServer } = {}): Promise<Tenant> {
-  const s = opts.on ?? stub;
-  const org = await s.newOrg();
-  await org.putTeam('t1');
-  await org.putAgent('a1', 't1', [{ amount: opts.limit ?? '1.00', period: 'month' }]);
-  const agentKey = await org.agentKey('a1');
-  if (opts.wallet !== null) {
-    const put = record(await org.api('PUT', '/v1/wallets/main', opts.wallet ?? WALLET));
-    if (put.status !== 201) throw new Error(`PUT /v1/wallets/main → ${put.status} ${put.text}`);
-  }
-  return { org, agentKey, stub: s };
-}
+/** A fresh tenant (see walletTenant) on this file's server, or on `on`. */
+const tenant = (opts: TenantOptions & { on?: StubServer } = {}) => walletTenant(opts.on ?? stub, record, opts);
 
 const key = () => `x402-${randomUUID()}`;
 
@@ -172,81 +133,13 @@ async function x402(t: Tenant, body: Record<string, unknown>): Promise<ApiAnswer
   return record(await t.stub.api(t.agentKey, 'POST', '/v1/x402/fetch', { idempotency_key: key(), ...body }));
 }
 
-async function spends(t: Tenant, query = ''): Promise<any[]> {
-  const r = record(await t.org.api('GET', `/v1/spends?agent=a1${query}`));
-  expect(r.status).toBe(200);
-  return r.body.items;
-}
-
-/** Nothing held, nothing spent, no approved spend: what every refusal must leave behind. */
-async function expectNoMoneyMoved(t: Tenant) {
-  const l = await agentLimit(t.org, 'a1');
-  expect(l.raw.held).toBe('0');
-  expect(l.raw.spent).toBe('0');
-  expect(await spends(t, '&status=approved')).toEqual([]);
-}
-
-const b64json = (s: string | undefined) => JSON.parse(Buffer.from(String(s), 'base64').toString('utf8'));
-const now = () => Math.floor(Date.now() / 1000);
-
-/**
- * Asserts the facilitator saw exactly `endpoints`, each with the wallet's valid signature of one
- * authorization for exactly 10000 to PAY_TO, over the route's `requirements`. Returns the
- * authorization.
- */
-function expectFacilitatorPaid(version: 1 | 2, requirements: unknown, endpoints: Array<'verify' | 'settle'>) {
-  expect(fac.calls.map((c) => c.endpoint)).toEqual(endpoints);
-  const auth = fac.calls[0].authorization!;
-  for (const c of fac.calls) {
-    expect(c).toMatchObject({
-      x402Version: version,
-      network: version === 2 ? 'eip155:84532' : 'base-sepolia',
-      chainId: 84532,
-      amount: '10000',
-      claimedPayer: PAYER,
-      recoveredPayer: PAYER,
-      signatureValid: true,
-    });
-    expect(c.paymentRequirements).toEqual(requirements);
-    expect(c.authorization).toEqual({ from: PAYER, to: PAY_TO, value: '10000', validAfter: auth.validAfter, validBefore: auth.validBefore, nonce: auth.nonce });
-  }
-  expect(fac.verifies[0].response).toEqual({ isValid: true, payer: PAYER });
-  return auth;
-}
+/** What this file's facilitator saw of a payment over `requirements` (see expectPaidAtFacilitator). */
+const expectFacilitatorPaid = (version: 1 | 2, requirements: unknown, endpoints: Array<'verify' | 'settle'>) =>
+  expectPaidAtFacilitator(fac, version, requirements, endpoints);
 
 /** The receipt's x402 part Stub must write for a payment of a fixture route, before the outcome fields. */
 function expectedPayment(version: 1 | 2, res: ResourceFixture, p: string, auth: { nonce: string; validAfter: string; validBefore: string }, description = '') {
-  return {
-    scheme: 'exact',
-    network: version === 2 ? 'eip155:84532' : 'base-sepolia',
-    asset: BASE_SEPOLIA_USDC,
-    pay_to: PAY_TO,
-    amount_atomic: '10000',
-    payer: PAYER,
-    nonce: auth.nonce,
-    valid_after: Number(auth.validAfter),
-    valid_before: Number(auth.validBefore),
-    x402_version: version,
-    resource: `${res.url}${p}`,
-    url: `${res.url}${p}`,
-    description,
-    wallet: 'main',
-  };
-}
-
-/** The hold captured for exactly 0.01, its spend (vendor 127.0.0.1, category x402, receipt), the budget. */
-async function expectBooked(t: Tenant, answer: any, payment: unknown) {
-  const h = await settledHold(t.org, answer.hold_id);
-  expect(h).toMatchObject({ id: answer.hold_id, status: 'captured', spend_id: answer.spend_id });
-  expect(micro(h.captured)).toBe(10_000n);
-  const s = await spend(t.org, answer.spend_id);
-  expect(s).toMatchObject({ id: answer.spend_id, status: 'approved', agent: 'a1', vendor: '127.0.0.1', category: 'x402' });
-  expect(micro(s.amount)).toBe(10_000n);
-  expect(s.receipt).toEqual({ x402: payment });
-  const l = await agentLimit(t.org, 'a1');
-  expect(l.spent).toBe(10_000n);
-  expect(l.held).toBe(0n);
-  return s;
+  return x402Receipt(version, auth, { resource: `${res.url}${p}`, url: `${res.url}${p}`, description });
 }
 
 // ---- wallets -------------------------------------------------------------------------------------
@@ -401,13 +294,6 @@ describe('denials: 402, nothing signed, nothing held', () => {
     expect(fac.calls).toEqual([]);
     expect(res.count('/paid')).toEqual({ requests: 1, withPayment: 0, served: 0 });
     await expectNoMoneyMoved(t);
-  }
-
-  /** A limit or policy denial is recorded (as every denial is), and only that: no hold, no approved spend. */
-  async function expectDenialRecorded(t: Tenant, r: ApiAnswer, reason: string) {
-    const items = await spends(t);
-    expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ id: r.body.outcome.id, status: 'denied', reason, agent: 'a1', amount: '0.01', vendor: '127.0.0.1', category: 'x402' });
   }
 
   test('the requirement is over max_amount: x402_over_max_amount', async () => {
