@@ -599,22 +599,23 @@ Json StubTools::Pay(const Json& args, const std::string& path,
   const std::string what = args.contains("tool")
                                ? "tool " + Arg(args, "tool") + " at " + Arg(args, "url")
                                : Arg(args, "url");
-  std::string answered = "the tool answered";
+  // What the other side did: "answered 200", "reported an error", …
+  std::string answered = "answered";
   if (r.contains("status")) {
-    answered = "it answered " + r["status"].dump();
+    answered = "answered " + r["status"].dump();
   } else if (r.contains("mcp_error")) {
-    answered = "it answered an MCP error";
+    answered = "answered an MCP error";
   } else if (Str(r.value("result", Json::object()), "isError") == "true") {
-    answered = "the tool reported an error";
+    answered = "reported an error";
   }
   std::string text;
   if (Str(r, "decision") == "paid") {
-    text = "paid " + Str(r, "amount") + " for " + what + " (spend " + Str(r, "spend_id") + "); " +
-           answered;
+    text = "paid " + Str(r, "amount") + " for " + what + " (spend " + Str(r, "spend_id") +
+           "); it " + answered;
   } else if (Str(r, "decision") == "not_paid") {
-    text = what + " refused the payment (nothing was spent); " + answered;
+    text = what + " refused the payment (nothing was spent); it " + answered;
   } else {
-    text = what + ": nothing was paid; " + answered;
+    text = what + " " + answered + "; nothing was paid";
   }
   return ToolSuccess(std::move(a->body), text);
 }

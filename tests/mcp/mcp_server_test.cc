@@ -112,6 +112,55 @@ TEST(McpServerTest, PayAndFetchPostsTheFetchAndSaysWhatWasPaid) {
   EXPECT_EQ(api.calls.size(), 3u);
 }
 
+TEST(McpServerTest, PayAndCallToolPostsTheCallAndSaysWhatWasPaid) {
+  RecordingApi api;
+  McpServer server(api, "t");
+  api.answers = {
+      {200, R"({"decision":"paid","amount":"0.01","spend_id":"sp_7","hold_id":"hd_7",)"
+            R"("result":{"content":[]},"payment":{"transport":"mcp"}})"},
+      {200, R"({"decision":"free","result":{"isError":true,"content":[]}})"},
+      {200,
+       R"({"decision":"not_paid","hold_id":"hd_8","amount":"0.01","result":{"isError":true}})"},
+      {200, R"({"decision":"free","mcp_error":{"code":-32602,"message":"Unknown tool"}})"},
+      {402, R"({"error":{"code":"budget_exceeded","message":"the agent's monthly limit"}})"}};
+  const std::string url = "https://tools.example/mcp";
+  Json r = Call(server, "pay_and_call_tool",
+                {{"url", url},
+                 {"tool", "report"},
+                 {"arguments", {{"ticker", "ACME"}}},
+                 {"idempotency_key", "k7"}});
+  EXPECT_EQ(r["isError"], false);
+  EXPECT_EQ(r["content"][0]["text"],
+            "paid 0.01 for tool report at " + url + " (spend sp_7); it answered");
+  EXPECT_EQ(r["structuredContent"]["payment"]["transport"], "mcp");
+  ASSERT_EQ(api.calls.size(), 1u);
+  EXPECT_EQ(api.calls[0].path, "/v1/x402/mcp/call");
+  EXPECT_EQ(Json::parse(api.calls[0].body), Json({{"url", url},
+                                                  {"tool", "report"},
+                                                  {"arguments", {{"ticker", "ACME"}}},
+                                                  {"idempotency_key", "k7"}}));
+
+  r = Call(server, "pay_and_call_tool", {{"url", url}, {"tool", "fails"}});
+  EXPECT_EQ(r["content"][0]["text"],
+            "tool fails at " + url + " reported an error; nothing was paid");
+  r = Call(server, "pay_and_call_tool", {{"url", url}, {"tool", "report"}});
+  EXPECT_EQ(r["content"][0]["text"], "tool report at " + url +
+                                         " refused the payment (nothing was spent); it reported "
+                                         "an error");
+  r = Call(server, "pay_and_call_tool", {{"url", url}, {"tool", "nope"}});
+  EXPECT_EQ(r["content"][0]["text"],
+            "tool nope at " + url + " answered an MCP error; nothing was paid");
+  r = Call(server, "pay_and_call_tool", {{"url", url}, {"tool", "report"}});
+  EXPECT_EQ(r["isError"], true);
+  EXPECT_EQ(r["structuredContent"]["reason"], "budget_exceeded");
+
+  // The tool is required; nothing is posted without it.
+  r = Call(server, "pay_and_call_tool", {{"url", url}});
+  EXPECT_EQ(r["isError"], true);
+  EXPECT_EQ(r["structuredContent"]["reason"], "invalid_request");
+  EXPECT_EQ(api.calls.size(), 5u);
+}
+
 TEST(McpServerTest, NoAnswerFromStubIsAToolError) {
   RecordingApi api;
   McpServer server(api, "t");

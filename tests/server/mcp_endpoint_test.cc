@@ -108,9 +108,9 @@ TEST_P(McpEndpointTest, ListsEveryToolWithAClosedSchema) {
     EXPECT_EQ(t["inputSchema"]["type"], "object") << t["name"];
     EXPECT_EQ(t["inputSchema"]["additionalProperties"], false) << t["name"];
   }
-  EXPECT_EQ(names,
-            std::vector<std::string>({"get_budget", "request_spend", "hold", "capture", "void",
-                                      "list_my_spends", "explain_denial", "pay_and_fetch", "ask"}));
+  EXPECT_EQ(names, std::vector<std::string>({"get_budget", "request_spend", "hold", "capture",
+                                             "void", "list_my_spends", "explain_denial",
+                                             "pay_and_fetch", "pay_and_call_tool", "ask"}));
   EXPECT_EQ(tools[1]["inputSchema"]["required"], json({"amount", "vendor"}));
   EXPECT_EQ(tools[3]["inputSchema"]["required"], json({"hold_id", "amount"}));
 }
