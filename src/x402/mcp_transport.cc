@@ -17,11 +17,16 @@ bool LooksLikePaymentRequired(const json& doc) {
   return doc.is_object() && doc.contains("x402Version") && doc.contains("accepts");
 }
 
+// A requirement document, within the very bounds one in an HTTP answer has
+// (size, depth, string length): what a tool result holds was parsed within
+// the MCP answer's much wider ones.
+Result<PaymentRequired> Bounded(const json& doc) { return ParsePaymentRequiredBody(doc.dump()); }
+
 // PaymentRequired itself, or the {"x402/error": {data}} wrapper around it.
 std::optional<Result<PaymentRequired>> RequirementIn(const json& doc) {
-  if (LooksLikePaymentRequired(doc)) return ReadPaymentRequired(doc);
+  if (LooksLikePaymentRequired(doc)) return Bounded(doc);
   if (const json* wrapper = FieldOf(doc, "x402/error")) {
-    if (const json* data = FieldOf(*wrapper, "data")) return ReadPaymentRequired(*data);
+    if (const json* data = FieldOf(*wrapper, "data")) return Bounded(*data);
     return Result<PaymentRequired>(InvalidArgument(
         "the tool's x402/error holds no payment requirements", "x402_invalid_requirements"));
   }
@@ -70,14 +75,22 @@ std::optional<Result<PaymentRequired>> PaymentRequiredInRpcError(const json& err
         "the server asked for payment without saying what it asks", "x402_invalid_requirements"));
   }
   if (auto found = RequirementIn(*data)) return found;
-  return ReadPaymentRequired(*data);
+  return Bounded(*data);
 }
 
 std::optional<Result<Settlement>> SettlementInToolResult(const json& result) {
   for (const char* holder : {"_meta", "structuredContent"}) {
     const json* h = FieldOf(result, holder);
     if (h == nullptr) continue;
-    if (const json* s = FieldOf(*h, kMcpSettlementMetaKey)) return ReadSettlement(*s);
+    const json* s = FieldOf(*h, kMcpSettlementMetaKey);
+    if (s == nullptr) continue;
+    // Bounded as a settlement header is: what it says goes into a receipt.
+    if (s->dump().size() > kMaxSettlementBytes) {
+      return Result<Settlement>(InvalidArgument(
+          "the settlement is larger than " + std::to_string(kMaxSettlementBytes) + " bytes",
+          "x402_invalid_settlement"));
+    }
+    return ReadSettlement(*s);
   }
   return std::nullopt;
 }

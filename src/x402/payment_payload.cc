@@ -54,11 +54,11 @@ std::string_view SettlementHeaderName(int version) {
 }
 
 Result<Settlement> ParseSettlementHeader(std::string_view header_value) {
-  if (header_value.size() > 16 * 1024) return InvalidSettlement("too large");
+  if (header_value.size() > kMaxSettlementBytes) return InvalidSettlement("too large");
   std::string text;
   if (!DecodeBase64(header_value, text)) return InvalidSettlement("not base64");
   JsonLimits limits;
-  limits.max_bytes = 16 * 1024;
+  limits.max_bytes = kMaxSettlementBytes;
   limits.max_depth = 8;
   auto doc = ParseBoundedJson(text, limits);
   if (!doc.ok()) return InvalidSettlement(doc.status().message());

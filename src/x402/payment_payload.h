@@ -45,6 +45,9 @@ HeaderField EncodePaymentHeader(const PaymentRequired& required, const PaymentRe
 // The header a settlement answer comes back in, for `version`.
 std::string_view SettlementHeaderName(int version);
 
+// The most a settlement (its JSON) may hold.
+inline constexpr std::size_t kMaxSettlementBytes = 16 * 1024;
+
 // A facilitator's settlement as the resource server relays it.
 struct Settlement {
   bool success = false;
@@ -59,7 +62,7 @@ struct Settlement {
 Result<Settlement> ParseSettlementHeader(std::string_view header_value);
 
 // Reads a settlement already parsed (MCP's `_meta["x402/payment-response"]`).
-// Errors: as above.
+// REQUIRES: `doc` serializes to at most kMaxSettlementBytes. Errors: as above.
 Result<Settlement> ReadSettlement(const nlohmann::json& doc);
 
 }  // namespace stub::x402

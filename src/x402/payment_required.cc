@@ -123,6 +123,4 @@ Result<PaymentRequired> ParsePaymentRequiredBody(std::string_view body) {
   return FromDocument(*doc);
 }
 
-Result<PaymentRequired> ReadPaymentRequired(const nlohmann::json& doc) { return FromDocument(doc); }
-
 }  // namespace stub::x402

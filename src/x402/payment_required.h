@@ -71,9 +71,4 @@ Result<PaymentRequired> ParsePaymentRequiredHeader(std::string_view header_value
 // kInvalidArgument "x402_invalid_requirements".
 Result<PaymentRequired> ParsePaymentRequiredBody(std::string_view body);
 
-// Reads a document already parsed (x402's MCP transport carries it in a tool
-// result). REQUIRES: `doc` was parsed within bounds no wider than
-// kMaxPaymentRequiredBytes' (core/json_input.h). Errors: as above.
-Result<PaymentRequired> ReadPaymentRequired(const nlohmann::json& doc);
-
 }  // namespace stub::x402

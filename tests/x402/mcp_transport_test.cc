@@ -134,6 +134,29 @@ TEST(McpTransportTest, ReadsTheSettlementOfAPaidCall) {
   auto unreadable = SettlementInToolResult({{"_meta", {{kMcpSettlementMetaKey, "yes"}}}});
   ASSERT_TRUE(unreadable.has_value());
   EXPECT_EQ(unreadable->status().reason(), "x402_invalid_settlement");
+  // Bounded as the header is: what it says goes into a receipt.
+  auto huge = SettlementInToolResult(
+      {{"_meta",
+        {{kMcpSettlementMetaKey,
+          {{"success", true}, {"transaction", std::string(kMaxSettlementBytes, 'f')}}}}}});
+  ASSERT_TRUE(huge.has_value());
+  EXPECT_EQ(huge->status().reason(), "x402_invalid_settlement");
+}
+
+TEST(McpTransportTest, ARequirementIsBoundedAsInAnHttpAnswer) {
+  // A tool result is parsed within the MCP answer's wide bounds; the
+  // requirement in it gets the HTTP answer's narrow ones.
+  json long_error = Required();
+  long_error["error"] = std::string(9 * 1024, 'e');
+  auto found = PaymentRequiredInToolResult({{"isError", true}, {"structuredContent", long_error}});
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->status().reason(), "x402_invalid_requirements");
+  json many = Required();
+  for (int i = 0; i < 600; ++i)
+    many["accepts"][0]["extra"]["k" + std::to_string(i)] = std::string(100, 'x');
+  found = PaymentRequiredInToolResult({{"isError", true}, {"structuredContent", many}});
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->status().reason(), "x402_invalid_requirements");
 }
 
 }  // namespace
