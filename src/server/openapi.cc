@@ -325,18 +325,19 @@ Json Schemas() {
                         {"intent", Str()},
                         {"idempotency_key", Str("a retry with the same key never pays twice")}},
                        {"url", "idempotency_key"});
-  s["X402ToolCall"] = Obj(
-      {{"url", Str("the MCP server's Streamable HTTP endpoint, http(s); private addresses refused")},
-       {"tool", Str("the tool to call")},
-       {"arguments", {{"type", "object"}}},
-       {"headers", {{"type", "object"}, {"additionalProperties", Str()}}},
-       {"max_amount", Ref("Amount")},
-       {"wallet", Str("the wallet to pay from (default: the org's only one)")},
-       {"session", Str()},
-       {"user", Str()},
-       {"intent", Str()},
-       {"idempotency_key", Str("a retry with the same key never pays twice")}},
-      {"url", "tool", "idempotency_key"});
+  s["X402ToolCall"] =
+      Obj({{"url",
+            Str("the MCP server's Streamable HTTP endpoint, http(s); private addresses refused")},
+           {"tool", Str("the tool to call")},
+           {"arguments", {{"type", "object"}}},
+           {"headers", {{"type", "object"}, {"additionalProperties", Str()}}},
+           {"max_amount", Ref("Amount")},
+           {"wallet", Str("the wallet to pay from (default: the org's only one)")},
+           {"session", Str()},
+           {"user", Str()},
+           {"intent", Str()},
+           {"idempotency_key", Str("a retry with the same key never pays twice")}},
+          {"url", "tool", "idempotency_key"});
   s["X402ToolResult"] =
       Obj({{"decision", Enum({"free", "paid", "not_paid"})},
            {"result", {{"type", "object"}, {"description", "the tool's CallToolResult, verbatim"}}},
@@ -347,8 +348,9 @@ Json Schemas() {
            {"amount", Ref("Amount")},
            {"payment",
             {{"type", "object"},
-             {"description", "the receipt's x402 part, as X402Result's, with transport \"mcp\" "
-                             "and the tool"}}}},
+             {"description",
+              "the receipt's x402 part, as X402Result's, with transport \"mcp\" "
+              "and the tool"}}}},
           {"decision"});
   s["X402Result"] =
       Obj({{"decision", Enum({"free", "paid", "not_paid"})},

@@ -1,6 +1,8 @@
 #include "server/upstream_exchange.h"
 
+#include <algorithm>
 #include <cctype>
+#include <iterator>
 
 namespace stub {
 
@@ -32,6 +34,23 @@ Result<UpstreamAnswer> ExchangeWhole(UpstreamPool& pool, const FetchTarget& targ
   }
   a.body = std::move(*text);
   return a;
+}
+
+HeaderList AgentHeaders(const HeaderList& from,
+                        std::initializer_list<std::string_view> also_dropped) {
+  static constexpr std::string_view kHopByHop[] = {
+      "host", "content-length", "transfer-encoding",   "connection",      "keep-alive", "upgrade",
+      "te",   "trailer",        "proxy-authorization", "proxy-connection"};
+  const auto dropped = [&](std::string_view name) {
+    return std::find(std::begin(kHopByHop), std::end(kHopByHop), name) != std::end(kHopByHop) ||
+           std::find(also_dropped.begin(), also_dropped.end(), name) != also_dropped.end();
+  };
+  HeaderList out;
+  for (const auto& [name, value] : from) {
+    if (!dropped(name)) out.emplace_back(name, value);
+  }
+  out.emplace_back("user-agent", "stub-x402");
+  return out;
 }
 
 bool NeverSent(const Status& status) {

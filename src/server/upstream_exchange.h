@@ -4,6 +4,7 @@
 // Thread-safe as UpstreamPool is; blocks on the upstream within `timeouts`.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,13 @@ Result<UpstreamAnswer> ExchangeWhole(
     UpstreamPool& pool, const FetchTarget& target, std::string_view method,
     const HeaderList& headers, std::string_view body, UpstreamTimeouts timeouts,
     std::size_t max_bytes, UpstreamCall::Resend resend = UpstreamCall::Resend::kOnStaleConnection);
+
+// The agent's headers to send upstream on its behalf: without the ones that
+// belong to one connection (host, content-length, connection, …, proxy
+// credentials), without `also_dropped` (names the caller sets itself;
+// lowercase), and with Stub's user agent.
+HeaderList AgentHeaders(const HeaderList& from,
+                        std::initializer_list<std::string_view> also_dropped);
 
 // True if the request never reached the upstream (`status` from
 // ExchangeWhole): nothing it carried can have been acted on.

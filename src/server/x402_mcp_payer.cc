@@ -8,18 +8,6 @@ namespace {
 
 using nlohmann::json;
 
-// Headers the MCP client sets, or that belong to one connection: never taken
-// from the agent.
-bool IsMcpOrHopHeader(std::string_view name) {
-  for (std::string_view h :
-       {"host", "content-length", "content-type", "accept", "transfer-encoding", "connection",
-        "keep-alive", "upgrade", "te", "trailer", "proxy-authorization", "proxy-connection",
-        "mcp-session-id", "mcp-protocol-version", "last-event-id"}) {
-    if (name == h) return true;
-  }
-  return false;
-}
-
 // What the reply asks to be paid, if anything.
 std::optional<Result<x402::PaymentRequired>> Asked(const McpReply& reply) {
   return reply.is_error ? x402::PaymentRequiredInRpcError(reply.error)
@@ -56,11 +44,9 @@ Result<X402ToolCallResult> X402McpPayer::Call(const X402ToolCallRequest& request
   STUB_ASSIGN_OR_RETURN(PayingWallet wallet,
                         payments_.OpenWallet(request.payer.org, request.payer.wallet));
   STUB_ASSIGN_OR_RETURN(FetchTarget endpoint, FetchTarget::Parse(request.url));
-  HeaderList headers;
-  for (const auto& [name, value] : request.headers) {
-    if (!IsMcpOrHopHeader(name)) headers.emplace_back(name, value);
-  }
-  headers.emplace_back("user-agent", "stub-x402");
+  // The protocol's headers are the MCP client's to send.
+  HeaderList headers = AgentHeaders(request.headers, {"content-type", "accept", "mcp-session-id",
+                                                      "mcp-protocol-version", "last-event-id"});
 
   // --- the unpaid call ---
   STUB_ASSIGN_OR_RETURN(auto session,

@@ -7,17 +7,6 @@
 namespace stub {
 namespace {
 
-// Headers Stub sets or that belong to one connection: never taken from the
-// agent, never passed back.
-bool IsHopOrStubHeader(std::string_view name) {
-  for (std::string_view h :
-       {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te",
-        "trailer", "proxy-authorization", "proxy-connection", "payment-signature", "x-payment"}) {
-    if (name == h) return true;
-  }
-  return false;
-}
-
 bool IsRedirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
@@ -62,11 +51,8 @@ Result<X402FetchResult> X402Payer::Fetch(const X402FetchRequest& request) {
   STUB_ASSIGN_OR_RETURN(PayingWallet wallet,
                         payments_.OpenWallet(request.payer.org, request.payer.wallet));
   STUB_ASSIGN_OR_RETURN(FetchTarget target, FetchTarget::Parse(request.url));
-  HeaderList headers;
-  for (const auto& [name, value] : request.headers) {
-    if (!IsHopOrStubHeader(name)) headers.emplace_back(name, value);
-  }
-  headers.emplace_back("user-agent", "stub-x402");
+  // The payment headers are Stub's to send.
+  HeaderList headers = AgentHeaders(request.headers, {"payment-signature", "x-payment"});
 
   // --- the unpaid request, following redirects ---
   std::string method = request.method;
